@@ -1,0 +1,38 @@
+//! protoway-codegen: the one descriptor model every protoway plugin reads.
+//!
+//! A plugin is a pure function from a [`Request`] to a [`Response`]; this crate
+//! supplies everything between the bytes protoc sends and the Rust (or YAML)
+//! a plugin renders:
+//!
+//! - [`request`]: decode a `CodeGeneratorRequest` into a prost-reflect pool
+//!   that keeps custom options (prost-types would drop their extensions).
+//! - [`options`]: typed access to `google.api.http`, kratos' `errors.*`,
+//!   `google.api.field_behavior` and `deprecated`.
+//! - [`source`]: comments and line:column locations from `source_code_info`.
+//! - [`names`]: Rust names and type paths exactly as prost-build makes them.
+//! - [`params`]: the shared `key=value,flag` plugin parameter syntax.
+//! - [`output`]: per-package output files and prost's `module` insertion point.
+//! - [`diagnostic`]: generation errors that name file, line:column and element.
+//! - [`render`]: `quote` tokens to rustfmt-style source via `syn` + `prettyplease`.
+//! - [`plugin`]: the stdin/stdout protocol shared by every plugin binary.
+
+pub mod diagnostic;
+pub mod names;
+pub mod options;
+pub mod output;
+pub mod params;
+pub mod plugin;
+pub mod render;
+pub mod request;
+pub mod source;
+
+#[cfg(feature = "protox")]
+pub mod compile;
+
+pub use diagnostic::Diagnostic;
+pub use request::Request;
+
+/// What a plugin answers: the files it produced.
+pub type Response = prost_types::compiler::CodeGeneratorResponse;
+/// One file of a [`Response`].
+pub type ResponseFile = prost_types::compiler::code_generator_response::File;

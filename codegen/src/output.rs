@@ -1,0 +1,129 @@
+//! Where generated code goes: one file per proto package, beside prost's.
+//!
+//! protoc-gen-prost writes `helloworld.v1.rs` and leaves a
+//! `// @@protoc_insertion_point(module)` in it; companion plugins
+//! (protoc-gen-prost-serde, tonic) write `helloworld.v1.<suffix>.rs`. We do the same,
+//! and can also put our code into prost's file through that insertion point.
+
+use crate::ResponseFile;
+use crate::names::package_file_stem;
+
+/// How a plugin hands its code to the user (parameter `emit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Emit {
+    /// `helloworld.v1.<suffix>.rs`, to `include!` next to prost's file (default).
+    File,
+    /// The same file, plus an `include!` of it at prost's `module` insertion point,
+    /// as protoc-gen-prost-serde does by default.
+    Include,
+    /// The code itself at prost's `module` insertion point; no file of our own.
+    Insert,
+}
+
+impl Emit {
+    /// Parameter values, in documentation order.
+    pub const CHOICES: &'static [&'static str] = &["file", "include", "insert"];
+
+    pub fn parse(value: &str) -> Option<Emit> {
+        match value {
+            "file" => Some(Emit::File),
+            "include" => Some(Emit::Include),
+            "insert" => Some(Emit::Insert),
+            _ => None,
+        }
+    }
+}
+
+/// Output naming shared by every plugin.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// `errors` in `helloworld.v1.errors.rs`.
+    pub suffix: &'static str,
+    pub emit: Emit,
+    /// File stem for the empty package, as prost's `default_package_filename`.
+    pub default_package_filename: String,
+}
+
+/// prost's insertion point name inside each package file.
+pub const MODULE_INSERTION_POINT: &str = "module";
+
+impl Output {
+    pub fn new(suffix: &'static str) -> Output {
+        Output {
+            suffix,
+            emit: Emit::File,
+            default_package_filename: "_".to_owned(),
+        }
+    }
+
+    /// The file name our code for `package` gets: `helloworld.v1.errors.rs`.
+    pub fn file_name(&self, package: &str) -> String {
+        format!("{}.{}.rs", package_file_stem(package, &self.default_package_filename), self.suffix)
+    }
+
+    /// prost's file for `package`: `helloworld.v1.rs`.
+    pub fn prost_file_name(&self, package: &str) -> String {
+        format!("{}.rs", package_file_stem(package, &self.default_package_filename))
+    }
+
+    /// The response files that deliver `content` for `package`.
+    pub fn files(&self, package: &str, content: String) -> Vec<ResponseFile> {
+        let own = self.file_name(package);
+        let insert = |content: String| ResponseFile {
+            name: Some(self.prost_file_name(package)),
+            insertion_point: Some(MODULE_INSERTION_POINT.to_owned()),
+            content: Some(content),
+            generated_code_info: None,
+        };
+        match self.emit {
+            Emit::File => vec![plain_file(own, content)],
+            Emit::Include => vec![
+                plain_file(own.clone(), content),
+                insert(format!("include!(\"{own}\");\n")),
+            ],
+            Emit::Insert => vec![insert(content)],
+        }
+    }
+}
+
+fn plain_file(name: String, content: String) -> ResponseFile {
+    ResponseFile {
+        name: Some(name),
+        insertion_point: None,
+        content: Some(content),
+        generated_code_info: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_prost() {
+        let out = Output::new("errors");
+        assert_eq!(out.file_name("helloworld.v1"), "helloworld.v1.errors.rs");
+        assert_eq!(out.file_name(""), "_.errors.rs");
+        assert_eq!(out.prost_file_name("helloworld.v1"), "helloworld.v1.rs");
+    }
+
+    #[test]
+    fn emit_modes() {
+        let mut out = Output::new("errors");
+        let files = out.files("a.b", "X".into());
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].insertion_point, None);
+
+        out.emit = Emit::Include;
+        let files = out.files("a.b", "X".into());
+        assert_eq!(files[1].name.as_deref(), Some("a.b.rs"));
+        assert_eq!(files[1].insertion_point.as_deref(), Some("module"));
+        assert_eq!(files[1].content.as_deref(), Some("include!(\"a.b.errors.rs\");\n"));
+
+        out.emit = Emit::Insert;
+        let files = out.files("a.b", "X".into());
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].name.as_deref(), Some("a.b.rs"));
+        assert_eq!(files[0].content.as_deref(), Some("X"));
+    }
+}

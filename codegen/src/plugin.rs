@@ -1,0 +1,97 @@
+//! The protoc plugin protocol, shared by every plugin binary.
+//!
+//! A plugin is a pure [`Generator`]; [`respond`] turns request bytes into a
+//! response (problems go to `CodeGeneratorResponse.error`, as protoc expects),
+//! and [`main`] is the whole of a plugin's `fn main`.
+
+use std::io::{Read, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::process::ExitCode;
+
+use prost::Message;
+
+use crate::{Diagnostic, Request, Response, ResponseFile};
+
+/// `CodeGeneratorResponse.Feature.FEATURE_PROTO3_OPTIONAL`.
+pub const FEATURE_PROTO3_OPTIONAL: u64 = 1;
+
+/// What a plugin does: files for the request, or the problems that stop it.
+pub type Generator = fn(&Request) -> Result<Vec<ResponseFile>, Vec<Diagnostic>>;
+
+/// Runs `generate` on an encoded `CodeGeneratorRequest`.
+///
+/// `Err` only when the bytes are not a request at all; everything about the
+/// protos themselves is reported in the response's `error`. A panic inside
+/// the generator is a bug, but still becomes an error response, not a crash.
+pub fn respond(bytes: &[u8], generate: Generator) -> Result<Response, String> {
+    let request = Request::decode(bytes)?;
+    Ok(respond_to(&request, generate))
+}
+
+/// Runs `generate` on a decoded request.
+pub fn respond_to(request: &Request, generate: Generator) -> Response {
+    let outcome = catch_unwind(AssertUnwindSafe(|| generate(request)));
+    let (file, error) = match outcome {
+        Ok(Ok(files)) => (files, None),
+        Ok(Err(diagnostics)) => (Vec::new(), Some(crate::diagnostic::join(&diagnostics))),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            (Vec::new(), Some(format!("internal error (please report): {what}")))
+        }
+    };
+    Response {
+        error,
+        supported_features: Some(FEATURE_PROTO3_OPTIONAL),
+        file,
+        ..Default::default()
+    }
+}
+
+/// The body of a plugin binary's `main`.
+///
+/// `--version` and `--help` answer on stdout; otherwise the request is read
+/// from stdin and the response written to stdout. Input that is not a
+/// request exits 1 with one line on stderr and no backtrace.
+pub fn main(name: &str, version: &str, about: &str, generate: Generator) -> ExitCode {
+    if let Some(arg) = std::env::args().nth(1) {
+        return match arg.as_str() {
+            "--version" | "-V" => {
+                println!("{name} {version}");
+                ExitCode::SUCCESS
+            }
+            "--help" | "-h" => {
+                println!("{name} {version}\n{about}\n\nA protoc plugin: run it through protoc, e.g. protoc --{}_out=OUT_DIR file.proto", name.trim_start_matches("protoc-gen-"));
+                ExitCode::SUCCESS
+            }
+            other => {
+                eprintln!("{name}: unexpected argument `{other}` (protoc passes the request on stdin; try --help)");
+                ExitCode::from(2)
+            }
+        };
+    }
+    // Generator bugs are reported through the response; keep the default
+    // hook from printing a backtrace to protoc's terminal.
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut input = Vec::new();
+    if let Err(e) = std::io::stdin().read_to_end(&mut input) {
+        eprintln!("{name}: cannot read stdin: {e}");
+        return ExitCode::FAILURE;
+    }
+    let response = match respond(&input, generate) {
+        Ok(response) => response,
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(&response.encode_to_vec()).and_then(|_| stdout.flush()) {
+        eprintln!("{name}: cannot write the response: {e}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,17 @@
+//! protoway: the runtime that protoway-generated code calls.
+//!
+//! - [`Error`]: the error every generated handler and client speaks, with
+//!   kratos-compatible wire JSON (`{"code","reason","message","metadata"}`).
+//! - [`status`]: HTTP ⇄ gRPC status mapping (kratos' table).
+//! - Feature `axum`: [`Error`] is an `IntoResponse`.
+//! - Feature `tonic`: [`Error`] ⇄ `tonic::Status` with a `google.rpc.ErrorInfo` detail.
+
+mod error;
+pub mod status;
+
+#[cfg(feature = "axum")]
+mod axum_support;
+#[cfg(feature = "tonic")]
+mod tonic_support;
+
+pub use error::{Error, Metadata};

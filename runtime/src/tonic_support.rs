@@ -1,0 +1,89 @@
+//! Feature `tonic`: [`Error`] ⇄ `tonic::Status`, carrying reason and metadata in a
+//! `google.rpc.ErrorInfo` detail as kratos does, so gRPC peers see them too.
+
+use prost::Message;
+
+use crate::Error;
+use crate::status::GrpcCode;
+
+const ERROR_INFO_TYPE_URL: &str = "type.googleapis.com/google.rpc.ErrorInfo";
+
+/// `google.rpc.Status`.
+#[derive(Clone, PartialEq, Message)]
+struct RpcStatus {
+    #[prost(int32, tag = "1")]
+    code: i32,
+    #[prost(string, tag = "2")]
+    message: String,
+    #[prost(message, repeated, tag = "3")]
+    details: Vec<prost_types::Any>,
+}
+
+/// `google.rpc.ErrorInfo`.
+#[derive(Clone, PartialEq, Message)]
+struct ErrorInfo {
+    #[prost(string, tag = "1")]
+    reason: String,
+    #[prost(string, tag = "2")]
+    domain: String,
+    #[prost(btree_map = "string, string", tag = "3")]
+    metadata: std::collections::BTreeMap<String, String>,
+}
+
+impl Error {
+    /// The gRPC status: code per kratos' table, message, and an ErrorInfo detail.
+    pub fn to_status(&self) -> tonic::Status {
+        let code = self.grpc_code();
+        let info = ErrorInfo {
+            reason: self.reason().to_owned(),
+            domain: String::new(),
+            metadata: self.metadata().clone(),
+        };
+        let details = RpcStatus {
+            code: code as i32,
+            message: self.message().to_owned(),
+            details: vec![prost_types::Any {
+                type_url: ERROR_INFO_TYPE_URL.to_owned(),
+                value: info.encode_to_vec(),
+            }],
+        };
+        tonic::Status::with_details(
+            tonic::Code::from_i32(code as i32),
+            self.message().to_owned(),
+            bytes::Bytes::from(details.encode_to_vec()),
+        )
+    }
+
+    /// An error from a gRPC status: HTTP code per kratos' table; reason and
+    /// metadata from an ErrorInfo detail when there is one.
+    pub fn from_status(status: &tonic::Status) -> Error {
+        let mut err = Error::from_grpc(
+            GrpcCode::from_i32(status.code() as i32),
+            "",
+            status.message().to_owned(),
+        );
+        let details = RpcStatus::decode(status.details()).unwrap_or_default();
+        if let Some(info) = details
+            .details
+            .iter()
+            .find(|any| any.type_url == ERROR_INFO_TYPE_URL)
+            .and_then(|any| ErrorInfo::decode(any.value.as_slice()).ok())
+        {
+            err = Error::new(err.code(), info.reason, err.message().to_owned())
+                .with_metadata(info.metadata);
+        }
+        err
+    }
+}
+
+impl From<Error> for tonic::Status {
+    fn from(err: Error) -> tonic::Status {
+        err.to_status()
+    }
+}
+
+impl From<tonic::Status> for Error {
+    fn from(status: tonic::Status) -> Error {
+        Error::from_status(&status)
+    }
+}
