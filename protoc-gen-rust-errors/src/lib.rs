@@ -1,0 +1,63 @@
+//! protoc-gen-rust-errors: kratos-style error helpers for prost enums.
+//!
+//! For every enum (top-level or nested) whose values carry an HTTP status
+//! through kratos' `errors.default_code` / `errors.code` options, it emits
+//! `is_<value>` / `error_<value>` functions and `code()`, `reason()`,
+//! `error()`, `is()` methods plus `From<Enum> for protoway::Error`, in
+//! `<package>.errors.rs` beside prost's `<package>.rs`.
+//!
+//! [`generate`] is the whole plugin: request in, files out. [`model`] reads
+//! and validates the enums; [`render`] turns them into Rust.
+
+pub mod model;
+pub mod render;
+
+use protoway_codegen::output::{Emit, Output};
+use protoway_codegen::params::Params;
+use protoway_codegen::{Diagnostic, Request, ResponseFile};
+
+/// Plugin parameters (`--rust-errors_opt=...`).
+pub const PARAMETERS: &[&str] = &["emit", "default_package_filename", "runtime_crate"];
+
+/// Settings taken from the plugin parameter.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the code goes (`emit=file|include|insert`).
+    pub output: Output,
+    /// Path of the runtime crate in generated code (`runtime_crate=::protoway`).
+    pub runtime_crate: String,
+}
+
+impl Config {
+    pub fn from_parameter(parameter: &str) -> Result<Config, String> {
+        let params = Params::parse(parameter, PARAMETERS)?;
+        let mut output = Output::new("errors");
+        output.emit = Emit::parse(params.choice("emit", Emit::CHOICES, "file")?).unwrap_or(Emit::File);
+        if let Some(stem) = params.get("default_package_filename") {
+            output.default_package_filename = stem.to_owned();
+        }
+        let runtime_crate = params.get("runtime_crate").unwrap_or("::protoway").to_owned();
+        if runtime_crate.parse::<proc_macro2::TokenStream>().is_err() || runtime_crate.is_empty() {
+            return Err(format!("parameter `runtime_crate` is not a Rust path: `{runtime_crate}`"));
+        }
+        Ok(Config { output, runtime_crate })
+    }
+}
+
+/// The plugin: one `<package>.errors.rs` per package that has error enums.
+pub fn generate(request: &Request) -> Result<Vec<ResponseFile>, Vec<Diagnostic>> {
+    let config = Config::from_parameter(request.parameter()).map_err(|e| vec![Diagnostic::general(e)])?;
+    let mut files = Vec::new();
+    let mut diagnostics = Vec::new();
+    for (package, package_files) in request.packages() {
+        match model::package_errors(request, &package, &package_files) {
+            Ok(enums) if enums.is_empty() => {}
+            Ok(enums) => match render::render_package(&enums, &config) {
+                Ok(content) => files.extend(config.output.files(&package, content)),
+                Err(e) => diagnostics.push(Diagnostic::general(e)),
+            },
+            Err(mut found) => diagnostics.append(&mut found),
+        }
+    }
+    if diagnostics.is_empty() { Ok(files) } else { Err(diagnostics) }
+}

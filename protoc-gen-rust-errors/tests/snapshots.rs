@@ -1,0 +1,89 @@
+//! Generated code for the testdata protos, reviewed as insta snapshots.
+
+use protoway_codegen::compile::request_bytes;
+use protoway_codegen::plugin::respond;
+
+const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/errors");
+const PROTO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../proto");
+
+fn generate(files: &[&str], parameter: &str) -> prost_types::compiler::CodeGeneratorResponse {
+    let bytes = request_bytes(files, &[TESTDATA, PROTO], parameter).expect("testdata compiles");
+    respond(&bytes, protoc_gen_rust_errors::generate).expect("request decodes")
+}
+
+fn only_file(files: &[&str]) -> (String, String) {
+    let response = generate(files, "");
+    assert_eq!(response.error, None);
+    assert_eq!(response.file.len(), 1, "{:?}", response.file.iter().map(|f| &f.name).collect::<Vec<_>>());
+    let file = &response.file[0];
+    (file.name.clone().unwrap(), file.content.clone().unwrap())
+}
+
+#[test]
+fn kratos_error_reason() {
+    let (name, content) = only_file(&["helloworld/v1/error_reason.proto"]);
+    assert_eq!(name, "helloworld.v1.errors.rs");
+    insta::assert_snapshot!(content);
+}
+
+#[test]
+fn nested_enums() {
+    let (name, content) = only_file(&["nested.proto"]);
+    assert_eq!(name, "testdata.nested.errors.rs");
+    insta::assert_snapshot!(content);
+}
+
+#[test]
+fn comments_deprecation_keywords_aliases_and_uncoded_values() {
+    let (name, content) = only_file(&["mixed.proto"]);
+    assert_eq!(name, "testdata.mixed.errors.rs");
+    insta::assert_snapshot!(content);
+}
+
+#[test]
+fn files_without_errors_generate_nothing() {
+    let response = generate(&["plain.proto"], "");
+    assert_eq!(response.error, None);
+    assert!(response.file.is_empty());
+}
+
+#[test]
+fn bad_codes_are_located_errors() {
+    let response = generate(&["bad/bad_codes.proto"], "");
+    assert!(response.file.is_empty());
+    insta::assert_snapshot!(response.error.unwrap());
+}
+
+#[test]
+fn helper_name_collisions_are_located_errors() {
+    let response = generate(&["bad/collision.proto"], "");
+    assert!(response.file.is_empty());
+    insta::assert_snapshot!(response.error.unwrap());
+}
+
+#[test]
+fn unknown_parameter_lists_known_ones() {
+    let response = generate(&["plain.proto"], "emit=file,flavour=mild");
+    insta::assert_snapshot!(response.error.unwrap());
+}
+
+#[test]
+fn insertion_point_modes() {
+    let response = generate(&["helloworld/v1/error_reason.proto"], "emit=insert");
+    assert_eq!(response.file.len(), 1);
+    assert_eq!(response.file[0].name.as_deref(), Some("helloworld.v1.rs"));
+    assert_eq!(response.file[0].insertion_point.as_deref(), Some("module"));
+    assert!(response.file[0].content.as_deref().unwrap().contains("pub fn is_user_not_found"));
+
+    let response = generate(&["helloworld/v1/error_reason.proto"], "emit=include,runtime_crate=crate::rt");
+    assert_eq!(response.file.len(), 2);
+    assert!(response.file[0].content.as_deref().unwrap().contains("crate::rt::Error"));
+    assert_eq!(response.file[1].content.as_deref(), Some("include!(\"helloworld.v1.errors.rs\");\n"));
+}
+
+#[test]
+fn several_packages_give_one_file_each() {
+    let response = generate(&["helloworld/v1/error_reason.proto", "nested.proto", "plain.proto"], "");
+    let names: Vec<_> = response.file.iter().map(|f| f.name.clone().unwrap()).collect();
+    assert_eq!(names, ["helloworld.v1.errors.rs", "testdata.nested.errors.rs"]);
+}
