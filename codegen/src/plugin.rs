@@ -47,7 +47,6 @@ pub fn respond_to(request: &Request, generate: Generator) -> Response {
         error,
         supported_features: Some(FEATURE_PROTO3_OPTIONAL),
         file,
-        ..Default::default()
     }
 }
 

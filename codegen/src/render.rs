@@ -27,13 +27,16 @@ fn separate_items(code: &str) -> String {
         out.push('\n');
         let trimmed = line.trim_start();
         let indent = line.len() - trimmed.len();
-        if trimmed == "}" {
-            if let Some(next) = lines.peek() {
-                let next_trimmed = next.trim_start();
-                let next_indent = next.len() - next_trimmed.len();
-                if next_indent == indent && !next_trimmed.is_empty() && !next_trimmed.starts_with(['}', ')', ']']) {
-                    out.push('\n');
-                }
+        if trimmed == "}"
+            && let Some(next) = lines.peek()
+        {
+            let next_trimmed = next.trim_start();
+            let next_indent = next.len() - next_trimmed.len();
+            if next_indent == indent
+                && !next_trimmed.is_empty()
+                && !next_trimmed.starts_with(['}', ')', ']'])
+            {
+                out.push('\n');
             }
         }
     }
@@ -193,8 +196,46 @@ mod tests {
     }
 
     #[test]
+    fn rustfmt_check_detects_unformatted_code() {
+        assert_eq!(rustfmt_check("fn main() {}\n"), Ok(()));
+        assert!(rustfmt_check("fn  main(){ }").is_err());
+    }
+
+    #[test]
     fn raw_identifiers() {
         assert_eq!(ident("r#type").to_string(), "r#type");
         assert_eq!(ident("name").to_string(), "name");
+    }
+}
+
+/// Runs `rustfmt --check` on `code`: `Err` with rustfmt's diff when rustfmt
+/// would change it, or when rustfmt cannot run. Tests use it to prove the
+/// generated code is rustfmt-clean.
+pub fn rustfmt_check(code: &str) -> Result<(), String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let rustfmt = std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".to_owned());
+    let mut child = Command::new(&rustfmt)
+        .args(["--check", "--edition", "2024"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {rustfmt}: {e}"))?;
+    child
+        .stdin
+        .take()
+        .ok_or("no stdin")?
+        .write_all(code.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let output = child.wait_with_output().map_err(|e| e.to_string())?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ))
     }
 }

@@ -137,7 +137,7 @@ fn error_enum(request: &Request, e: &EnumDescriptor) -> Result<Option<ErrorEnum>
     if !diagnostics.is_empty() {
         return Err(diagnostics);
     }
-    Ok((!errors.is_empty()).then(|| ErrorEnum {
+    Ok((!errors.is_empty()).then_some(ErrorEnum {
         rust_path,
         proto_name: relative,
         deprecated: enum_deprecated,

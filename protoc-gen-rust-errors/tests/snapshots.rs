@@ -16,7 +16,11 @@ fn only_file(files: &[&str]) -> (String, String) {
     assert_eq!(response.error, None);
     assert_eq!(response.file.len(), 1, "{:?}", response.file.iter().map(|f| &f.name).collect::<Vec<_>>());
     let file = &response.file[0];
-    (file.name.clone().unwrap(), file.content.clone().unwrap())
+    let content = file.content.clone().unwrap();
+    if let Err(diff) = protoway_codegen::render::rustfmt_check(&content) {
+        panic!("generated code is not rustfmt-clean:\n{diff}");
+    }
+    (file.name.clone().unwrap(), content)
 }
 
 #[test]

@@ -335,7 +335,8 @@ mod tests {
 
     #[test]
     fn helpers_set_codes_and_is_checks_them() {
-        let cases: [(Error, u16, fn(&Error) -> bool); 10] = [
+        type Case = (Error, u16, fn(&Error) -> bool);
+        let cases: [Case; 10] = [
             (Error::bad_request("r", "m"), 400, Error::is_bad_request),
             (Error::unauthorized("r", "m"), 401, Error::is_unauthorized),
             (Error::forbidden("r", "m"), 403, Error::is_forbidden),
