@@ -26,8 +26,11 @@ pub fn raw_request(
     let mut compiler = protox::Compiler::new(includes).map_err(|e| e.to_string())?;
     compiler.include_imports(true).include_source_info(true);
     compiler.open_files(files).map_err(|e| format!("{e:?}"))?;
-    let opened: std::collections::HashSet<&str> =
-        compiler.files().filter(|f| !f.is_import()).map(|f| f.name()).collect();
+    let opened: std::collections::HashSet<&str> = compiler
+        .files()
+        .filter(|f| !f.is_import())
+        .map(|f| f.name())
+        .collect();
     let pool = compiler.descriptor_pool();
     // Pool order is dependency order; keep it for file_to_generate too.
     let file_to_generate = pool
@@ -43,4 +46,34 @@ pub fn raw_request(
         proto_file,
         compiler_version: None,
     })
+}
+
+/// Compiles `files`, runs `generate` on the request in-process and writes the
+/// files it answers into `out_dir` (a build script's `OUT_DIR`). Returns the
+/// paths written; a generation error comes back as the located message.
+pub fn generate_into(
+    files: &[impl AsRef<Path>],
+    includes: &[impl AsRef<Path>],
+    parameter: &str,
+    generate: crate::plugin::Generator,
+    out_dir: &Path,
+) -> Result<Vec<std::path::PathBuf>, String> {
+    let request = crate::Request::from_raw(raw_request(files, includes, parameter)?)?;
+    let response = crate::plugin::respond_to(&request, generate);
+    if let Some(error) = response.error {
+        return Err(error);
+    }
+    let mut written = Vec::new();
+    for file in response.file {
+        if file.insertion_point.is_some() {
+            return Err("emit=insert/include needs prost's file in the same protoc run; use emit=file from build.rs".into());
+        }
+        let path = out_dir.join(file.name());
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        }
+        std::fs::write(&path, file.content()).map_err(|e| format!("{}: {e}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
 }

@@ -91,13 +91,19 @@ impl TypePaths {
         let mut extern_paths: BTreeMap<String, String> = [
             (".google.protobuf", "::prost_types"),
             (".google.protobuf.BoolValue", "bool"),
-            (".google.protobuf.BytesValue", "::prost::alloc::vec::Vec<u8>"),
+            (
+                ".google.protobuf.BytesValue",
+                "::prost::alloc::vec::Vec<u8>",
+            ),
             (".google.protobuf.DoubleValue", "f64"),
             (".google.protobuf.Empty", "()"),
             (".google.protobuf.FloatValue", "f32"),
             (".google.protobuf.Int32Value", "i32"),
             (".google.protobuf.Int64Value", "i64"),
-            (".google.protobuf.StringValue", "::prost::alloc::string::String"),
+            (
+                ".google.protobuf.StringValue",
+                "::prost::alloc::string::String",
+            ),
             (".google.protobuf.UInt32Value", "u32"),
             (".google.protobuf.UInt64Value", "u64"),
         ]
@@ -196,8 +202,14 @@ mod tests {
 
     #[test]
     fn enum_prefix_is_stripped_only_when_real() {
-        assert_eq!(enum_variant("ErrorReason", "USER_NOT_FOUND"), "UserNotFound");
-        assert_eq!(enum_variant("ErrorReason", "ERROR_REASON_UNSPECIFIED"), "Unspecified");
+        assert_eq!(
+            enum_variant("ErrorReason", "USER_NOT_FOUND"),
+            "UserNotFound"
+        );
+        assert_eq!(
+            enum_variant("ErrorReason", "ERROR_REASON_UNSPECIFIED"),
+            "Unspecified"
+        );
         assert_eq!(enum_variant("Foo", "FOOBAR"), "Foobar");
         assert_eq!(enum_variant("Kind", "KIND_SELF"), "Self_");
         assert_eq!(enum_variant("Kind", "KIND_1"), "Kind1");
@@ -206,15 +218,27 @@ mod tests {
     #[test]
     fn type_paths_follow_prost_resolve_ident() {
         let p = TypePaths::default();
-        assert_eq!(p.rust_path("helloworld.v1", ".helloworld.v1.HelloRequest"), "HelloRequest");
-        assert_eq!(p.rust_path("helloworld.v1", ".helloworld.v1.Outer.Inner"), "outer::Inner");
+        assert_eq!(
+            p.rust_path("helloworld.v1", ".helloworld.v1.HelloRequest"),
+            "HelloRequest"
+        );
+        assert_eq!(
+            p.rust_path("helloworld.v1", ".helloworld.v1.Outer.Inner"),
+            "outer::Inner"
+        );
         assert_eq!(p.rust_path("a.b", ".a.c.Msg"), "super::c::Msg");
         assert_eq!(p.rust_path("a.b", ".x.y.Msg"), "super::super::x::y::Msg");
         assert_eq!(p.rust_path("", ".x.Msg"), "x::Msg");
         assert_eq!(p.rust_path("a", ".Top"), "super::Top");
-        assert_eq!(p.rust_path("a", ".google.protobuf.Timestamp"), "::prost_types::Timestamp");
+        assert_eq!(
+            p.rust_path("a", ".google.protobuf.Timestamp"),
+            "::prost_types::Timestamp"
+        );
         assert_eq!(p.rust_path("a", ".google.protobuf.Empty"), "()");
-        assert_eq!(p.rust_path("a", ".google.protobuf.StringValue"), "::prost::alloc::string::String");
+        assert_eq!(
+            p.rust_path("a", ".google.protobuf.StringValue"),
+            "::prost::alloc::string::String"
+        );
         assert_eq!(p.rust_path("a.type", ".a.type.Msg"), "Msg");
         assert_eq!(p.rust_path("a", ".b.type.Msg"), "super::b::r#type::Msg");
     }
@@ -233,8 +257,14 @@ mod tests {
         let p = TypePaths::new(&user).unwrap();
         assert_eq!(p.rust_path("x", ".foo.Fuzz"), "::foo4::Fuzz");
         assert_eq!(p.rust_path("x", ".foo.bar.Baz"), "::foo2::Baz");
-        assert_eq!(p.rust_path("x", ".foo.qux.Inner.Msg"), "::foo1::qux::inner::Msg");
-        assert_eq!(p.rust_path("x", ".google.protobuf.Empty"), "::pbjson_types::Empty");
+        assert_eq!(
+            p.rust_path("x", ".foo.qux.Inner.Msg"),
+            "::foo1::qux::inner::Msg"
+        );
+        assert_eq!(
+            p.rust_path("x", ".google.protobuf.Empty"),
+            "::pbjson_types::Empty"
+        );
         assert!(TypePaths::new(&[("foo".to_owned(), "::x".to_owned())].into()).is_err());
     }
 

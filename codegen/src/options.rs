@@ -6,8 +6,8 @@
 
 use prost::Message;
 use prost_reflect::{
-    DynamicMessage, ReflectMessage, EnumDescriptor, EnumValueDescriptor, ExtensionDescriptor, FieldDescriptor,
-    MethodDescriptor, Value,
+    DynamicMessage, EnumDescriptor, EnumValueDescriptor, ExtensionDescriptor, FieldDescriptor,
+    MethodDescriptor, ReflectMessage, Value,
 };
 
 use crate::source::Element;

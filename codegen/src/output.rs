@@ -58,12 +58,19 @@ impl Output {
 
     /// The file name our code for `package` gets: `helloworld.v1.errors.rs`.
     pub fn file_name(&self, package: &str) -> String {
-        format!("{}.{}.rs", package_file_stem(package, &self.default_package_filename), self.suffix)
+        format!(
+            "{}.{}.rs",
+            package_file_stem(package, &self.default_package_filename),
+            self.suffix
+        )
     }
 
     /// prost's file for `package`: `helloworld.v1.rs`.
     pub fn prost_file_name(&self, package: &str) -> String {
-        format!("{}.rs", package_file_stem(package, &self.default_package_filename))
+        format!(
+            "{}.rs",
+            package_file_stem(package, &self.default_package_filename)
+        )
     }
 
     /// The response files that deliver `content` for `package`.
@@ -118,7 +125,10 @@ mod tests {
         let files = out.files("a.b", "X".into());
         assert_eq!(files[1].name.as_deref(), Some("a.b.rs"));
         assert_eq!(files[1].insertion_point.as_deref(), Some("module"));
-        assert_eq!(files[1].content.as_deref(), Some("include!(\"a.b.errors.rs\");\n"));
+        assert_eq!(
+            files[1].content.as_deref(),
+            Some("include!(\"a.b.errors.rs\");\n")
+        );
 
         out.emit = Emit::Insert;
         let files = out.files("a.b", "X".into());

@@ -61,17 +61,31 @@ impl Params {
             None => Ok(default),
             Some("true" | "1" | "yes") => Ok(true),
             Some("false" | "0" | "no") => Ok(false),
-            Some(other) => Err(format!("parameter `{key}` takes true or false, not `{other}`")),
+            Some(other) => Err(format!(
+                "parameter `{key}` takes true or false, not `{other}`"
+            )),
         }
     }
 
     /// A value from a fixed set of choices.
-    pub fn choice<'a>(&self, key: &str, choices: &[&'a str], default: &'a str) -> Result<&'a str, String> {
+    pub fn choice<'a>(
+        &self,
+        key: &str,
+        choices: &[&'a str],
+        default: &'a str,
+    ) -> Result<&'a str, String> {
         match self.get(key) {
             None => Ok(default),
-            Some(value) => choices.iter().copied().find(|c| *c == value).ok_or_else(|| {
-                format!("parameter `{key}` takes one of {}, not `{value}`", choices.join(", "))
-            }),
+            Some(value) => choices
+                .iter()
+                .copied()
+                .find(|c| *c == value)
+                .ok_or_else(|| {
+                    format!(
+                        "parameter `{key}` takes one of {}, not `{value}`",
+                        choices.join(", ")
+                    )
+                }),
         }
     }
 
@@ -114,14 +128,21 @@ mod tests {
     #[test]
     fn unknown_key_lists_known_keys() {
         let err = Params::parse("a=1,typo=2", KNOWN).unwrap_err();
-        assert_eq!(err, "unknown parameter `typo`; known parameters: a, extern_path, flag, mode");
+        assert_eq!(
+            err,
+            "unknown parameter `typo`; known parameters: a, extern_path, flag, mode"
+        );
     }
 
     #[test]
     fn bad_values_are_errors() {
         let p = Params::parse("flag=maybe,mode=x,extern_path=nope", KNOWN).unwrap();
         assert!(p.flag("flag", false).unwrap_err().contains("true or false"));
-        assert!(p.choice("mode", &["file", "insert"], "file").unwrap_err().contains("file, insert"));
+        assert!(
+            p.choice("mode", &["file", "insert"], "file")
+                .unwrap_err()
+                .contains("file, insert")
+        );
         assert!(p.mappings("extern_path").unwrap_err().contains("from=to"));
     }
 

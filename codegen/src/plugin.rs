@@ -40,7 +40,10 @@ pub fn respond_to(request: &Request, generate: Generator) -> Response {
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_owned());
-            (Vec::new(), Some(format!("internal error (please report): {what}")))
+            (
+                Vec::new(),
+                Some(format!("internal error (please report): {what}")),
+            )
         }
     };
     Response {
@@ -63,11 +66,16 @@ pub fn main(name: &str, version: &str, about: &str, generate: Generator) -> Exit
                 ExitCode::SUCCESS
             }
             "--help" | "-h" => {
-                println!("{name} {version}\n{about}\n\nA protoc plugin: run it through protoc, e.g. protoc --{}_out=OUT_DIR file.proto", name.trim_start_matches("protoc-gen-"));
+                println!(
+                    "{name} {version}\n{about}\n\nA protoc plugin: run it through protoc, e.g. protoc --{}_out=OUT_DIR file.proto",
+                    name.trim_start_matches("protoc-gen-")
+                );
                 ExitCode::SUCCESS
             }
             other => {
-                eprintln!("{name}: unexpected argument `{other}` (protoc passes the request on stdin; try --help)");
+                eprintln!(
+                    "{name}: unexpected argument `{other}` (protoc passes the request on stdin; try --help)"
+                );
                 ExitCode::from(2)
             }
         };
@@ -88,7 +96,10 @@ pub fn main(name: &str, version: &str, about: &str, generate: Generator) -> Exit
         }
     };
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(&response.encode_to_vec()).and_then(|_| stdout.flush()) {
+    if let Err(e) = stdout
+        .write_all(&response.encode_to_vec())
+        .and_then(|_| stdout.flush())
+    {
         eprintln!("{name}: cannot write the response: {e}");
         return ExitCode::FAILURE;
     }

@@ -96,7 +96,11 @@ fn sanitize_doc(lines: &[String]) -> Vec<String> {
                 out.push(" ```text".to_owned());
                 in_indented = true;
             }
-            out.push(format!(" {}", line.strip_prefix("    ").unwrap_or(line.trim_start_matches('\t'))));
+            out.push(format!(
+                " {}",
+                line.strip_prefix("    ")
+                    .unwrap_or(line.trim_start_matches('\t'))
+            ));
             continue;
         }
         if in_indented {
@@ -104,7 +108,11 @@ fn sanitize_doc(lines: &[String]) -> Vec<String> {
             in_indented = false;
         }
         previous_blank = line.trim().is_empty();
-        out.push(if previous_blank { String::new() } else { format!(" {}", escape_markdown(line)) });
+        out.push(if previous_blank {
+            String::new()
+        } else {
+            format!(" {}", escape_markdown(line))
+        });
     }
     if in_fence || in_indented {
         out.push(" ```".to_owned());
@@ -155,6 +163,41 @@ fn bare_url_len(text: &str, before: Option<char>) -> Option<usize> {
     Some(len)
 }
 
+/// Checks that rustfmt leaves `code` unchanged: `Err` with both versions when
+/// it would change it, or when rustfmt cannot run. Tests use it to prove the
+/// generated code is rustfmt-clean. (`rustfmt --check` exits 0 on stdin
+/// input whatever it finds, so the output is compared instead.)
+pub fn rustfmt_check(code: &str) -> Result<(), String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let rustfmt = std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".to_owned());
+    let mut child = Command::new(&rustfmt)
+        .args(["--edition", "2024", "--emit", "stdout"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {rustfmt}: {e}"))?;
+    let mut stdin = child.stdin.take().ok_or("no stdin")?;
+    stdin
+        .write_all(code.as_bytes())
+        .map_err(|e| e.to_string())?;
+    drop(stdin);
+    let output = child.wait_with_output().map_err(|e| e.to_string())?;
+    let formatted = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        return Err(format!(
+            "rustfmt failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    if formatted == code {
+        Ok(())
+    } else {
+        Err(format!("rustfmt would write:\n{formatted}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,21 +212,38 @@ mod tests {
             sanitize_doc(&lines("See [foo] at https://x.io/a.")),
             vec![" See \\[foo\\] at <https://x.io/a>."]
         );
-        assert_eq!(sanitize_doc(&lines("keep `a[0]` as is")), vec![" keep `a[0]` as is"]);
-        assert_eq!(sanitize_doc(&lines("<https://x.io>")), vec![" <https://x.io>"]);
+        assert_eq!(
+            sanitize_doc(&lines("keep `a[0]` as is")),
+            vec![" keep `a[0]` as is"]
+        );
+        assert_eq!(
+            sanitize_doc(&lines("<https://x.io>")),
+            vec![" <https://x.io>"]
+        );
     }
 
     #[test]
     fn code_never_becomes_a_doctest() {
         assert_eq!(
             sanitize_doc(&lines("Example:\n\n    let x = 1;\n    x\nafter")),
-            vec![" Example:", "", " ```text", " let x = 1;", " x", " ```", " after"]
+            vec![
+                " Example:",
+                "",
+                " ```text",
+                " let x = 1;",
+                " x",
+                " ```",
+                " after"
+            ]
         );
         assert_eq!(
             sanitize_doc(&lines("```\nfn main() {}\n```")),
             vec![" ```text", " fn main() {}", " ```"]
         );
-        assert_eq!(sanitize_doc(&lines("```rust\nx")), vec![" ```text", " x", " ```"]);
+        assert_eq!(
+            sanitize_doc(&lines("```rust\nx")),
+            vec![" ```text", " x", " ```"]
+        );
     }
 
     #[test]
@@ -205,37 +265,5 @@ mod tests {
     fn raw_identifiers() {
         assert_eq!(ident("r#type").to_string(), "r#type");
         assert_eq!(ident("name").to_string(), "name");
-    }
-}
-
-/// Runs `rustfmt --check` on `code`: `Err` with rustfmt's diff when rustfmt
-/// would change it, or when rustfmt cannot run. Tests use it to prove the
-/// generated code is rustfmt-clean.
-pub fn rustfmt_check(code: &str) -> Result<(), String> {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let rustfmt = std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".to_owned());
-    let mut child = Command::new(&rustfmt)
-        .args(["--check", "--edition", "2024"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run {rustfmt}: {e}"))?;
-    child
-        .stdin
-        .take()
-        .ok_or("no stdin")?
-        .write_all(code.as_bytes())
-        .map_err(|e| e.to_string())?;
-    let output = child.wait_with_output().map_err(|e| e.to_string())?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        ))
     }
 }

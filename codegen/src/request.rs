@@ -59,8 +59,9 @@ impl Request {
             .file_to_generate
             .iter()
             .map(|name| {
-                pool.get_file_by_name(name)
-                    .ok_or_else(|| format!("file_to_generate names `{name}`, which is not in proto_file"))
+                pool.get_file_by_name(name).ok_or_else(|| {
+                    format!("file_to_generate names `{name}`, which is not in proto_file")
+                })
             })
             .collect::<Result<Vec<_>, _>>()?;
         let sources = (0..pool.files().len()).map(|_| OnceLock::new()).collect();

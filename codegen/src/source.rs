@@ -27,13 +27,19 @@ impl Comments {
                 lines.push(String::new());
             }
             let text = text.strip_suffix('\n').unwrap_or(text);
-            lines.extend(text.split('\n').map(|l| l.strip_prefix(' ').unwrap_or(l).trim_end().to_owned()));
+            lines.extend(
+                text.split('\n')
+                    .map(|l| l.strip_prefix(' ').unwrap_or(l).trim_end().to_owned()),
+            );
         }
         // Drop blank lines at either end.
         while lines.last().is_some_and(String::is_empty) {
             lines.pop();
         }
-        let first = lines.iter().position(|l| !l.is_empty()).unwrap_or(lines.len());
+        let first = lines
+            .iter()
+            .position(|l| !l.is_empty())
+            .unwrap_or(lines.len());
         lines.drain(..first);
         lines
     }
@@ -64,8 +70,12 @@ impl SourceIndex {
             if location.span.len() < 3 || locations.contains_key(&location.path) {
                 continue;
             }
-            let line = u32::try_from(location.span[0]).unwrap_or(0).saturating_add(1);
-            let column = u32::try_from(location.span[1]).unwrap_or(0).saturating_add(1);
+            let line = u32::try_from(location.span[0])
+                .unwrap_or(0)
+                .saturating_add(1);
+            let column = u32::try_from(location.span[1])
+                .unwrap_or(0)
+                .saturating_add(1);
             locations.insert(
                 location.path.clone(),
                 LocationInfo {
@@ -88,7 +98,10 @@ impl SourceIndex {
 
     /// Comments of the element at `path` (empty when there are none).
     pub fn comments(&self, path: &[i32]) -> Comments {
-        self.locations.get(path).map(|l| l.comments.clone()).unwrap_or_default()
+        self.locations
+            .get(path)
+            .map(|l| l.comments.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -128,14 +141,33 @@ fn relative_name<'a>(full_name: &'a str, package: &str) -> &'a str {
     if package.is_empty() {
         full_name
     } else {
-        full_name.strip_prefix(package).and_then(|n| n.strip_prefix('.')).unwrap_or(full_name)
+        full_name
+            .strip_prefix(package)
+            .and_then(|n| n.strip_prefix('.'))
+            .unwrap_or(full_name)
     }
 }
 
-element!(MessageDescriptor, "message", |d| relative_name(d.full_name(), d.package_name()));
-element!(EnumDescriptor, "enum", |d| relative_name(d.full_name(), d.package_name()));
+element!(MessageDescriptor, "message", |d| relative_name(
+    d.full_name(),
+    d.package_name()
+));
+element!(EnumDescriptor, "enum", |d| relative_name(
+    d.full_name(),
+    d.package_name()
+));
 element!(EnumValueDescriptor, "enum value", |d| d.name());
 element!(ServiceDescriptor, "service", |d| d.name());
-element!(MethodDescriptor, "method", |d| format!("{}.{}", d.parent_service().name(), d.name()));
-element!(FieldDescriptor, "field", |d| relative_name(d.full_name(), d.parent_file().package_name()));
-element!(OneofDescriptor, "oneof", |d| relative_name(d.full_name(), d.parent_file().package_name()));
+element!(MethodDescriptor, "method", |d| format!(
+    "{}.{}",
+    d.parent_service().name(),
+    d.name()
+));
+element!(FieldDescriptor, "field", |d| relative_name(
+    d.full_name(),
+    d.parent_file().package_name()
+));
+element!(OneofDescriptor, "oneof", |d| relative_name(
+    d.full_name(),
+    d.parent_file().package_name()
+));

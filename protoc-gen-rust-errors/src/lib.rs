@@ -32,21 +32,31 @@ impl Config {
     pub fn from_parameter(parameter: &str) -> Result<Config, String> {
         let params = Params::parse(parameter, PARAMETERS)?;
         let mut output = Output::new("errors");
-        output.emit = Emit::parse(params.choice("emit", Emit::CHOICES, "file")?).unwrap_or(Emit::File);
+        output.emit =
+            Emit::parse(params.choice("emit", Emit::CHOICES, "file")?).unwrap_or(Emit::File);
         if let Some(stem) = params.get("default_package_filename") {
             output.default_package_filename = stem.to_owned();
         }
-        let runtime_crate = params.get("runtime_crate").unwrap_or("::protoway").to_owned();
+        let runtime_crate = params
+            .get("runtime_crate")
+            .unwrap_or("::protoway")
+            .to_owned();
         if runtime_crate.parse::<proc_macro2::TokenStream>().is_err() || runtime_crate.is_empty() {
-            return Err(format!("parameter `runtime_crate` is not a Rust path: `{runtime_crate}`"));
+            return Err(format!(
+                "parameter `runtime_crate` is not a Rust path: `{runtime_crate}`"
+            ));
         }
-        Ok(Config { output, runtime_crate })
+        Ok(Config {
+            output,
+            runtime_crate,
+        })
     }
 }
 
 /// The plugin: one `<package>.errors.rs` per package that has error enums.
 pub fn generate(request: &Request) -> Result<Vec<ResponseFile>, Vec<Diagnostic>> {
-    let config = Config::from_parameter(request.parameter()).map_err(|e| vec![Diagnostic::general(e)])?;
+    let config =
+        Config::from_parameter(request.parameter()).map_err(|e| vec![Diagnostic::general(e)])?;
     let mut files = Vec::new();
     let mut diagnostics = Vec::new();
     for (package, package_files) in request.packages() {
@@ -59,5 +69,9 @@ pub fn generate(request: &Request) -> Result<Vec<ResponseFile>, Vec<Diagnostic>>
             Err(mut found) => diagnostics.append(&mut found),
         }
     }
-    if diagnostics.is_empty() { Ok(files) } else { Err(diagnostics) }
+    if diagnostics.is_empty() {
+        Ok(files)
+    } else {
+        Err(diagnostics)
+    }
 }

@@ -66,7 +66,11 @@ pub fn package_errors(
         }
     }
     check_unique_functions(request, package, files, &enums, &mut diagnostics);
-    if diagnostics.is_empty() { Ok(enums) } else { Err(diagnostics) }
+    if diagnostics.is_empty() {
+        Ok(enums)
+    } else {
+        Err(diagnostics)
+    }
 }
 
 fn nested_enums(message: &MessageDescriptor, out: &mut Vec<EnumDescriptor>) {
@@ -82,7 +86,10 @@ fn error_enum(request: &Request, e: &EnumDescriptor) -> Result<Option<ErrorEnum>
         Some(0) | None => None,
         Some(code) if STATUS_RANGE.contains(&code) => Some(code as u16),
         Some(code) => {
-            diagnostics.push(request.diagnostic(e, format!("default_code {code} is not an HTTP status (100-599)")));
+            diagnostics.push(request.diagnostic(
+                e,
+                format!("default_code {code} is not an HTTP status (100-599)"),
+            ));
             None
         }
     };
@@ -97,7 +104,10 @@ fn error_enum(request: &Request, e: &EnumDescriptor) -> Result<Option<ErrorEnum>
         .chain(std::iter::once(to_upper_camel(e.name())))
         .collect::<Vec<_>>()
         .join("::");
-    let fn_prefix: String = parents.iter().map(|p| format!("{}_", heck_snake(p))).collect();
+    let fn_prefix: String = parents
+        .iter()
+        .map(|p| format!("{}_", heck_snake(p)))
+        .collect();
 
     let mut variants = Vec::new();
     let mut errors = Vec::new();
@@ -105,13 +115,20 @@ fn error_enum(request: &Request, e: &EnumDescriptor) -> Result<Option<ErrorEnum>
     let enum_deprecated = is_deprecated(e);
     // Declaration order, as prost-build reads it (the pool sorts by number),
     // so the first of several aliases is the one prost keeps as a variant.
-    let declared = e.enum_descriptor_proto().value.iter().filter_map(|v| e.get_value_by_name(v.name()));
+    let declared = e
+        .enum_descriptor_proto()
+        .value
+        .iter()
+        .filter_map(|v| e.get_value_by_name(v.name()));
     for value in declared {
         let code = match errors_code(&value) {
             Some(0) | None => default_code,
             Some(code) if STATUS_RANGE.contains(&code) => Some(code as u16),
             Some(code) => {
-                diagnostics.push(request.diagnostic(&value, format!("code {code} is not an HTTP status (100-599)")));
+                diagnostics.push(request.diagnostic(
+                    &value,
+                    format!("code {code} is not an HTTP status (100-599)"),
+                ));
                 None
             }
         };
@@ -148,7 +165,10 @@ fn error_enum(request: &Request, e: &EnumDescriptor) -> Result<Option<ErrorEnum>
 
 /// snake_case without keyword escaping: the name is always used with a prefix.
 fn heck_snake(name: &str) -> String {
-    to_snake(name).trim_start_matches("r#").trim_end_matches('_').to_owned()
+    to_snake(name)
+        .trim_start_matches("r#")
+        .trim_end_matches('_')
+        .to_owned()
 }
 
 /// Two values whose helpers would share a name (possible only with nested
@@ -164,7 +184,11 @@ fn check_unique_functions(
     for e in enums {
         for v in &e.errors {
             if let Some(first) = seen.insert(&v.fn_suffix, &e.proto_name) {
-                let full = if package.is_empty() { e.proto_name.clone() } else { format!("{package}.{}", e.proto_name) };
+                let full = if package.is_empty() {
+                    e.proto_name.clone()
+                } else {
+                    format!("{package}.{}", e.proto_name)
+                };
                 let located = request
                     .pool()
                     .get_enum_by_name(&full)
@@ -172,7 +196,11 @@ fn check_unique_functions(
                     .map(|value| request.diagnostic(&value, ""));
                 let (file, position, element) = match located {
                     Some(d) => (d.file, d.position, d.element),
-                    None => (files[0].name().to_owned(), None, format!("enum value {}", v.reason)),
+                    None => (
+                        files[0].name().to_owned(),
+                        None,
+                        format!("enum value {}", v.reason),
+                    ),
                 };
                 diagnostics.push(Diagnostic::new(
                     file,

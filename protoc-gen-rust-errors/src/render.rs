@@ -1,8 +1,8 @@
 //! Rendering the error enums of one package as Rust.
 
 use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
 use protoway_codegen::render::{doc_attrs, ident, path, render_file};
+use quote::{format_ident, quote};
 
 use crate::Config;
 use crate::model::ErrorEnum;
@@ -24,14 +24,18 @@ fn render_enum(e: &ErrorEnum, rt: &TokenStream) -> TokenStream {
     });
     let uncoded = e.variants.iter().any(|v| v.code.is_none());
     let code_doc = if uncoded {
-        format!(" The HTTP status of this `{proto_name}` value (500 for values without an `errors.code`).")
+        format!(
+            " The HTTP status of this `{proto_name}` value (500 for values without an `errors.code`)."
+        )
     } else {
         format!(" The HTTP status of this `{proto_name}` value.")
     };
     let deprecated_allow = (e.deprecated || e.variants.iter().any(|v| v.deprecated))
         .then(|| quote!(#[allow(deprecated)]));
     let enum_doc = " This reason as an error, with its code and `message`.";
-    let is_doc = format!(" Whether `err` carries this `{proto_name}` reason and its code (kratos' `errors.Is`).");
+    let is_doc = format!(
+        " Whether `err` carries this `{proto_name}` reason and its code (kratos' `errors.Is`)."
+    );
 
     let helpers = e.errors.iter().map(|v| {
         let is_fn = format_ident!("is_{}", v.fn_suffix);

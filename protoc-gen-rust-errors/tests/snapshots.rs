@@ -14,7 +14,12 @@ fn generate(files: &[&str], parameter: &str) -> prost_types::compiler::CodeGener
 fn only_file(files: &[&str]) -> (String, String) {
     let response = generate(files, "");
     assert_eq!(response.error, None);
-    assert_eq!(response.file.len(), 1, "{:?}", response.file.iter().map(|f| &f.name).collect::<Vec<_>>());
+    assert_eq!(
+        response.file.len(),
+        1,
+        "{:?}",
+        response.file.iter().map(|f| &f.name).collect::<Vec<_>>()
+    );
     let file = &response.file[0];
     let content = file.content.clone().unwrap();
     if let Err(diff) = protoway_codegen::render::rustfmt_check(&content) {
@@ -77,17 +82,49 @@ fn insertion_point_modes() {
     assert_eq!(response.file.len(), 1);
     assert_eq!(response.file[0].name.as_deref(), Some("helloworld.v1.rs"));
     assert_eq!(response.file[0].insertion_point.as_deref(), Some("module"));
-    assert!(response.file[0].content.as_deref().unwrap().contains("pub fn is_user_not_found"));
+    assert!(
+        response.file[0]
+            .content
+            .as_deref()
+            .unwrap()
+            .contains("pub fn is_user_not_found")
+    );
 
-    let response = generate(&["helloworld/v1/error_reason.proto"], "emit=include,runtime_crate=crate::rt");
+    let response = generate(
+        &["helloworld/v1/error_reason.proto"],
+        "emit=include,runtime_crate=crate::rt",
+    );
     assert_eq!(response.file.len(), 2);
-    assert!(response.file[0].content.as_deref().unwrap().contains("crate::rt::Error"));
-    assert_eq!(response.file[1].content.as_deref(), Some("include!(\"helloworld.v1.errors.rs\");\n"));
+    assert!(
+        response.file[0]
+            .content
+            .as_deref()
+            .unwrap()
+            .contains("crate::rt::Error")
+    );
+    assert_eq!(
+        response.file[1].content.as_deref(),
+        Some("include!(\"helloworld.v1.errors.rs\");\n")
+    );
 }
 
 #[test]
 fn several_packages_give_one_file_each() {
-    let response = generate(&["helloworld/v1/error_reason.proto", "nested.proto", "plain.proto"], "");
-    let names: Vec<_> = response.file.iter().map(|f| f.name.clone().unwrap()).collect();
-    assert_eq!(names, ["helloworld.v1.errors.rs", "testdata.nested.errors.rs"]);
+    let response = generate(
+        &[
+            "helloworld/v1/error_reason.proto",
+            "nested.proto",
+            "plain.proto",
+        ],
+        "",
+    );
+    let names: Vec<_> = response
+        .file
+        .iter()
+        .map(|f| f.name.clone().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["helloworld.v1.errors.rs", "testdata.nested.errors.rs"]
+    );
 }

@@ -222,7 +222,11 @@ impl fmt::Debug for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "error: code = {} reason = {} message = {}", self.code, self.reason, self.message)?;
+        write!(
+            f,
+            "error: code = {} reason = {} message = {}",
+            self.code, self.reason, self.message
+        )?;
         if !self.metadata.is_empty() {
             write!(f, " metadata = {:?}", self.metadata)?;
         }
@@ -235,7 +239,9 @@ impl fmt::Display for Error {
 
 impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.cause.as_deref().map(|c| c as &(dyn StdError + 'static))
+        self.cause
+            .as_deref()
+            .map(|c| c as &(dyn StdError + 'static))
     }
 }
 
@@ -342,11 +348,27 @@ mod tests {
             (Error::forbidden("r", "m"), 403, Error::is_forbidden),
             (Error::not_found("r", "m"), 404, Error::is_not_found),
             (Error::conflict("r", "m"), 409, Error::is_conflict),
-            (Error::too_many_requests("r", "m"), 429, Error::is_too_many_requests),
+            (
+                Error::too_many_requests("r", "m"),
+                429,
+                Error::is_too_many_requests,
+            ),
             (Error::client_closed("r", "m"), 499, Error::is_client_closed),
-            (Error::internal_server("r", "m"), 500, Error::is_internal_server),
-            (Error::service_unavailable("r", "m"), 503, Error::is_service_unavailable),
-            (Error::gateway_timeout("r", "m"), 504, Error::is_gateway_timeout),
+            (
+                Error::internal_server("r", "m"),
+                500,
+                Error::is_internal_server,
+            ),
+            (
+                Error::service_unavailable("r", "m"),
+                503,
+                Error::is_service_unavailable,
+            ),
+            (
+                Error::gateway_timeout("r", "m"),
+                504,
+                Error::is_gateway_timeout,
+            ),
         ];
         for (i, (err, code, is)) in cases.iter().enumerate() {
             assert_eq!(err.code(), *code);
@@ -381,8 +403,15 @@ mod tests {
         let err = Error::from_error(Io("db password is hunter2", None));
         assert_eq!(err.code(), 500);
         assert_eq!(err.message(), INTERNAL_MESSAGE);
-        assert!(!String::from_utf8(err.to_json()).unwrap().contains("hunter2"));
-        assert_eq!(StdError::source(&err).unwrap().to_string(), "db password is hunter2");
+        assert!(
+            !String::from_utf8(err.to_json())
+                .unwrap()
+                .contains("hunter2")
+        );
+        assert_eq!(
+            StdError::source(&err).unwrap().to_string(),
+            "db password is hunter2"
+        );
         assert!(err.to_string().contains("hunter2"), "kept for logs: {err}");
     }
 
@@ -391,6 +420,10 @@ mod tests {
         let err = Error::service_unavailable("DOWN", "later").with_cause("connection refused");
         let copy = err.clone();
         assert_eq!(copy.cause().unwrap().to_string(), "connection refused");
-        assert!(!String::from_utf8(copy.to_json()).unwrap().contains("refused"));
+        assert!(
+            !String::from_utf8(copy.to_json())
+                .unwrap()
+                .contains("refused")
+        );
     }
 }

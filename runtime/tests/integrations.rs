@@ -45,15 +45,25 @@ fn error_round_trips_through_tonic_status() {
 #[test]
 fn plain_tonic_status_maps_by_kratos_table() {
     let back = Error::from(tonic::Status::failed_precondition("not yet"));
-    assert_eq!((back.code(), back.reason(), back.message()), (412, "", "not yet"));
+    assert_eq!(
+        (back.code(), back.reason(), back.message()),
+        (412, "", "not yet")
+    );
     assert_eq!(back.grpc_code(), GrpcCode::FailedPrecondition);
     // Garbage details are ignored, not fatal.
-    let odd = tonic::Status::with_details(tonic::Code::Aborted, "x", bytes::Bytes::from_static(b"\xff\xff"));
+    let odd = tonic::Status::with_details(
+        tonic::Code::Aborted,
+        "x",
+        bytes::Bytes::from_static(b"\xff\xff"),
+    );
     assert_eq!(Error::from(odd).code(), 409);
 }
 
 #[test]
 fn grpc_helpers() {
-    assert_eq!(Error::from_grpc(GrpcCode::Unauthenticated, "R", "m").code(), 401);
+    assert_eq!(
+        Error::from_grpc(GrpcCode::Unauthenticated, "R", "m").code(),
+        401
+    );
     assert_eq!(Error::conflict("R", "m").grpc_code(), GrpcCode::Aborted);
 }

@@ -5,13 +5,18 @@ use protoway::status::{GrpcCode, grpc_code_from_http, http_from_grpc_code};
 use serde_json::Value;
 
 fn vectors() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/conformance/vectors/errors_and_status.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/conformance/vectors/errors_and_status.json"
+    );
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap()
 }
 
 fn rows<'a>(v: &'a Value, key: &str) -> &'a Vec<Value> {
-    v[key].as_array().unwrap_or_else(|| panic!("no table {key}"))
+    v[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("no table {key}"))
 }
 
 #[test]
@@ -40,7 +45,11 @@ fn kratos_grpc_to_http_table() {
     for row in table {
         let number = row["grpc_number"].as_i64().unwrap() as i32;
         let want = row["http_status"].as_u64().unwrap() as u16;
-        assert_eq!(http_from_grpc_code(GrpcCode::from_i32(number)), want, "{row}");
+        assert_eq!(
+            http_from_grpc_code(GrpcCode::from_i32(number)),
+            want,
+            "{row}"
+        );
     }
 }
 
@@ -60,5 +69,9 @@ fn grpc_gateway_differences_are_exactly_the_documented_ones() {
             differences.push((GrpcCode::from_i32(number).name(), theirs, ours));
         }
     }
-    assert_eq!(differences, vec![("FAILED_PRECONDITION", 400, 412)], "{differences:?}");
+    assert_eq!(
+        differences,
+        vec![("FAILED_PRECONDITION", 400, 412)],
+        "{differences:?}"
+    );
 }

@@ -23,16 +23,18 @@ fn main() {
     compiler.open_files(FILES).unwrap();
     let mut fds = compiler.file_descriptor_set();
     fds.file.retain(|f| FILES.contains(&f.name()));
-    prost_build::Config::new().out_dir(&out).compile_fds(fds).unwrap();
+    prost_build::Config::new()
+        .out_dir(&out)
+        .compile_fds(fds)
+        .unwrap();
 
     // protoway: the errors plugin, exactly as protoc would run it.
-    let request = protoway_codegen::compile::request_bytes(FILES, INCLUDES, "").unwrap();
-    let response =
-        protoway_codegen::plugin::respond(&request, protoc_gen_rust_errors::generate).unwrap();
-    if let Some(error) = response.error {
-        panic!("protoc-gen-rust-errors: {error}");
-    }
-    for file in response.file {
-        std::fs::write(out.join(file.name()), file.content()).unwrap();
-    }
+    protoway_codegen::compile::generate_into(
+        FILES,
+        INCLUDES,
+        "",
+        protoc_gen_rust_errors::generate,
+        &out,
+    )
+    .unwrap_or_else(|e| panic!("protoc-gen-rust-errors: {e}"));
 }

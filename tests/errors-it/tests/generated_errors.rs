@@ -23,7 +23,10 @@ fn is_checks_code_and_reason_like_kratos() {
     assert!(!hw::is_user_not_found(&other_code));
     let other_reason = Error::not_found("NAME_TAKEN", "x");
     assert!(!hw::is_user_not_found(&other_reason));
-    assert!(hw::is_user_not_found(&Error::not_found("USER_NOT_FOUND", "any message")));
+    assert!(hw::is_user_not_found(&Error::not_found(
+        "USER_NOT_FOUND",
+        "any message"
+    )));
 }
 
 #[test]
@@ -68,7 +71,10 @@ fn nested_enums_get_prefixed_helpers() {
     assert!(nested::order::Reason::NotFound.is(&err));
     assert_eq!(nested::order::Reason::OutOfStock.code(), 409);
     assert_eq!(nested::order::line::Reason::QuantityTooLarge.code(), 400);
-    assert_eq!(nested::order::line::Reason::LineReasonUnspecified.code(), 500);
+    assert_eq!(
+        nested::order::line::Reason::LineReasonUnspecified.code(),
+        500
+    );
     assert!(nested::is_order_line_quantity_too_large(
         &nested::order::line::Reason::QuantityTooLarge.into()
     ));
@@ -95,7 +101,9 @@ fn uncoded_values_keyword_names_and_aliases() {
 fn deprecated_helpers_still_work() {
     assert!(mixed::is_frozen(&mixed::error_frozen("f")));
     assert_eq!(mixed::LegacyError::LegacyDown.code(), 503);
-    assert!(mixed::is_legacy_down(&mixed::LegacyError::LegacyDown.into()));
+    assert!(mixed::is_legacy_down(
+        &mixed::LegacyError::LegacyDown.into()
+    ));
 }
 
 #[test]
