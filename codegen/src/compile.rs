@@ -1,11 +1,69 @@
 //! Building a `CodeGeneratorRequest` in-process with protox (no protoc needed),
 //! for build scripts and tests.
+//!
+//! protoway's own annotation protos (`errors/errors.proto`,
+//! `google/api/*.proto`) are compiled into this crate and resolved after the
+//! user's include directories, so users vendor nothing and their own copies win.
 
 use std::path::Path;
 
 use prost::Message;
+use protox::Compiler;
+use protox::file::{
+    ChainFileResolver, File, FileResolver, GoogleFileResolver, IncludeFileResolver,
+};
 
 use crate::request::RawCodeGeneratorRequest;
+
+/// The protos protoway ships, by import name.
+pub const SHIPPED_PROTOS: &[(&str, &str)] = &[
+    (
+        "errors/errors.proto",
+        include_str!("../../proto/errors/errors.proto"),
+    ),
+    (
+        "google/api/http.proto",
+        include_str!("../../proto/google/api/http.proto"),
+    ),
+    (
+        "google/api/annotations.proto",
+        include_str!("../../proto/google/api/annotations.proto"),
+    ),
+    (
+        "google/api/httpbody.proto",
+        include_str!("../../proto/google/api/httpbody.proto"),
+    ),
+    (
+        "google/api/field_behavior.proto",
+        include_str!("../../proto/google/api/field_behavior.proto"),
+    ),
+];
+
+/// Resolves [`SHIPPED_PROTOS`].
+struct ShippedProtos;
+
+impl FileResolver for ShippedProtos {
+    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
+        match SHIPPED_PROTOS.iter().find(|(n, _)| *n == name) {
+            Some((name, source)) => File::from_source(name, source),
+            None => Err(protox::Error::file_not_found(name)),
+        }
+    }
+}
+
+/// A protox compiler over `includes`, then protoway's shipped protos, then
+/// the well-known types; with imports and source info (comments, positions).
+pub fn compiler(includes: &[impl AsRef<Path>]) -> Compiler {
+    let mut resolver = ChainFileResolver::new();
+    for include in includes {
+        resolver.add(IncludeFileResolver::new(include.as_ref().to_owned()));
+    }
+    resolver.add(ShippedProtos);
+    resolver.add(GoogleFileResolver::new());
+    let mut compiler = Compiler::with_file_resolver(resolver);
+    compiler.include_imports(true).include_source_info(true);
+    compiler
+}
 
 /// Compiles `files` (paths under one of `includes`) and returns the encoded
 /// request protoc would send a plugin, options and source info included.
@@ -14,18 +72,13 @@ pub fn request_bytes(
     includes: &[impl AsRef<Path>],
     parameter: &str,
 ) -> Result<Vec<u8>, String> {
-    Ok(raw_request(files, includes, parameter)?.encode_to_vec())
+    let mut compiler = compiler(includes);
+    compiler.open_files(files).map_err(|e| format!("{e:?}"))?;
+    Ok(raw_request(&compiler, parameter).encode_to_vec())
 }
 
-/// Like [`request_bytes`], undecoded.
-pub fn raw_request(
-    files: &[impl AsRef<Path>],
-    includes: &[impl AsRef<Path>],
-    parameter: &str,
-) -> Result<RawCodeGeneratorRequest, String> {
-    let mut compiler = protox::Compiler::new(includes).map_err(|e| e.to_string())?;
-    compiler.include_imports(true).include_source_info(true);
-    compiler.open_files(files).map_err(|e| format!("{e:?}"))?;
+/// The request for the files opened in `compiler`, undecoded.
+pub fn raw_request(compiler: &Compiler, parameter: &str) -> RawCodeGeneratorRequest {
     let opened: std::collections::HashSet<&str> = compiler
         .files()
         .filter(|f| !f.is_import())
@@ -40,33 +93,33 @@ pub fn raw_request(
         .collect();
     // The pool's own encoding keeps extension options (FileDescriptorProto would not).
     let proto_file = pool.files().map(|f| f.encode_to_vec()).collect();
-    Ok(RawCodeGeneratorRequest {
+    RawCodeGeneratorRequest {
         file_to_generate,
         parameter: (!parameter.is_empty()).then(|| parameter.to_owned()),
         proto_file,
         compiler_version: None,
-    })
+    }
 }
 
-/// Compiles `files`, runs `generate` on the request in-process and writes the
-/// files it answers into `out_dir` (a build script's `OUT_DIR`). Returns the
-/// paths written; a generation error comes back as the located message.
+/// Runs `generate` on `request` in-process and writes the files it answers
+/// into `out_dir` (a build script's `OUT_DIR`). Returns the paths written; a
+/// generation error comes back as the located message.
 pub fn generate_into(
-    files: &[impl AsRef<Path>],
-    includes: &[impl AsRef<Path>],
-    parameter: &str,
+    request: &crate::Request,
     generate: crate::plugin::Generator,
     out_dir: &Path,
 ) -> Result<Vec<std::path::PathBuf>, String> {
-    let request = crate::Request::from_raw(raw_request(files, includes, parameter)?)?;
-    let response = crate::plugin::respond_to(&request, generate);
+    let response = crate::plugin::respond_to(request, generate);
     if let Some(error) = response.error {
         return Err(error);
     }
     let mut written = Vec::new();
     for file in response.file {
         if file.insertion_point.is_some() {
-            return Err("emit=insert/include needs prost's file in the same protoc run; use emit=file from build.rs".into());
+            return Err(
+                "emit=insert/include needs prost's file in the same protoc run; use emit=file from build.rs"
+                    .into(),
+            );
         }
         let path = out_dir.join(file.name());
         if let Some(parent) = path.parent() {

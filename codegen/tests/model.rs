@@ -11,6 +11,17 @@ use protoway_codegen::options::{
 const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/codegen");
 const PROTO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../proto");
 
+fn field(
+    pool: &prost_reflect::DescriptorPool,
+    message: &str,
+    name: &str,
+) -> prost_reflect::FieldDescriptor {
+    pool.get_message_by_name(message)
+        .unwrap()
+        .get_field_by_name(name)
+        .unwrap()
+}
+
 fn request(files: &[&str]) -> Request {
     Request::decode(&request_bytes(files, &[TESTDATA, PROTO], "a=b").unwrap()).unwrap()
 }
@@ -90,26 +101,14 @@ fn every_http_rule_form() {
 fn field_behavior_and_error_codes() {
     let req = request(&["model.proto"]);
     let pool = req.pool();
-    let name = pool
-        .get_message_by_name("model.v1.GetBookRequest")
-        .unwrap()
-        .get_field_by_name("name")
-        .unwrap();
+    let name = field(pool, "model.v1.GetBookRequest", "name");
     assert_eq!(
         field_behavior(&name),
         [FieldBehavior::Required, FieldBehavior::Identifier]
     );
-    let book_name = pool
-        .get_message_by_name("model.v1.Book")
-        .unwrap()
-        .get_field_by_name("name")
-        .unwrap();
+    let book_name = field(pool, "model.v1.Book", "name");
     assert_eq!(field_behavior(&book_name), [FieldBehavior::OutputOnly]);
-    let title = pool
-        .get_message_by_name("model.v1.Book")
-        .unwrap()
-        .get_field_by_name("title")
-        .unwrap();
+    let title = field(pool, "model.v1.Book", "title");
     assert!(field_behavior(&title).is_empty());
 
     let shelf = pool.get_enum_by_name("model.v1.Shelf").unwrap();
@@ -215,11 +214,7 @@ fn files_without_extensions_have_none() {
         .next()
         .unwrap();
     assert_eq!(http_rule(&method), None);
-    let field = pool
-        .get_message_by_name("plain.Msg")
-        .unwrap()
-        .get_field_by_name("a")
-        .unwrap();
+    let field = field(pool, "plain.Msg", "a");
     assert!(field_behavior(&field).is_empty());
     let e = pool.get_enum_by_name("plain.E").unwrap();
     assert_eq!(errors_default_code(&e), None);
