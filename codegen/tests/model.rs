@@ -222,6 +222,11 @@ fn files_without_extensions_have_none() {
     assert!(req.comments(&e).is_empty());
 }
 
+fn first_library_method(req: &Request) -> prost_reflect::MethodDescriptor {
+    let service = req.pool().get_service_by_name("model.v1.Library").unwrap();
+    service.methods().next().unwrap()
+}
+
 /// Why the request is decoded with raw `proto_file` bytes: prost-types'
 /// CodeGeneratorRequest drops every extension inside the options.
 #[test]
@@ -231,28 +236,14 @@ fn prost_types_request_would_drop_extensions() {
         prost_types::compiler::CodeGeneratorRequest::decode(bytes.as_slice()).unwrap();
     let reencoded = via_prost_types.encode_to_vec();
     let lossy = Request::decode(&reencoded).unwrap();
-    let method = lossy
-        .pool()
-        .get_service_by_name("model.v1.Library")
-        .unwrap()
-        .methods()
-        .next()
-        .unwrap();
     assert_eq!(
-        http_rule(&method),
+        http_rule(&first_library_method(&lossy)),
         None,
         "prost-types kept the extension after all"
     );
 
     let ours = Request::decode(&bytes).unwrap();
-    let method = ours
-        .pool()
-        .get_service_by_name("model.v1.Library")
-        .unwrap()
-        .methods()
-        .next()
-        .unwrap();
-    assert!(http_rule(&method).is_some());
+    assert!(http_rule(&first_library_method(&ours)).is_some());
 }
 
 #[test]
