@@ -7,6 +7,9 @@
 //! - Feature `tonic`: [`Error`] ⇄ `tonic::Status` with a `google.rpc.ErrorInfo` detail.
 
 mod error;
+pub mod matcher;
+pub mod path;
+pub mod percent;
 pub mod status;
 
 #[cfg(feature = "axum")]

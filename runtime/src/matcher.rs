@@ -1,0 +1,386 @@
+//! The compiled route matcher: (method, template) routes → the most specific
+//! route for a request, its captured variables, or 404 / 405 / 400.
+//!
+//! Specificity follows grpc-httpjson-transcoding, not registration order:
+//! comparing the request's segments left to right, a literal beats `*`,
+//! which beats `**`; a route with a matching custom verb beats one without;
+//! only a full tie falls back to registration order.
+
+use std::borrow::Cow;
+
+use crate::path::{self, Segment, Template};
+use crate::percent;
+
+/// Which HTTP methods a route answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MethodFilter {
+    /// `custom { kind: "*" }`: every method.
+    Any,
+    /// One method token, e.g. `GET` or `LOCK`.
+    Exact(String),
+}
+
+impl MethodFilter {
+    /// `*` is any method; anything else is matched exactly.
+    pub fn new(method: &str) -> MethodFilter {
+        if method == "*" {
+            MethodFilter::Any
+        } else {
+            MethodFilter::Exact(method.to_string())
+        }
+    }
+
+    fn accepts(&self, method: &str) -> bool {
+        match self {
+            MethodFilter::Any => true,
+            MethodFilter::Exact(m) => m == method,
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Part {
+    /// Decoded literal text.
+    Literal(String),
+    Single,
+    Multi,
+}
+
+#[derive(Debug)]
+struct Route<T> {
+    method: MethodFilter,
+    parts: Vec<Part>,
+    multi_at: Option<usize>,
+    verb: Option<String>,
+    variables: Vec<Capture>,
+    value: T,
+}
+
+#[derive(Debug)]
+struct Capture {
+    field_path: Vec<String>,
+    start: usize,
+    end: usize,
+    /// One `*` (or literal) segment: fully decoded.
+    single: bool,
+}
+
+/// A set of compiled routes.
+#[derive(Debug)]
+pub struct Matcher<T> {
+    routes: Vec<Route<T>>,
+}
+
+impl<T> Default for Matcher<T> {
+    fn default() -> Self {
+        Matcher { routes: Vec::new() }
+    }
+}
+
+/// What matching a request found.
+#[derive(Debug)]
+pub enum Outcome<'m, T> {
+    /// The best route and its captures (field path, decoded value).
+    Found {
+        /// The route's payload.
+        value: &'m T,
+        /// Captured variables in template order.
+        captures: Vec<(&'m [String], String)>,
+    },
+    /// The path exists for other methods, listed for `Allow`.
+    MethodNotAllowed(Vec<String>),
+    /// No route has this path.
+    NotFound,
+    /// The path itself is unusable (no leading `/`, malformed escape,
+    /// not UTF-8 after decoding).
+    BadRequest(&'static str),
+}
+
+impl<T> Matcher<T> {
+    /// An empty matcher.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a route.
+    pub fn insert(&mut self, method: &str, template: &str, value: T) -> Result<(), path::ParseError> {
+        let t = path::parse(template)?;
+        self.insert_parsed(MethodFilter::new(method), &t, value);
+        Ok(())
+    }
+
+    /// Adds an already parsed route.
+    pub fn insert_parsed(&mut self, method: MethodFilter, template: &Template, value: T) {
+        let parts = template
+            .segments
+            .iter()
+            .map(|s| match s {
+                Segment::Literal(l) => Part::Literal(
+                    percent::decode(l).map_or_else(|_| l.clone(), Cow::into_owned),
+                ),
+                Segment::Single => Part::Single,
+                Segment::Multi => Part::Multi,
+            })
+            .collect::<Vec<_>>();
+        let multi_at = parts.iter().position(|p| matches!(p, Part::Multi));
+        let variables = template
+            .variables
+            .iter()
+            .map(|v| Capture {
+                field_path: v.field_path.clone(),
+                start: v.start,
+                end: v.end,
+                single: v.end == v.start + 1 && !matches!(parts[v.start], Part::Multi),
+            })
+            .collect();
+        self.routes.push(Route {
+            method,
+            parts,
+            multi_at,
+            verb: template.verb.clone(),
+            variables,
+            value,
+        });
+    }
+
+    /// Number of routes.
+    pub fn len(&self) -> usize {
+        self.routes.len()
+    }
+
+    /// True when no route was added.
+    pub fn is_empty(&self) -> bool {
+        self.routes.is_empty()
+    }
+
+    /// Finds the route for `method` and the raw (still escaped) `path`.
+    /// HEAD falls back to GET routes when no route names HEAD.
+    pub fn find(&self, method: &str, path: &str) -> Outcome<'_, T> {
+        let Some(rest) = path.strip_prefix('/') else {
+            return Outcome::BadRequest("the request path must start with '/'");
+        };
+        if !percent::is_well_formed(rest) {
+            return Outcome::BadRequest("malformed percent-escape in the request path");
+        }
+        let segments: Vec<&str> = if rest.is_empty() {
+            Vec::new()
+        } else {
+            rest.split('/').collect()
+        };
+        let mut best = self.best(&segments, |m| m.accepts(method));
+        if best.is_none() && method == "HEAD" {
+            best = self.best(&segments, |m| m.accepts("GET"));
+        }
+        match best {
+            Some(Ok((route, segs))) => match captures(route, &segs) {
+                Ok(captures) => Outcome::Found {
+                    value: &route.value,
+                    captures,
+                },
+                Err(_) => Outcome::BadRequest("request path is not UTF-8 after percent-decoding"),
+            },
+            Some(Err(e)) => Outcome::BadRequest(e),
+            None => {
+                let mut allow: Vec<String> = Vec::new();
+                for route in &self.routes {
+                    if route_matches(route, &segments).is_some() {
+                        match &route.method {
+                            MethodFilter::Any => {}
+                            MethodFilter::Exact(m) => allow.push(m.clone()),
+                        }
+                    }
+                }
+                if allow.is_empty() {
+                    Outcome::NotFound
+                } else {
+                    if allow.iter().any(|m| m == "GET") {
+                        allow.push("HEAD".into());
+                    }
+                    allow.sort();
+                    allow.dedup();
+                    Outcome::MethodNotAllowed(allow)
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn best<'m, 'p>(
+        &'m self,
+        segments: &[&'p str],
+        method_ok: impl Fn(&MethodFilter) -> bool,
+    ) -> Option<Result<(&'m Route<T>, Vec<&'p str>), &'static str>> {
+        let mut best: Option<(&Route<T>, Vec<&'p str>, Vec<u8>)> = None;
+        for route in self.routes.iter().filter(|r| method_ok(&r.method)) {
+            let Some(segs) = route_matches(route, segments) else {
+                continue;
+            };
+            let score = score(route, segs.len());
+            if best.as_ref().is_none_or(|(_, _, s)| score < *s) {
+                best = Some((route, segs, score));
+            }
+        }
+        best.map(|(r, s, _)| Ok((r, s)))
+    }
+}
+
+/// The request segments a route sees (its verb stripped) when it matches.
+fn route_matches<'p, T>(route: &Route<T>, segments: &[&'p str]) -> Option<Vec<&'p str>> {
+    let mut segs = segments.to_vec();
+    if let Some(verb) = &route.verb {
+        let last = segs.last_mut()?;
+        let stem = last.strip_suffix(verb.as_str())?.strip_suffix(':')?;
+        *last = stem;
+        if segs.len() == 1 && stem.is_empty() && route.parts.is_empty() {
+            segs.clear();
+        }
+    }
+    let n = route.parts.len();
+    let ok = match route.multi_at {
+        None => segs.len() == n && route.parts.iter().zip(&segs).all(|(p, s)| part_matches(p, s)),
+        Some(m) => {
+            let tail = n - m - 1;
+            segs.len() >= n - 1
+                && route.parts[..m].iter().zip(&segs[..m]).all(|(p, s)| part_matches(p, s))
+                && route.parts[m + 1..]
+                    .iter()
+                    .zip(&segs[segs.len() - tail..])
+                    .all(|(p, s)| part_matches(p, s))
+        }
+    };
+    ok.then_some(segs)
+}
+
+fn part_matches(part: &Part, segment: &str) -> bool {
+    match part {
+        Part::Literal(l) => match percent::decode(segment) {
+            Ok(d) => *d == **l,
+            Err(_) => false,
+        },
+        // `*` matches one segment, which may be empty only if it is not the
+        // whole point of the segment: an empty segment (`//`) never binds.
+        Part::Single => !segment.is_empty(),
+        Part::Multi => true,
+    }
+}
+
+/// Lower is more specific: per request segment 0 = literal, 1 = `*`,
+/// 2 = `**`; then 0 for a verb route, 1 without.
+fn score<T>(route: &Route<T>, len: usize) -> Vec<u8> {
+    let mut s = Vec::with_capacity(len + 1);
+    for i in 0..len {
+        let part = &route.parts[template_index(route, len, i)];
+        s.push(match part {
+            Part::Literal(_) => 0,
+            Part::Single => 1,
+            Part::Multi => 2,
+        });
+    }
+    s.push(u8::from(route.verb.is_none()));
+    s
+}
+
+/// Which template part consumed request segment `i`.
+fn template_index<T>(route: &Route<T>, len: usize, i: usize) -> usize {
+    match route.multi_at {
+        None => i,
+        Some(m) => {
+            let multi_len = len + 1 - route.parts.len();
+            if i < m {
+                i
+            } else if i < m + multi_len {
+                m
+            } else {
+                i - multi_len + 1
+            }
+        }
+    }
+}
+
+/// Request segment range covered by template parts `start..end`.
+fn segment_range<T>(route: &Route<T>, len: usize, start: usize, end: usize) -> (usize, usize) {
+    match route.multi_at {
+        None => (start, end),
+        Some(m) => {
+            let extra = len + 1 - route.parts.len();
+            let map = |j: usize| if j <= m { j } else { j + extra - 1 };
+            let s = map(start);
+            let e = if end > m { end + extra - 1 } else { end };
+            (s, e)
+        }
+    }
+}
+
+fn captures<'m, T>(
+    route: &'m Route<T>,
+    segs: &[&str],
+) -> Result<Vec<(&'m [String], String)>, percent::DecodeError> {
+    route
+        .variables
+        .iter()
+        .map(|v| {
+            let (s, e) = segment_range(route, segs.len(), v.start, v.end);
+            let value = if v.single {
+                percent::decode(segs[s])?.into_owned()
+            } else {
+                percent::decode_except_slash(&segs[s..e].join("/"))?.into_owned()
+            };
+            Ok((v.field_path.as_slice(), value))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(m: &Matcher<usize>, method: &str, path: &str) -> Option<(usize, Vec<String>)> {
+        match m.find(method, path) {
+            Outcome::Found { value, captures } => Some((
+                *value,
+                captures.into_iter().map(|(p, v)| format!("{}={v}", p.join("."))).collect(),
+            )),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn literal_beats_variable_in_any_order() {
+        for order in [[0, 1], [1, 0]] {
+            let templates = ["/v1/{name=shelves/*}", "/v1/shelves/special"];
+            let mut m = Matcher::new();
+            for i in order {
+                m.insert("GET", templates[i], i).unwrap();
+            }
+            assert_eq!(found(&m, "GET", "/v1/shelves/special").unwrap().0, 1);
+            assert_eq!(found(&m, "GET", "/v1/shelves/other").unwrap().0, 0);
+        }
+    }
+
+    #[test]
+    fn captures_and_decoding() {
+        let mut m = Matcher::new();
+        m.insert("GET", "/v1/{name=shelves/*/books/*}", 0).unwrap();
+        m.insert("GET", "/v1/{id}/x", 1).unwrap();
+        m.insert("POST", "/v1/{name=**}:move", 2).unwrap();
+        m.insert("GET", "/files/{path=**}/{leaf}", 3).unwrap();
+        assert_eq!(
+            found(&m, "GET", "/v1/shelves/a%2Fb/books/c%20d").unwrap().1,
+            ["name=shelves/a%2Fb/books/c d"]
+        );
+        assert_eq!(found(&m, "GET", "/v1/a%2Fb/x").unwrap().1, ["id=a/b"]);
+        assert_eq!(found(&m, "POST", "/v1/a/b:move").unwrap(), (2, vec!["name=a/b".into()]));
+        assert_eq!(
+            found(&m, "GET", "/files/a/b/c").unwrap().1,
+            ["path=a/b", "leaf=c"]
+        );
+        assert!(matches!(m.find("GET", "/v1/%zz/x"), Outcome::BadRequest(_)));
+        assert!(matches!(m.find("GET", "/v1/%ff/x"), Outcome::BadRequest(_)));
+        match m.find("DELETE", "/v1/a/x") {
+            Outcome::MethodNotAllowed(allow) => assert_eq!(allow, ["GET", "HEAD"]),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(m.find("GET", "/nope"), Outcome::NotFound));
+        assert_eq!(found(&m, "HEAD", "/v1/a/x").unwrap().0, 1);
+    }
+}
