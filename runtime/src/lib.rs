@@ -6,11 +6,18 @@
 //! - Feature `axum`: [`Error`] is an `IntoResponse`.
 //! - Feature `tonic`: [`Error`] ⇄ `tonic::Status` with a `google.rpc.ErrorInfo` detail.
 
+pub mod bind;
+pub mod codec;
 mod error;
 pub mod matcher;
 pub mod path;
 pub mod percent;
+pub mod spec;
 pub mod status;
+pub mod wire;
+
+#[cfg(feature = "server")]
+pub mod server;
 
 #[cfg(feature = "axum")]
 mod axum_support;

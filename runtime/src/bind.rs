@@ -1,0 +1,281 @@
+//! Query and path parameters → a proto3 JSON object, driven by the static
+//! [`MessageSpec`] generated for the request type. The object is then
+//! deserialized by the message's own pbjson serde impl, so every value
+//! syntax the JSON mapping accepts (names or numbers for enums, RFC 3339,
+//! `"1.5s"`, base64 in either alphabet, int64 as text) is accepted here too,
+//! and range checks are the mapping's own.
+//!
+//! Keys: `a.b.c` (proto or JSON names), `m[key]` and `m.key` for maps,
+//! repeated keys for repeated fields. Unknown keys are ignored, like
+//! grpc-gateway; a singular field given twice, a path through a scalar or a
+//! repeated message, and two members of one oneof are errors naming the key.
+
+use serde_json::{Map, Value};
+
+use crate::Error;
+use crate::spec::{Cardinality, FieldSpec, Kind, MessageSpec, WellKnown};
+
+/// Why a parameter was rejected; becomes a 400 naming the parameter.
+fn bad(param: &str, why: impl std::fmt::Display) -> Error {
+    Error::bad_request("INVALID_ARGUMENT", format!("invalid parameter {param:?}: {why}"))
+}
+
+/// Accumulates parameters into a proto3 JSON object.
+#[derive(Debug, Default)]
+pub struct JsonBuilder {
+    /// The object built so far (JSON field names).
+    pub object: Map<String, Value>,
+    /// Every parameter applied, for naming the culprit of a later
+    /// deserialization error.
+    pub applied: Vec<(String, Vec<String>, Value)>,
+}
+
+impl JsonBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Applies a raw query string (`a=1&b.c=x`), skipping keys whose first
+    /// component is one of `skip` (the body field).
+    pub fn query(&mut self, spec: &'static MessageSpec, query: &str, skip: Option<&FieldSpec>) -> Result<(), Error> {
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+            let key = form_decode(raw_key).ok_or_else(|| bad(raw_key, "malformed percent-escape"))?;
+            let value = form_decode(raw_value).ok_or_else(|| bad(&key, "malformed percent-escape"))?;
+            let components = split_key(&key);
+            if let (Some(skip), Some(first)) = (skip, components.first())
+                && spec.field(first).is_some_and(|f| std::ptr::eq(f, skip))
+            {
+                continue;
+            }
+            self.set(spec, &key, &components, &value, false)?;
+        }
+        Ok(())
+    }
+
+    /// Applies a path capture; it overrides anything already set.
+    pub fn path(&mut self, spec: &'static MessageSpec, field_path: &[String], value: &str) -> Result<(), Error> {
+        let param = field_path.join(".");
+        self.set(spec, &param, field_path, value, true)
+    }
+
+    fn set<S: AsRef<str>>(
+        &mut self,
+        spec: &'static MessageSpec,
+        param: &str,
+        components: &[S],
+        value: &str,
+        overwrite: bool,
+    ) -> Result<(), Error> {
+        let mut message = spec;
+        let mut object = &mut self.object;
+        let mut json_path = Vec::with_capacity(components.len());
+        let mut i = 0;
+        loop {
+            let name = components[i].as_ref();
+            let Some(field) = message.field(name) else {
+                // Unknown keys are ignored (grpc-gateway does the same).
+                return Ok(());
+            };
+            json_path.push(field.json_name.to_string());
+            if let Some(oneof) = field.oneof
+                && let Some(other) = message.fields.iter().find(|f| {
+                    f.oneof == Some(oneof) && f.number != field.number && object.contains_key(f.json_name)
+                })
+            {
+                return Err(bad(
+                    param,
+                    format!("oneof {oneof:?} already has {:?} set", other.name),
+                ));
+            }
+            let last = i + 1 == components.len();
+            match field.kind {
+                Kind::Message(inner) if !last => {
+                    if field.cardinality == Cardinality::Repeated {
+                        return Err(bad(param, format!("{:?} is a repeated message", field.name)));
+                    }
+                    let slot = object
+                        .entry(field.json_name)
+                        .or_insert_with(|| Value::Object(Map::new()));
+                    if !slot.is_object() {
+                        *slot = Value::Object(Map::new());
+                    }
+                    object = slot.as_object_mut().expect("object");
+                    message = inner;
+                    i += 1;
+                }
+                Kind::Map(map) if !last => {
+                    // `m.key` (kratos) — the rest of the key is the map key.
+                    let key = components[i + 1..]
+                        .iter()
+                        .map(|c| c.as_ref())
+                        .collect::<Vec<_>>()
+                        .join(".");
+                    let v = scalar(param, map.value, value)?;
+                    let slot = object
+                        .entry(field.json_name)
+                        .or_insert_with(|| Value::Object(Map::new()));
+                    if let Value::Object(m) = slot {
+                        m.insert(key.clone(), v.clone());
+                    }
+                    json_path.push(key);
+                    self.applied.push((param.to_string(), json_path, v));
+                    return Ok(());
+                }
+                _ if !last => {
+                    return Err(bad(param, format!("{:?} is not a message", field.name)));
+                }
+                kind => {
+                    let v = scalar(param, kind, value)?;
+                    let repeated = field.cardinality == Cardinality::Repeated;
+                    match object.get_mut(field.json_name) {
+                        Some(Value::Array(items)) if repeated && !overwrite => items.push(v.clone()),
+                        Some(Value::String(s))
+                            if matches!(kind, Kind::WellKnown(WellKnown::FieldMask)) && !overwrite =>
+                        {
+                            // Repeated keys of a FieldMask join into one mask.
+                            s.push(',');
+                            s.push_str(value);
+                        }
+                        Some(_) if !overwrite => {
+                            return Err(bad(param, "given more than once for a singular field"));
+                        }
+                        _ => {
+                            let stored = if repeated { Value::Array(vec![v.clone()]) } else { v.clone() };
+                            object.insert(field.json_name.to_string(), stored);
+                        }
+                    }
+                    self.applied.push((param.to_string(), json_path, v));
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// True when nothing was applied.
+    pub fn is_empty(&self) -> bool {
+        self.object.is_empty()
+    }
+
+    /// The single-parameter object for `applied[index]`, used to find which
+    /// parameter a deserialization error came from.
+    pub fn isolated(&self, index: usize) -> Value {
+        let (_, path, value) = &self.applied[index];
+        let mut v = value.clone();
+        for key in path.iter().rev() {
+            let mut m = Map::new();
+            m.insert(key.clone(), v);
+            v = Value::Object(m);
+        }
+        v
+    }
+}
+
+/// Splits `a.b[k].c` into `["a", "b", "k", "c"]`; `m[a.b]` keeps `a.b`.
+fn split_key(key: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = key;
+    while !rest.is_empty() {
+        if let Some(open) = rest.find('[')
+            && let Some(close) = rest[open..].find(']').map(|c| c + open)
+            && !rest[..open].contains('.')
+        {
+            out.push(rest[..open].to_string());
+            out.push(rest[open + 1..close].to_string());
+            rest = rest[close + 1..].trim_start_matches('.');
+            continue;
+        }
+        match rest.split_once('.') {
+            Some((head, tail)) => {
+                out.push(head.to_string());
+                rest = tail;
+            }
+            None => {
+                out.push(rest.to_string());
+                rest = "";
+            }
+        }
+    }
+    out
+}
+
+/// `application/x-www-form-urlencoded` decoding: `+` is a space.
+fn form_decode(s: &str) -> Option<String> {
+    if !s.contains(['+', '%']) {
+        return Some(s.to_string());
+    }
+    let replaced = s.replace('+', " ");
+    crate::percent::decode(&replaced).ok().map(|c| c.into_owned())
+}
+
+/// One textual value as the JSON the mapping expects for `kind`.
+fn scalar(param: &str, kind: Kind, text: &str) -> Result<Value, Error> {
+    Ok(match kind.unwrapped() {
+        Kind::Bool => Value::Bool(match text {
+            "true" | "True" | "TRUE" | "t" | "T" | "1" => true,
+            "false" | "False" | "FALSE" | "f" | "F" | "0" => false,
+            _ => return Err(bad(param, format!("{text:?} is not a bool"))),
+        }),
+        Kind::Enum(e) => match text.parse::<i32>() {
+            Ok(n) if e.values.iter().any(|(_, v)| *v == n) => Value::from(n),
+            Ok(n) => return Err(bad(param, format!("{n} is not a value of {}", e.name))),
+            Err(_) if e.values.iter().any(|(name, _)| *name == text) => Value::String(text.to_string()),
+            Err(_) => return Err(bad(param, format!("{text:?} is not a value of {}", e.name))),
+        },
+        Kind::WellKnown(WellKnown::Struct | WellKnown::Value | WellKnown::ListValue) => {
+            match serde_json::from_str::<Value>(text) {
+                Ok(v) => v,
+                Err(_) if matches!(kind, Kind::WellKnown(WellKnown::Value)) => Value::String(text.to_string()),
+                Err(e) => return Err(bad(param, format!("not JSON: {e}"))),
+            }
+        }
+        Kind::WellKnown(WellKnown::NullValue) => Value::Null,
+        Kind::Message(_) | Kind::Map(_) | Kind::WellKnown(WellKnown::Any | WellKnown::Empty) => {
+            return Err(bad(param, "a message needs a field path (a.b=…)"));
+        }
+        // Numbers, strings, bytes, Timestamp, Duration, FieldMask: the JSON
+        // mapping reads them from strings and checks them itself.
+        _ => Value::String(text.to_string()),
+    })
+}
+
+/// Deserializes the built object into `M`; on failure, names the first
+/// parameter that fails on its own.
+pub fn finish<M: serde::de::DeserializeOwned>(builder: JsonBuilder) -> Result<M, Error> {
+    let JsonBuilder { object, applied } = builder;
+    match serde_json::from_value::<M>(Value::Object(object)) {
+        Ok(m) => Ok(m),
+        Err(e) => {
+            let builder = JsonBuilder {
+                object: Map::new(),
+                applied,
+            };
+            for (i, (param, _, _)) in builder.applied.iter().enumerate() {
+                if let Err(one) = serde_json::from_value::<M>(builder.isolated(i)) {
+                    return Err(bad(param, one));
+                }
+            }
+            Err(Error::bad_request("INVALID_ARGUMENT", format!("invalid parameters: {e}")))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_split() {
+        assert_eq!(split_key("a.b.c"), ["a", "b", "c"]);
+        assert_eq!(split_key("m[k.x]"), ["m", "k.x"]);
+        assert_eq!(split_key("m[k]"), ["m", "k"]);
+        assert_eq!(split_key("a"), ["a"]);
+    }
+
+    #[test]
+    fn form_decoding() {
+        assert_eq!(form_decode("a+b%21").unwrap(), "a b!");
+        assert!(form_decode("%zz").is_none());
+    }
+}

@@ -1,0 +1,121 @@
+//! Content negotiation: which codec a request body uses (Content-Type) and
+//! which one the reply uses (Accept, with q-values and wildcards).
+
+/// A message codec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Codec {
+    /// proto3 JSON mapping, `application/json`.
+    Json,
+    /// Binary protobuf, `application/x-protobuf` or `application/protobuf`.
+    Protobuf,
+}
+
+impl Codec {
+    /// The Content-Type a reply in this codec carries.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Codec::Json => "application/json",
+            Codec::Protobuf => "application/x-protobuf",
+        }
+    }
+}
+
+fn essence(media: &str) -> String {
+    media.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+}
+
+/// The codec of a request body by its Content-Type; a missing header means
+/// JSON. `None` for anything else (415).
+pub fn request_codec(content_type: Option<&str>) -> Option<Codec> {
+    let Some(ct) = content_type else {
+        return Some(Codec::Json);
+    };
+    match essence(ct).as_str() {
+        "" | "application/json" => Some(Codec::Json),
+        "application/x-protobuf" | "application/protobuf" | "application/vnd.google.protobuf" => Some(Codec::Protobuf),
+        other if other.starts_with("application/") && other.ends_with("+json") => Some(Codec::Json),
+        _ => None,
+    }
+}
+
+/// Picks the reply codec from an Accept header: the highest q wins, JSON on
+/// a tie; no header means JSON. `None` when nothing acceptable (406).
+pub fn negotiate(accept: Option<&str>) -> Option<Codec> {
+    let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
+        return Some(Codec::Json);
+    };
+    let mut json: Option<(u8, f32)> = None; // (specificity, q)
+    let mut proto: Option<(u8, f32)> = None;
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let mut q = 1.0f32;
+        for p in parts {
+            if let Some((k, v)) = p.split_once('=')
+                && k.trim().eq_ignore_ascii_case("q")
+            {
+                q = v.trim().parse().unwrap_or(0.0);
+            }
+        }
+        let consider = |slot: &mut Option<(u8, f32)>, specificity: u8| {
+            if slot.is_none_or(|(s, _)| specificity > s) {
+                *slot = Some((specificity, q));
+            }
+        };
+        match media.as_str() {
+            "*/*" => {
+                consider(&mut json, 0);
+                consider(&mut proto, 0);
+            }
+            "application/*" => {
+                consider(&mut json, 1);
+                consider(&mut proto, 1);
+            }
+            "application/json" => consider(&mut json, 2),
+            "application/x-protobuf" | "application/protobuf" | "application/vnd.google.protobuf" => {
+                consider(&mut proto, 2)
+            }
+            _ => {}
+        }
+    }
+    let jq = json.map_or(0.0, |(_, q)| q);
+    let pq = proto.map_or(0.0, |(_, q)| q);
+    if jq <= 0.0 && pq <= 0.0 {
+        None
+    } else if pq > jq {
+        Some(Codec::Protobuf)
+    } else {
+        Some(Codec::Json)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiation_table() {
+        let cases: &[(Option<&str>, Option<Codec>)] = &[
+            (None, Some(Codec::Json)),
+            (Some("*/*"), Some(Codec::Json)),
+            (Some("application/x-protobuf"), Some(Codec::Protobuf)),
+            (Some("application/protobuf;q=0.9, application/json;q=0.5"), Some(Codec::Protobuf)),
+            (Some("application/json;q=0.5, */*;q=0.9"), Some(Codec::Protobuf)),
+            (Some("application/json;q=0, */*"), Some(Codec::Protobuf)),
+            (Some("text/html"), None),
+            (Some("application/*;q=0"), None),
+            (Some("text/html, application/*;q=0.2"), Some(Codec::Json)),
+        ];
+        for (accept, want) in cases {
+            assert_eq!(negotiate(*accept), *want, "{accept:?}");
+        }
+    }
+
+    #[test]
+    fn content_types() {
+        assert_eq!(request_codec(None), Some(Codec::Json));
+        assert_eq!(request_codec(Some("application/json; charset=utf-8")), Some(Codec::Json));
+        assert_eq!(request_codec(Some("application/protobuf")), Some(Codec::Protobuf));
+        assert_eq!(request_codec(Some("text/plain")), None);
+    }
+}

@@ -1,0 +1,158 @@
+//! Static descriptions of messages that generated code emits per request
+//! and reply type: enough to bind query and path parameters and to emit
+//! default values, with no descriptor pool or reflection at run time.
+
+/// One message: its fields in declaration order.
+#[derive(Debug)]
+pub struct MessageSpec {
+    /// Fully-qualified proto name, e.g. `library.v1.Book`.
+    pub name: &'static str,
+    /// Fields in declaration order.
+    pub fields: &'static [FieldSpec],
+}
+
+/// One field of a message.
+#[derive(Debug)]
+pub struct FieldSpec {
+    /// Proto field name (`page_size`).
+    pub name: &'static str,
+    /// proto3 JSON name (`pageSize`).
+    pub json_name: &'static str,
+    /// Field number.
+    pub number: u32,
+    /// Value type.
+    pub kind: Kind,
+    /// Singular, optional or repeated.
+    pub cardinality: Cardinality,
+    /// The real oneof this field belongs to (not proto3 `optional`).
+    pub oneof: Option<&'static str>,
+}
+
+/// How many values a field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cardinality {
+    /// Implicit presence (proto3 scalar) or a message field.
+    Singular,
+    /// Explicit presence: proto2 optional or proto3 `optional`.
+    Optional,
+    /// `repeated` (maps have [`Kind::Map`] and are `Singular`).
+    Repeated,
+}
+
+/// The value type of a field.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// `bool`
+    Bool,
+    /// `string`
+    String,
+    /// `bytes` (base64 in JSON and query strings)
+    Bytes,
+    /// `int32`, `sint32`, `sfixed32`
+    I32,
+    /// `int64`, `sint64`, `sfixed64` (a string in JSON)
+    I64,
+    /// `uint32`, `fixed32`
+    U32,
+    /// `uint64`, `fixed64` (a string in JSON)
+    U64,
+    /// `float`
+    F32,
+    /// `double`
+    F64,
+    /// An enum.
+    Enum(&'static EnumSpec),
+    /// A message that is not a well-known type.
+    Message(&'static MessageSpec),
+    /// `map<K, V>`.
+    Map(&'static MapSpec),
+    /// A google.protobuf well-known type with a special JSON form.
+    WellKnown(WellKnown),
+}
+
+/// An enum: value names and numbers, first declared first.
+#[derive(Debug)]
+pub struct EnumSpec {
+    /// Fully-qualified proto name.
+    pub name: &'static str,
+    /// (name, number) in declaration order.
+    pub values: &'static [(&'static str, i32)],
+}
+
+/// Key and value types of a map field.
+#[derive(Debug)]
+pub struct MapSpec {
+    /// Key type (integral, bool or string).
+    pub key: Kind,
+    /// Value type.
+    pub value: Kind,
+}
+
+/// Well-known types whose proto3 JSON form is not an object of fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WellKnown {
+    /// RFC 3339 string.
+    Timestamp,
+    /// `"1.5s"`.
+    Duration,
+    /// `"a.b,c"`.
+    FieldMask,
+    /// Any JSON object.
+    Struct,
+    /// Any JSON value.
+    Value,
+    /// Any JSON array.
+    ListValue,
+    /// `null`.
+    NullValue,
+    /// `{"@type": …}`.
+    Any,
+    /// `{}`.
+    Empty,
+    /// google.protobuf.BoolValue
+    BoolValue,
+    /// google.protobuf.StringValue
+    StringValue,
+    /// google.protobuf.BytesValue
+    BytesValue,
+    /// google.protobuf.Int32Value
+    Int32Value,
+    /// google.protobuf.Int64Value
+    Int64Value,
+    /// google.protobuf.UInt32Value
+    UInt32Value,
+    /// google.protobuf.UInt64Value
+    UInt64Value,
+    /// google.protobuf.FloatValue
+    FloatValue,
+    /// google.protobuf.DoubleValue
+    DoubleValue,
+}
+
+impl MessageSpec {
+    /// The field called `name` by its proto or JSON name.
+    pub fn field(&self, name: &str) -> Option<&'static FieldSpec> {
+        self.fields.iter().find(|f| f.name == name || f.json_name == name)
+    }
+}
+
+impl Kind {
+    /// The scalar kind a well-known wrapper carries, if it is one.
+    pub fn unwrapped(self) -> Kind {
+        match self {
+            Kind::WellKnown(w) => match w {
+                WellKnown::BoolValue => Kind::Bool,
+                WellKnown::StringValue => Kind::String,
+                WellKnown::BytesValue => Kind::Bytes,
+                WellKnown::Int32Value => Kind::I32,
+                WellKnown::Int64Value => Kind::I64,
+                WellKnown::UInt32Value => Kind::U32,
+                WellKnown::UInt64Value => Kind::U64,
+                WellKnown::FloatValue => Kind::F32,
+                WellKnown::DoubleValue => Kind::F64,
+                _ => self,
+            },
+            _ => self,
+        }
+    }
+}
