@@ -6,10 +6,12 @@
 //!     .unwrap();
 //! ```
 //!
-//! Compiles the protos with protox (no protoc), runs prost-build for the
-//! messages and protoc-gen-rust-errors in-process, and writes everything to
-//! `OUT_DIR`: `<package>.rs` and `<package>.errors.rs`. protoway's shipped
-//! protos (`errors/errors.proto`, `google/api/*.proto`) are on the include path.
+//! Compiles the protos with protox (no protoc), runs prost-build and
+//! pbjson-build for the messages (well-known types from `pbjson_types`), then
+//! protoc-gen-rust-http and protoc-gen-rust-errors in-process, and writes
+//! everything to `OUT_DIR`: `<package>.rs`, `<package>.serde.rs`,
+//! `<package>.http.rs` and `<package>.errors.rs`. protoway's shipped protos
+//! (`errors/errors.proto`, `google/api/*.proto`) are on the include path.
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +28,8 @@ pub fn configure() -> Builder {
 pub struct Builder {
     out_dir: Option<PathBuf>,
     errors_parameter: Vec<String>,
+    http_parameter: Vec<String>,
+    extern_paths: Vec<(String, String)>,
     emit_rerun_if_changed: Option<bool>,
 }
 
@@ -39,6 +43,28 @@ impl Builder {
     /// Path of the runtime crate in generated code (default `::protoway`).
     pub fn runtime_crate(mut self, path: &str) -> Self {
         self.errors_parameter.push(format!("runtime_crate={path}"));
+        self.http_parameter.push(format!("runtime_crate={path}"));
+        self
+    }
+
+    /// Maps a proto path to an existing Rust path, for prost, pbjson and the
+    /// HTTP generator alike (`.google.protobuf` is `::pbjson_types` already).
+    pub fn extern_path(mut self, proto: &str, rust: &str) -> Self {
+        self.extern_paths.push((proto.to_owned(), rust.to_owned()));
+        self.http_parameter.push(format!("extern_path={proto}={rust}"));
+        self
+    }
+
+    /// Routes for methods without a `google.api.http` rule
+    /// (`POST /{package}.{Service}/{Method}`), like kratos' `omitempty=false`.
+    pub fn default_routes(mut self, yes: bool) -> Self {
+        self.http_parameter.push(format!("default_routes={yes}"));
+        self
+    }
+
+    /// Accept a body on DELETE rules (grpc-gateway's `allow_delete_body`).
+    pub fn allow_delete_body(mut self, yes: bool) -> Self {
+        self.http_parameter.push(format!("allow_delete_body={yes}"));
         self
     }
 
@@ -80,12 +106,44 @@ impl Builder {
             .filter(|f| !f.is_import())
             .map(|f| f.name().to_owned())
             .collect();
-        fds.file.retain(|f| generate.iter().any(|g| g == f.name()));
-        prost_build::Config::new()
+        // Extern packages stay in the set: prost resolves their types
+        // (derive checks) but generates no code for them.
+        fds.file.retain(|f| {
+            generate.iter().any(|g| g == f.name()) || f.package() == "google.protobuf"
+        });
+        let packages: Vec<String> = {
+            let mut p: Vec<String> = fds
+                .file
+                .iter()
+                .filter(|f| f.package() != "google.protobuf")
+                .map(|f| format!(".{}", f.package()))
+                .collect();
+            p.sort();
+            p.dedup();
+            p
+        };
+        let mut prost = prost_build::Config::new();
+        prost
             .out_dir(&out_dir)
-            .compile_fds(fds)?;
+            .compile_well_known_types()
+            .extern_path(".google.protobuf", "::pbjson_types");
+        let mut pbjson = pbjson_build::Builder::new();
+        pbjson
+            .out_dir(&out_dir)
+            .ignore_unknown_fields();
+        for (proto, rust) in &self.extern_paths {
+            prost.extern_path(proto, rust);
+            pbjson.extern_path(proto, rust);
+        }
+        // pbjson sees the same files as prost, so the two outputs line up.
+        let descriptors = prost::Message::encode_to_vec(&fds);
+        prost.compile_fds(fds)?;
+        pbjson.register_descriptors(&descriptors)?.build(&packages)?;
 
         // protoway: the plugins, exactly as protoc would run them.
+        let request = Request::from_raw(raw_request(&compiler, &self.http_parameter.join(",")))?;
+        generate_into(&request, protoc_gen_rust_http::generate, &out_dir)
+            .map_err(|e| format!("protoc-gen-rust-http: {e}"))?;
         let request = Request::from_raw(raw_request(&compiler, &self.errors_parameter.join(",")))?;
         generate_into(&request, protoc_gen_rust_errors::generate, &out_dir)
             .map_err(|e| format!("protoc-gen-rust-errors: {e}"))?;

@@ -19,6 +19,10 @@ pub mod wire;
 #[cfg(feature = "server")]
 pub mod server;
 
+/// The axum version generated routers are built on.
+#[cfg(feature = "axum")]
+pub use axum;
+
 #[cfg(feature = "axum")]
 mod axum_support;
 #[cfg(feature = "tonic")]

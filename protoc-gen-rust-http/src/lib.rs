@@ -1,0 +1,103 @@
+//! protoc-gen-rust-http: axum servers from `google.api.http` annotations.
+//!
+//! For every service with annotated methods it emits, in
+//! `<package>.http.rs` beside prost's `<package>.rs`, a module
+//! `<service>_http` with `OPERATION_*` constants, a service trait (one
+//! async method per bound RPC), `routes()` / `router()` and static route
+//! and message tables that the `protoway` runtime matches and binds with.
+//!
+//! [`generate`] is the whole plugin. [`model`] reads and validates the
+//! services; [`render`] turns the model into Rust.
+
+pub mod model;
+pub mod render;
+
+use std::collections::BTreeMap;
+
+use protoway_codegen::names::TypePaths;
+use protoway_codegen::output::{Emit, Output};
+use protoway_codegen::params::Params;
+use protoway_codegen::{Diagnostic, Request, ResponseFile};
+
+/// Plugin parameters (`--rust-http_opt=...`).
+pub const PARAMETERS: &[&str] = &[
+    "emit",
+    "default_package_filename",
+    "runtime_crate",
+    "extern_path",
+    "default_routes",
+    "default_routes_prefix",
+    "allow_delete_body",
+];
+
+/// Settings taken from the plugin parameter.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the code goes (`emit=file|include|insert`).
+    pub output: Output,
+    /// Path of the runtime crate in generated code (`runtime_crate=::protoway`).
+    pub runtime_crate: String,
+    /// `extern_path=.proto.pkg=::rust::path` mappings (repeatable). The
+    /// well-known types default to `::pbjson_types`, which carry the proto3
+    /// JSON serde impls the server needs.
+    pub extern_paths: BTreeMap<String, String>,
+    /// Route methods without a rule as `POST {prefix}/{package}.{Service}/{Method}`.
+    pub default_routes: bool,
+    /// Prefix of the default routes (empty by default).
+    pub default_routes_prefix: String,
+    /// Accept a body on DELETE (grpc-gateway's `allow_delete_body`).
+    pub allow_delete_body: bool,
+}
+
+impl Config {
+    pub fn from_parameter(parameter: &str) -> Result<Config, String> {
+        let params = Params::parse(parameter, PARAMETERS)?;
+        let mut output = Output::new("http");
+        output.emit = Emit::parse(params.choice("emit", Emit::CHOICES, "file")?).unwrap_or(Emit::File);
+        if let Some(stem) = params.get("default_package_filename") {
+            output.default_package_filename = stem.to_owned();
+        }
+        let runtime_crate = params.get("runtime_crate").unwrap_or("::protoway").to_owned();
+        if runtime_crate.is_empty() || runtime_crate.parse::<proc_macro2::TokenStream>().is_err() {
+            return Err(format!("parameter `runtime_crate` is not a Rust path: `{runtime_crate}`"));
+        }
+        let mut extern_paths = BTreeMap::from([(".google.protobuf".to_string(), "::pbjson_types".to_string())]);
+        extern_paths.extend(params.mappings("extern_path")?);
+        TypePaths::new(&extern_paths)?;
+        let prefix = params.get("default_routes_prefix").unwrap_or("").to_owned();
+        if !prefix.is_empty() && !prefix.starts_with('/') {
+            return Err(format!("parameter `default_routes_prefix` must start with '/': `{prefix}`"));
+        }
+        Ok(Config {
+            output,
+            runtime_crate,
+            extern_paths,
+            default_routes: params.flag("default_routes", false)?,
+            default_routes_prefix: prefix,
+            allow_delete_body: params.flag("allow_delete_body", false)?,
+        })
+    }
+
+    /// Proto type → Rust path resolution with this config's extern paths.
+    pub fn type_paths(&self) -> TypePaths {
+        TypePaths::new(&self.extern_paths).unwrap_or_default()
+    }
+}
+
+/// The plugin: one `<package>.http.rs` per package with HTTP services.
+pub fn generate(request: &Request) -> Result<Vec<ResponseFile>, Vec<Diagnostic>> {
+    let config = Config::from_parameter(request.parameter()).map_err(|e| vec![Diagnostic::general(e)])?;
+    let mut files = Vec::new();
+    let mut diagnostics = Vec::new();
+    for (package, package_files) in request.packages() {
+        match model::package(request, &config, &package, &package_files) {
+            Ok(p) if p.services.is_empty() => {}
+            Ok(p) => match render::render_package(&p, &config) {
+                Ok(content) => files.extend(config.output.files(&package, content)),
+                Err(e) => diagnostics.push(Diagnostic::general(e)),
+            },
+            Err(mut found) => diagnostics.append(&mut found),
+        }
+    }
+    if diagnostics.is_empty() { Ok(files) } else { Err(diagnostics) }
+}

@@ -1,0 +1,474 @@
+//! The data model of one package's HTTP services, read and validated from
+//! descriptors: services, their bound methods, each binding's method,
+//! template, body and response body, and the message tables binding needs.
+//! Rendering reads only this model.
+
+use std::collections::BTreeMap;
+
+use prost_reflect::{FieldDescriptor, FileDescriptor, Kind, MessageDescriptor, MethodDescriptor};
+use protoway::path::{self, Template};
+use protoway_codegen::names::{TypePaths, sanitize_identifier, to_snake, to_upper_camel};
+use protoway_codegen::options::{self, HttpPattern, HttpRule};
+use protoway_codegen::{Diagnostic, Request};
+
+use crate::Config;
+
+/// Fully-qualified name of the raw-body message.
+pub const HTTP_BODY: &str = "google.api.HttpBody";
+
+/// Everything one package's file contains.
+#[derive(Debug, Default)]
+pub struct Package {
+    /// Services with at least one method (bound or skipped).
+    pub services: Vec<Service>,
+    /// Message tables by fully-qualified name.
+    pub messages: BTreeMap<String, MessageTable>,
+    /// Enum tables by fully-qualified name.
+    pub enums: BTreeMap<String, EnumTable>,
+}
+
+/// A service.
+#[derive(Debug)]
+pub struct Service {
+    /// Proto name, `Greeter`.
+    pub name: String,
+    /// `helloworld.v1.Greeter`.
+    pub full_name: String,
+    /// Rust module, `greeter_http`.
+    pub module: String,
+    /// Trait name, `Greeter`.
+    pub trait_name: String,
+    pub doc: Vec<String>,
+    pub deprecated: bool,
+    pub methods: Vec<Method>,
+    /// Methods left out, with the reason (rendered as comments).
+    pub skipped: Vec<(String, String)>,
+}
+
+/// A method with at least one binding.
+#[derive(Debug)]
+pub struct Method {
+    /// Proto name, `SayHello`.
+    pub name: String,
+    /// Rust method name, `say_hello`.
+    pub rust_name: String,
+    /// `OPERATION_SAY_HELLO`.
+    pub const_name: String,
+    /// `/helloworld.v1.Greeter/SayHello`.
+    pub operation: String,
+    /// Rust path of the request type, relative to the package module.
+    pub input: String,
+    /// Rust path of the reply type.
+    pub output: String,
+    /// Fully-qualified request / reply names (for the tables).
+    pub input_full: String,
+    pub output_full: String,
+    pub doc: Vec<String>,
+    pub deprecated: bool,
+    pub bindings: Vec<Binding>,
+}
+
+/// One route to a method.
+#[derive(Debug)]
+pub struct Binding {
+    /// `GET`, a custom token, or `*`.
+    pub method: String,
+    pub template: String,
+    pub body: Body,
+    pub response_body: ResponseBody,
+}
+
+/// A top-level field named by a rule.
+#[derive(Debug, Clone)]
+pub struct FieldRef {
+    pub name: String,
+    pub json_name: String,
+    pub number: u32,
+}
+
+#[derive(Debug)]
+pub enum Body {
+    None,
+    All,
+    AllHttpBody,
+    Field(FieldRef),
+    FieldHttpBody(FieldRef),
+}
+
+#[derive(Debug)]
+pub enum ResponseBody {
+    Whole,
+    HttpBody,
+    Field(FieldRef),
+    FieldHttpBody(FieldRef),
+}
+
+/// A message's binding table.
+#[derive(Debug)]
+pub struct MessageTable {
+    pub full_name: String,
+    pub fields: Vec<FieldTable>,
+}
+
+#[derive(Debug)]
+pub struct FieldTable {
+    pub name: String,
+    pub json_name: String,
+    pub number: u32,
+    pub kind: KindRef,
+    pub cardinality: &'static str,
+    pub oneof: Option<String>,
+}
+
+/// A field's kind as the runtime's `spec::Kind` names it.
+#[derive(Debug, Clone)]
+pub enum KindRef {
+    /// A unit variant (`Bool`, `I64`, …).
+    Scalar(&'static str),
+    /// `WellKnown(Timestamp)` and friends.
+    WellKnown(&'static str),
+    Enum(String),
+    Message(String),
+    Map(Box<KindRef>, Box<KindRef>),
+}
+
+#[derive(Debug)]
+pub struct EnumTable {
+    pub full_name: String,
+    pub values: Vec<(String, i32)>,
+}
+
+/// Reads and validates every service of `files` (one package).
+pub fn package(request: &Request, config: &Config, package: &str, files: &[FileDescriptor]) -> Result<Package, Vec<Diagnostic>> {
+    let types = config.type_paths();
+    let mut out = Package::default();
+    let mut diagnostics = Vec::new();
+    for file in files {
+        for service in file.services() {
+            let mut svc = Service {
+                name: service.name().to_string(),
+                full_name: service.full_name().to_string(),
+                module: format!("{}_http", to_snake(service.name())),
+                trait_name: sanitize_identifier(&to_upper_camel(service.name())),
+                doc: request.comments(&service).doc_lines(),
+                deprecated: options::is_deprecated(&service),
+                methods: Vec::new(),
+                skipped: Vec::new(),
+            };
+            for method in service.methods() {
+                if method.is_client_streaming() || method.is_server_streaming() {
+                    svc.skipped.push((
+                        method.name().to_string(),
+                        "streaming methods are not served over HTTP yet".to_string(),
+                    ));
+                    continue;
+                }
+                let rule = match options::http_rule(&method) {
+                    Some(rule) => rule,
+                    None if config.default_routes => HttpRule {
+                        pattern: Some(HttpPattern::Post(format!(
+                            "{}/{}/{}",
+                            config.default_routes_prefix.trim_end_matches('/'),
+                            service.full_name(),
+                            method.name()
+                        ))),
+                        body: "*".into(),
+                        ..Default::default()
+                    },
+                    None => continue,
+                };
+                match read_method(request, config, &types, package, &method, &rule, &mut out) {
+                    Ok(m) => svc.methods.push(m),
+                    Err(mut d) => diagnostics.append(&mut d),
+                }
+            }
+            if !svc.methods.is_empty() || !svc.skipped.is_empty() {
+                out.services.push(svc);
+            }
+        }
+    }
+    if diagnostics.is_empty() {
+        Ok(out)
+    } else {
+        Err(diagnostics)
+    }
+}
+
+fn read_method(
+    request: &Request,
+    config: &Config,
+    types: &TypePaths,
+    package: &str,
+    method: &MethodDescriptor,
+    rule: &HttpRule,
+    out: &mut Package,
+) -> Result<Method, Vec<Diagnostic>> {
+    let input = method.input();
+    let output = method.output();
+    let mut diagnostics = Vec::new();
+    let mut bindings = Vec::new();
+    let mut rules = vec![(rule, true)];
+    rules.extend(rule.additional_bindings.iter().map(|r| (r, false)));
+    for (r, primary) in rules {
+        if !primary && !r.additional_bindings.is_empty() {
+            diagnostics.push(request.diagnostic(
+                method,
+                "additional_bindings may not have additional_bindings of their own",
+            ));
+            continue;
+        }
+        match read_binding(config, &input, &output, r) {
+            Ok(b) => bindings.push(b),
+            Err(e) => diagnostics.push(request.diagnostic(method, e)),
+        }
+    }
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
+    collect_root(&input, out);
+    collect_root(&output, out);
+    let rust_name = sanitize_identifier(&to_snake(method.name()));
+    Ok(Method {
+        name: method.name().to_string(),
+        const_name: format!("OPERATION_{}", to_snake(method.name()).to_uppercase()),
+        rust_name,
+        operation: format!("/{}/{}", method.parent_service().full_name(), method.name()),
+        input: types.rust_path(package, &format!(".{}", input.full_name())),
+        output: types.rust_path(package, &format!(".{}", output.full_name())),
+        input_full: input.full_name().to_string(),
+        output_full: output.full_name().to_string(),
+        doc: request.comments(method).doc_lines(),
+        deprecated: options::is_deprecated(method),
+        bindings,
+    })
+}
+
+fn read_binding(config: &Config, input: &MessageDescriptor, output: &MessageDescriptor, rule: &HttpRule) -> Result<Binding, String> {
+    let Some(pattern) = &rule.pattern else {
+        return Err("the http rule sets no method (get, put, post, delete, patch or custom)".into());
+    };
+    let (method, template) = pattern.method_and_path();
+    if method.is_empty() || !(method == "*" || method.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))) {
+        return Err(format!("custom method {method:?} is not an HTTP method token"));
+    }
+    let parsed = path::parse(template).map_err(|e| format!("path template {template:?}: {e}"))?;
+    check_path_fields(input, &parsed, template)?;
+    let body = match rule.body.as_str() {
+        "" => Body::None,
+        _ if method == "GET" => {
+            return Err(format!("GET {template} may not have a body (grpc-gateway rejects it too)"));
+        }
+        _ if method == "DELETE" && !config.allow_delete_body => {
+            return Err(format!(
+                "DELETE {template} has a body; set the parameter allow_delete_body=true to allow it (as grpc-gateway's option)"
+            ));
+        }
+        "*" if input.full_name() == HTTP_BODY => Body::AllHttpBody,
+        "*" => Body::All,
+        name => {
+            let field = top_level_field(input, name, "body")?;
+            if is_http_body(&field) {
+                Body::FieldHttpBody(field_ref(&field))
+            } else {
+                Body::Field(field_ref(&field))
+            }
+        }
+    };
+    let response_body = match rule.response_body.as_str() {
+        "" if output.full_name() == HTTP_BODY => ResponseBody::HttpBody,
+        "" => ResponseBody::Whole,
+        name => {
+            let field = top_level_field(output, name, "response_body")?;
+            if is_http_body(&field) {
+                ResponseBody::FieldHttpBody(field_ref(&field))
+            } else {
+                ResponseBody::Field(field_ref(&field))
+            }
+        }
+    };
+    Ok(Binding {
+        method: method.to_string(),
+        template: template.to_string(),
+        body,
+        response_body,
+    })
+}
+
+fn is_http_body(field: &FieldDescriptor) -> bool {
+    matches!(field.kind(), Kind::Message(m) if m.full_name() == HTTP_BODY) && !field.is_list()
+}
+
+fn field_ref(field: &FieldDescriptor) -> FieldRef {
+    FieldRef {
+        name: field.name().to_string(),
+        json_name: field.json_name().to_string(),
+        number: field.number(),
+    }
+}
+
+fn top_level_field(message: &MessageDescriptor, name: &str, what: &str) -> Result<FieldDescriptor, String> {
+    message
+        .get_field_by_name(name)
+        .ok_or_else(|| format!("{what} field {name:?} does not exist in {}", message.full_name()))
+}
+
+/// Every path variable names a singular scalar reachable through singular
+/// message fields.
+fn check_path_fields(input: &MessageDescriptor, template: &Template, text: &str) -> Result<(), String> {
+    for var in &template.variables {
+        let mut message = input.clone();
+        let dotted = var.dotted();
+        for (i, name) in var.field_path.iter().enumerate() {
+            let Some(field) = message.get_field_by_name(name) else {
+                return Err(format!(
+                    "path template {text:?}: field {dotted:?} does not exist ({name:?} is not a field of {})",
+                    message.full_name()
+                ));
+            };
+            let last = i + 1 == var.field_path.len();
+            if field.is_map() {
+                return Err(format!("path template {text:?}: field {dotted:?} is a map"));
+            }
+            if field.is_list() {
+                return Err(format!("path template {text:?}: field {dotted:?} is repeated"));
+            }
+            match field.kind() {
+                Kind::Message(m) if !last => message = m,
+                Kind::Message(m) => {
+                    return Err(format!(
+                        "path template {text:?}: field {dotted:?} is a message ({}), not a scalar",
+                        m.full_name()
+                    ));
+                }
+                _ if !last => {
+                    return Err(format!(
+                        "path template {text:?}: field {dotted:?} goes through {name:?}, which is not a message"
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Static name of a table: `SPEC_LIBRARY__V1__BOOK`.
+pub fn table_ident(prefix: &str, full_name: &str) -> String {
+    let parts: Vec<String> = full_name.split('.').map(|p| to_snake(p).to_uppercase()).collect();
+    format!("{prefix}_{}", parts.join("__"))
+}
+
+const WELL_KNOWN: &[(&str, &str)] = &[
+    ("google.protobuf.Timestamp", "Timestamp"),
+    ("google.protobuf.Duration", "Duration"),
+    ("google.protobuf.FieldMask", "FieldMask"),
+    ("google.protobuf.Struct", "Struct"),
+    ("google.protobuf.Value", "Value"),
+    ("google.protobuf.ListValue", "ListValue"),
+    ("google.protobuf.Any", "Any"),
+    ("google.protobuf.Empty", "Empty"),
+    ("google.protobuf.BoolValue", "BoolValue"),
+    ("google.protobuf.StringValue", "StringValue"),
+    ("google.protobuf.BytesValue", "BytesValue"),
+    ("google.protobuf.Int32Value", "Int32Value"),
+    ("google.protobuf.Int64Value", "Int64Value"),
+    ("google.protobuf.UInt32Value", "UInt32Value"),
+    ("google.protobuf.UInt64Value", "UInt64Value"),
+    ("google.protobuf.FloatValue", "FloatValue"),
+    ("google.protobuf.DoubleValue", "DoubleValue"),
+];
+
+fn well_known(full_name: &str) -> Option<&'static str> {
+    WELL_KNOWN.iter().find(|(n, _)| *n == full_name).map(|(_, w)| *w)
+}
+
+fn kind_ref(kind: Kind, out: &mut Package) -> KindRef {
+    match kind {
+        Kind::Double => KindRef::Scalar("F64"),
+        Kind::Float => KindRef::Scalar("F32"),
+        Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => KindRef::Scalar("I32"),
+        Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => KindRef::Scalar("I64"),
+        Kind::Uint32 | Kind::Fixed32 => KindRef::Scalar("U32"),
+        Kind::Uint64 | Kind::Fixed64 => KindRef::Scalar("U64"),
+        Kind::Bool => KindRef::Scalar("Bool"),
+        Kind::String => KindRef::Scalar("String"),
+        Kind::Bytes => KindRef::Scalar("Bytes"),
+        Kind::Enum(e) if e.full_name() == "google.protobuf.NullValue" => KindRef::WellKnown("NullValue"),
+        Kind::Enum(e) => {
+            out.enums.entry(e.full_name().to_string()).or_insert_with(|| EnumTable {
+                full_name: e.full_name().to_string(),
+                values: e
+                    .enum_descriptor_proto()
+                    .value
+                    .iter()
+                    .map(|v| (v.name().to_string(), v.number()))
+                    .collect(),
+            });
+            KindRef::Enum(e.full_name().to_string())
+        }
+        Kind::Message(m) => match well_known(m.full_name()) {
+            Some(w) => KindRef::WellKnown(w),
+            None => {
+                collect_message(&m, out);
+                KindRef::Message(m.full_name().to_string())
+            }
+        },
+    }
+}
+
+/// Adds a request or reply type: well-known types too (`Empty` replies),
+/// since route specs point at their tables.
+fn collect_root(message: &MessageDescriptor, out: &mut Package) {
+    collect(message, out);
+}
+
+/// Adds `message` and everything it reaches to the tables.
+fn collect_message(message: &MessageDescriptor, out: &mut Package) {
+    if well_known(message.full_name()).is_none() {
+        collect(message, out);
+    }
+}
+
+fn collect(message: &MessageDescriptor, out: &mut Package) {
+    if out.messages.contains_key(message.full_name()) {
+        return;
+    }
+    // Insert first so recursive messages terminate.
+    out.messages.insert(
+        message.full_name().to_string(),
+        MessageTable {
+            full_name: message.full_name().to_string(),
+            fields: Vec::new(),
+        },
+    );
+    let mut fields = Vec::new();
+    for field in message.fields() {
+        let kind = if field.is_map() {
+            let Kind::Message(entry) = field.kind() else { continue };
+            let key = kind_ref(entry.map_entry_key_field().kind(), out);
+            let value = kind_ref(entry.map_entry_value_field().kind(), out);
+            KindRef::Map(Box::new(key), Box::new(value))
+        } else {
+            kind_ref(field.kind(), out)
+        };
+        let oneof = field.containing_oneof().filter(|o| !o.is_synthetic()).map(|o| o.name().to_string());
+        let cardinality = if field.is_list() {
+            "Repeated"
+        } else if field.supports_presence() && oneof.is_none() && !matches!(field.kind(), Kind::Message(_)) {
+            "Optional"
+        } else {
+            "Singular"
+        };
+        fields.push(FieldTable {
+            name: field.name().to_string(),
+            json_name: field.json_name().to_string(),
+            number: field.number(),
+            kind,
+            cardinality,
+            oneof,
+        });
+    }
+    if let Some(t) = out.messages.get_mut(message.full_name()) {
+        t.fields = fields;
+    }
+}

@@ -1,0 +1,294 @@
+//! Rendering one package's HTTP services as Rust: per service a module with
+//! the `Operation` constants, the service trait, `routes()` / `router()`
+//! and the static route specs; per file one hidden module of message tables.
+
+use proc_macro2::{Literal, TokenStream};
+use protoway_codegen::render::{doc_attrs, ident, path, render_file};
+use quote::{format_ident, quote};
+
+use crate::Config;
+use crate::model::{Binding, Body, EnumTable, FieldRef, KindRef, MessageTable, Method, Package, ResponseBody, Service, table_ident};
+
+/// Module holding the message tables, private to the generated file.
+const TABLES: &str = "protoway_http_tables";
+
+/// The `<package>.http.rs` file.
+pub fn render_package(package: &Package, config: &Config) -> Result<String, String> {
+    let rt = path(&config.runtime_crate);
+    let services = package.services.iter().map(|s| render_service(s, &rt));
+    let tables = render_tables(package, &rt);
+    render_file("protoc-gen-rust-http", quote! { #(#services)* #tables })
+}
+
+/// A type path as seen from inside a service module (one level down).
+fn from_service_module(rust_path: &str) -> TokenStream {
+    if rust_path.starts_with("::") || rust_path.starts_with("crate::") {
+        path(rust_path)
+    } else {
+        path(&format!("super::{rust_path}"))
+    }
+}
+
+fn render_service(s: &Service, rt: &TokenStream) -> TokenStream {
+    let module = ident(&s.module);
+    let trait_name = ident(&s.trait_name);
+    let full_name = &s.full_name;
+    let module_doc = format!(" HTTP server for `{full_name}`: the [`{}`] trait and its [`router`].", s.trait_name);
+    let service_doc = if s.doc.is_empty() {
+        let line = format!(" The `{full_name}` service, served over HTTP by [`router`].");
+        quote!(#[doc = #line])
+    } else {
+        doc_attrs(&s.doc)
+    };
+    let deprecated = s.deprecated.then(|| quote!(#[deprecated]));
+    let consts = s.methods.iter().map(|m| {
+        let name = ident(&m.const_name);
+        let op = &m.operation;
+        let doc = format!(" Operation name of `{}`.", m.name);
+        quote! { #[doc = #doc] pub const #name: &str = #op; }
+    });
+    let trait_methods = s.methods.iter().map(|m| render_trait_method(m, rt));
+    let skipped = s.skipped.iter().map(|(name, why)| {
+        let text = format!(" `{name}` is not part of this trait: {why}.");
+        quote! { #[doc = ""] #[doc = #text] }
+    });
+    let specs = s.methods.iter().flat_map(|m| {
+        m.bindings.iter().enumerate().map(move |(i, b)| render_route_spec(m, i, b, rt))
+    });
+    let adds = s.methods.iter().flat_map(|m| {
+        m.bindings.iter().enumerate().map(move |(i, _)| {
+            let spec = route_ident(m, i);
+            let method = ident(&m.rust_name);
+            let input = from_service_module(&m.input);
+            quote! {
+                .add(&#spec, {
+                    let service = service.clone();
+                    move |request: #rt::server::Request<#input>| {
+                        let service = service.clone();
+                        async move { service.#method(request).await }
+                    }
+                })
+            }
+        })
+    });
+    let allow_deprecated = (s.deprecated || s.methods.iter().any(|m| m.deprecated)).then(|| quote!(#[allow(deprecated)]));
+    quote! {
+        #[doc = #module_doc]
+        pub mod #module {
+            #(#consts)*
+
+            #service_doc
+            #(#skipped)*
+            #deprecated
+            pub trait #trait_name: ::core::marker::Send + ::core::marker::Sync + 'static {
+                #(#trait_methods)*
+            }
+
+            /// Every binding of the service, ready to [`merge`](#rt::server::Routes::merge) with other services' routes.
+            #allow_deprecated
+            pub fn routes<S: #trait_name>(service: S) -> #rt::server::Routes {
+                let service = ::std::sync::Arc::new(service);
+                #rt::server::Routes::new() #(#adds)*
+            }
+
+            /// An axum router serving the service (see [`routes`] to combine services).
+            #allow_deprecated
+            pub fn router<S: #trait_name>(service: S) -> #rt::axum::Router {
+                routes(service).into_router()
+            }
+
+            #(#specs)*
+        }
+    }
+}
+
+fn render_trait_method(m: &Method, rt: &TokenStream) -> TokenStream {
+    let name = ident(&m.rust_name);
+    let input = from_service_module(&m.input);
+    let output = from_service_module(&m.output);
+    let doc = if m.doc.is_empty() {
+        let line = format!(" `{}`.", m.operation);
+        quote!(#[doc = #line])
+    } else {
+        doc_attrs(&m.doc)
+    };
+    let routes = m
+        .bindings
+        .iter()
+        .map(|b| format!(" - `{} {}`", b.method, b.template))
+        .collect::<Vec<_>>();
+    let deprecated = m.deprecated.then(|| quote!(#[deprecated]));
+    quote! {
+        #doc
+        #[doc = ""]
+        #[doc = " HTTP:"]
+        #(#[doc = #routes])*
+        #deprecated
+        fn #name(
+            &self,
+            request: #rt::server::Request<#input>,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<#rt::server::Response<#output>, #rt::Error>,
+        > + ::core::marker::Send;
+    }
+}
+
+fn route_ident(m: &Method, i: usize) -> syn::Ident {
+    format_ident!("ROUTE_{}_{}", m.const_name.trim_start_matches("OPERATION_"), i)
+}
+
+fn field_ref(f: &FieldRef, rt: &TokenStream) -> TokenStream {
+    let (name, json, number) = (&f.name, &f.json_name, Literal::u32_unsuffixed(f.number));
+    quote!(#rt::server::FieldRef { name: #name, json_name: #json, number: #number })
+}
+
+fn render_route_spec(m: &Method, i: usize, b: &Binding, rt: &TokenStream) -> TokenStream {
+    let name = route_ident(m, i);
+    let op = ident(&m.const_name);
+    let (method, template) = (&b.method, &b.template);
+    let request = table_path(&m.input_full);
+    let reply = table_path(&m.output_full);
+    let body = match &b.body {
+        Body::None => quote!(#rt::server::BodyRule::None),
+        Body::All => quote!(#rt::server::BodyRule::All),
+        Body::AllHttpBody => quote!(#rt::server::BodyRule::AllHttpBody),
+        Body::Field(f) => {
+            let f = field_ref(f, rt);
+            quote!(#rt::server::BodyRule::Field(#f))
+        }
+        Body::FieldHttpBody(f) => {
+            let f = field_ref(f, rt);
+            quote!(#rt::server::BodyRule::FieldHttpBody(#f))
+        }
+    };
+    let response_body = match &b.response_body {
+        ResponseBody::Whole => quote!(#rt::server::ResponseBody::Whole),
+        ResponseBody::HttpBody => quote!(#rt::server::ResponseBody::HttpBody),
+        ResponseBody::Field(f) => {
+            let f = field_ref(f, rt);
+            quote!(#rt::server::ResponseBody::Field(#f))
+        }
+        ResponseBody::FieldHttpBody(f) => {
+            let f = field_ref(f, rt);
+            quote!(#rt::server::ResponseBody::FieldHttpBody(#f))
+        }
+    };
+    let doc = format!(" `{method} {template}` → `{}`.", m.name);
+    quote! {
+        #[doc = #doc]
+        static #name: #rt::server::RouteSpec = #rt::server::RouteSpec {
+            operation: #op,
+            method: #method,
+            template: #template,
+            request: &#request,
+            reply: &#reply,
+            body: #body,
+            response_body: #response_body,
+        };
+    }
+}
+
+fn table_path(full_name: &str) -> TokenStream {
+    let module = ident(TABLES);
+    let name = ident(&table_ident("MESSAGE", full_name));
+    quote!(super::#module::#name)
+}
+
+fn kind_tokens(kind: &KindRef, owner: &str, field: &str, maps: &mut Vec<TokenStream>, rt: &TokenStream) -> TokenStream {
+    match kind {
+        KindRef::Scalar(s) => {
+            let v = ident(s);
+            quote!(#rt::spec::Kind::#v)
+        }
+        KindRef::WellKnown(w) => {
+            let v = ident(w);
+            quote!(#rt::spec::Kind::WellKnown(#rt::spec::WellKnown::#v))
+        }
+        KindRef::Enum(e) => {
+            let name = ident(&table_ident("ENUM", e));
+            quote!(#rt::spec::Kind::Enum(&#name))
+        }
+        KindRef::Message(m) => {
+            let name = ident(&table_ident("MESSAGE", m));
+            quote!(#rt::spec::Kind::Message(&#name))
+        }
+        KindRef::Map(k, v) => {
+            let name = ident(&table_ident("MAP", &format!("{owner}.{field}")));
+            let key = kind_tokens(k, owner, field, maps, rt);
+            let value = kind_tokens(v, owner, field, maps, rt);
+            maps.push(quote! {
+                pub static #name: #rt::spec::MapSpec = #rt::spec::MapSpec { key: #key, value: #value };
+            });
+            quote!(#rt::spec::Kind::Map(&#name))
+        }
+    }
+}
+
+fn render_message(m: &MessageTable, rt: &TokenStream) -> TokenStream {
+    let name = ident(&table_ident("MESSAGE", &m.full_name));
+    let full = &m.full_name;
+    let mut maps = Vec::new();
+    let fields = m
+        .fields
+        .iter()
+        .map(|f| {
+            let kind = kind_tokens(&f.kind, &m.full_name, &f.name, &mut maps, rt);
+            let (fname, json, number) = (&f.name, &f.json_name, Literal::u32_unsuffixed(f.number));
+            let cardinality = ident(f.cardinality);
+            let oneof = match &f.oneof {
+                Some(o) => quote!(::core::option::Option::Some(#o)),
+                None => quote!(::core::option::Option::None),
+            };
+            quote! {
+                #rt::spec::FieldSpec {
+                    name: #fname,
+                    json_name: #json,
+                    number: #number,
+                    kind: #kind,
+                    cardinality: #rt::spec::Cardinality::#cardinality,
+                    oneof: #oneof,
+                }
+            }
+        })
+        .collect::<Vec<_>>();
+    quote! {
+        pub static #name: #rt::spec::MessageSpec = #rt::spec::MessageSpec {
+            name: #full,
+            fields: &[#(#fields),*],
+        };
+        #(#maps)*
+    }
+}
+
+fn render_enum(e: &EnumTable, rt: &TokenStream) -> TokenStream {
+    let name = ident(&table_ident("ENUM", &e.full_name));
+    let full = &e.full_name;
+    let values = e.values.iter().map(|(n, v)| {
+        let v = Literal::i32_unsuffixed(*v);
+        quote!((#n, #v))
+    });
+    quote! {
+        pub static #name: #rt::spec::EnumSpec = #rt::spec::EnumSpec {
+            name: #full,
+            values: &[#(#values),*],
+        };
+    }
+}
+
+fn render_tables(package: &Package, rt: &TokenStream) -> TokenStream {
+    if package.messages.is_empty() {
+        return TokenStream::new();
+    }
+    let module = ident(TABLES);
+    let messages = package.messages.values().map(|m| render_message(m, rt));
+    let enums = package.enums.values().map(|e| render_enum(e, rt));
+    quote! {
+        /// Field tables of the request and reply messages: what query and
+        /// path binding needs, without reflection at run time.
+        #[doc(hidden)]
+        mod #module {
+            #(#messages)*
+            #(#enums)*
+        }
+    }
+}
