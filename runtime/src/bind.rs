@@ -28,6 +28,8 @@ pub struct JsonBuilder {
     /// Every parameter applied, for naming the culprit of a later
     /// deserialization error.
     pub applied: Vec<(String, Vec<String>, Value)>,
+    /// Which of `applied` went into a repeated field.
+    repeated: Vec<bool>,
 }
 
 impl JsonBuilder {
@@ -121,6 +123,7 @@ impl JsonBuilder {
                     }
                     json_path.push(key);
                     self.applied.push((param.to_string(), json_path, v));
+                    self.repeated.push(false);
                     return Ok(());
                 }
                 _ if !last => {
@@ -131,12 +134,15 @@ impl JsonBuilder {
                     let repeated = field.cardinality == Cardinality::Repeated;
                     match object.get_mut(field.json_name) {
                         Some(Value::Array(items)) if repeated && !overwrite => items.push(v.clone()),
-                        Some(Value::String(s))
+                        Some(Value::Object(mask))
                             if matches!(kind, Kind::WellKnown(WellKnown::FieldMask)) && !overwrite =>
                         {
                             // Repeated keys of a FieldMask join into one mask.
-                            s.push(',');
-                            s.push_str(value);
+                            if let (Some(Value::Array(paths)), Value::Object(more)) = (mask.get_mut("paths"), &v)
+                                && let Some(Value::Array(extra)) = more.get("paths")
+                            {
+                                paths.extend(extra.iter().cloned());
+                            }
                         }
                         Some(_) if !overwrite => {
                             return Err(bad(param, "given more than once for a singular field"));
@@ -147,6 +153,7 @@ impl JsonBuilder {
                         }
                     }
                     self.applied.push((param.to_string(), json_path, v));
+                    self.repeated.push(repeated);
                     return Ok(());
                 }
             }
@@ -162,7 +169,11 @@ impl JsonBuilder {
     /// parameter a deserialization error came from.
     pub fn isolated(&self, index: usize) -> Value {
         let (_, path, value) = &self.applied[index];
-        let mut v = value.clone();
+        let mut v = if self.repeated[index] {
+            Value::Array(vec![value.clone()])
+        } else {
+            value.clone()
+        };
         for key in path.iter().rev() {
             let mut m = Map::new();
             m.insert(key.clone(), v);
@@ -231,6 +242,12 @@ fn scalar(param: &str, kind: Kind, text: &str) -> Result<Value, Error> {
             }
         }
         Kind::WellKnown(WellKnown::NullValue) => Value::Null,
+        // pbjson-types reads a FieldMask as `{"paths": [...]}`, not the
+        // mapping's `"a,b"` string (a documented deviation of that crate).
+        Kind::WellKnown(WellKnown::FieldMask) => {
+            let paths = text.split(',').filter(|p| !p.is_empty()).map(|p| Value::String(p.to_string()));
+            serde_json::json!({ "paths": paths.collect::<Vec<_>>() })
+        }
         Kind::Message(_) | Kind::Map(_) | Kind::WellKnown(WellKnown::Any | WellKnown::Empty) => {
             return Err(bad(param, "a message needs a field path (a.b=…)"));
         }
@@ -243,13 +260,18 @@ fn scalar(param: &str, kind: Kind, text: &str) -> Result<Value, Error> {
 /// Deserializes the built object into `M`; on failure, names the first
 /// parameter that fails on its own.
 pub fn finish<M: serde::de::DeserializeOwned>(builder: JsonBuilder) -> Result<M, Error> {
-    let JsonBuilder { object, applied } = builder;
+    let JsonBuilder {
+        object,
+        applied,
+        repeated,
+    } = builder;
     match serde_json::from_value::<M>(Value::Object(object)) {
         Ok(m) => Ok(m),
         Err(e) => {
             let builder = JsonBuilder {
                 object: Map::new(),
                 applied,
+                repeated,
             };
             for (i, (param, _, _)) in builder.applied.iter().enumerate() {
                 if let Err(one) = serde_json::from_value::<M>(builder.isolated(i)) {
