@@ -51,7 +51,8 @@ impl Builder {
     /// HTTP generator alike (`.google.protobuf` is `::pbjson_types` already).
     pub fn extern_path(mut self, proto: &str, rust: &str) -> Self {
         self.extern_paths.push((proto.to_owned(), rust.to_owned()));
-        self.http_parameter.push(format!("extern_path={proto}={rust}"));
+        self.http_parameter
+            .push(format!("extern_path={proto}={rust}"));
         self
     }
 
@@ -108,9 +109,8 @@ impl Builder {
             .collect();
         // Extern packages stay in the set: prost resolves their types
         // (derive checks) but generates no code for them.
-        fds.file.retain(|f| {
-            generate.iter().any(|g| g == f.name()) || f.package() == "google.protobuf"
-        });
+        fds.file
+            .retain(|f| generate.iter().any(|g| g == f.name()) || f.package() == "google.protobuf");
         let packages: Vec<String> = {
             let mut p: Vec<String> = fds
                 .file
@@ -128,9 +128,7 @@ impl Builder {
             .compile_well_known_types()
             .extern_path(".google.protobuf", "::pbjson_types");
         let mut pbjson = pbjson_build::Builder::new();
-        pbjson
-            .out_dir(&out_dir)
-            .ignore_unknown_fields();
+        pbjson.out_dir(&out_dir).ignore_unknown_fields();
         for (proto, rust) in &self.extern_paths {
             prost.extern_path(proto, rust);
             pbjson.extern_path(proto, rust);
@@ -138,7 +136,9 @@ impl Builder {
         // pbjson sees the same files as prost, so the two outputs line up.
         let descriptors = prost::Message::encode_to_vec(&fds);
         prost.compile_fds(fds)?;
-        pbjson.register_descriptors(&descriptors)?.build(&packages)?;
+        pbjson
+            .register_descriptors(&descriptors)?
+            .build(&packages)?;
 
         // protoway: the plugins, exactly as protoc would run them.
         let request = Request::from_raw(raw_request(&compiler, &self.http_parameter.join(",")))?;

@@ -53,20 +53,29 @@ impl Config {
     pub fn from_parameter(parameter: &str) -> Result<Config, String> {
         let params = Params::parse(parameter, PARAMETERS)?;
         let mut output = Output::new("http");
-        output.emit = Emit::parse(params.choice("emit", Emit::CHOICES, "file")?).unwrap_or(Emit::File);
+        output.emit =
+            Emit::parse(params.choice("emit", Emit::CHOICES, "file")?).unwrap_or(Emit::File);
         if let Some(stem) = params.get("default_package_filename") {
             output.default_package_filename = stem.to_owned();
         }
-        let runtime_crate = params.get("runtime_crate").unwrap_or("::protoway").to_owned();
+        let runtime_crate = params
+            .get("runtime_crate")
+            .unwrap_or("::protoway")
+            .to_owned();
         if runtime_crate.is_empty() || runtime_crate.parse::<proc_macro2::TokenStream>().is_err() {
-            return Err(format!("parameter `runtime_crate` is not a Rust path: `{runtime_crate}`"));
+            return Err(format!(
+                "parameter `runtime_crate` is not a Rust path: `{runtime_crate}`"
+            ));
         }
-        let mut extern_paths = BTreeMap::from([(".google.protobuf".to_string(), "::pbjson_types".to_string())]);
+        let mut extern_paths =
+            BTreeMap::from([(".google.protobuf".to_string(), "::pbjson_types".to_string())]);
         extern_paths.extend(params.mappings("extern_path")?);
         TypePaths::new(&extern_paths)?;
         let prefix = params.get("default_routes_prefix").unwrap_or("").to_owned();
         if !prefix.is_empty() && !prefix.starts_with('/') {
-            return Err(format!("parameter `default_routes_prefix` must start with '/': `{prefix}`"));
+            return Err(format!(
+                "parameter `default_routes_prefix` must start with '/': `{prefix}`"
+            ));
         }
         Ok(Config {
             output,
@@ -86,7 +95,8 @@ impl Config {
 
 /// The plugin: one `<package>.http.rs` per package with HTTP services.
 pub fn generate(request: &Request) -> Result<Vec<ResponseFile>, Vec<Diagnostic>> {
-    let config = Config::from_parameter(request.parameter()).map_err(|e| vec![Diagnostic::general(e)])?;
+    let config =
+        Config::from_parameter(request.parameter()).map_err(|e| vec![Diagnostic::general(e)])?;
     let mut files = Vec::new();
     let mut diagnostics = Vec::new();
     for (package, package_files) in request.packages() {
@@ -99,5 +109,9 @@ pub fn generate(request: &Request) -> Result<Vec<ResponseFile>, Vec<Diagnostic>>
             Err(mut found) => diagnostics.append(&mut found),
         }
     }
-    if diagnostics.is_empty() { Ok(files) } else { Err(diagnostics) }
+    if diagnostics.is_empty() {
+        Ok(files)
+    } else {
+        Err(diagnostics)
+    }
 }

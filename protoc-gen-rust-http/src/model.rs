@@ -139,7 +139,12 @@ pub struct EnumTable {
 }
 
 /// Reads and validates every service of `files` (one package).
-pub fn package(request: &Request, config: &Config, package: &str, files: &[FileDescriptor]) -> Result<Package, Vec<Diagnostic>> {
+pub fn package(
+    request: &Request,
+    config: &Config,
+    package: &str,
+    files: &[FileDescriptor],
+) -> Result<Package, Vec<Diagnostic>> {
     let types = config.type_paths();
     let mut out = Package::default();
     let mut diagnostics = Vec::new();
@@ -243,20 +248,36 @@ fn read_method(
     })
 }
 
-fn read_binding(config: &Config, input: &MessageDescriptor, output: &MessageDescriptor, rule: &HttpRule) -> Result<Binding, String> {
+fn read_binding(
+    config: &Config,
+    input: &MessageDescriptor,
+    output: &MessageDescriptor,
+    rule: &HttpRule,
+) -> Result<Binding, String> {
     let Some(pattern) = &rule.pattern else {
-        return Err("the http rule sets no method (get, put, post, delete, patch or custom)".into());
+        return Err(
+            "the http rule sets no method (get, put, post, delete, patch or custom)".into(),
+        );
     };
     let (method, template) = pattern.method_and_path();
-    if method.is_empty() || !(method == "*" || method.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))) {
-        return Err(format!("custom method {method:?} is not an HTTP method token"));
+    if method.is_empty()
+        || !(method == "*"
+            || method
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)))
+    {
+        return Err(format!(
+            "custom method {method:?} is not an HTTP method token"
+        ));
     }
     let parsed = path::parse(template).map_err(|e| format!("path template {template:?}: {e}"))?;
     check_path_fields(input, &parsed, template)?;
     let body = match rule.body.as_str() {
         "" => Body::None,
         _ if method == "GET" => {
-            return Err(format!("GET {template} may not have a body (grpc-gateway rejects it too)"));
+            return Err(format!(
+                "GET {template} may not have a body (grpc-gateway rejects it too)"
+            ));
         }
         _ if method == "DELETE" && !config.allow_delete_body => {
             return Err(format!(
@@ -306,15 +327,26 @@ fn field_ref(field: &FieldDescriptor) -> FieldRef {
     }
 }
 
-fn top_level_field(message: &MessageDescriptor, name: &str, what: &str) -> Result<FieldDescriptor, String> {
-    message
-        .get_field_by_name(name)
-        .ok_or_else(|| format!("{what} field {name:?} does not exist in {}", message.full_name()))
+fn top_level_field(
+    message: &MessageDescriptor,
+    name: &str,
+    what: &str,
+) -> Result<FieldDescriptor, String> {
+    message.get_field_by_name(name).ok_or_else(|| {
+        format!(
+            "{what} field {name:?} does not exist in {}",
+            message.full_name()
+        )
+    })
 }
 
 /// Every path variable names a singular scalar reachable through singular
 /// message fields.
-fn check_path_fields(input: &MessageDescriptor, template: &Template, text: &str) -> Result<(), String> {
+fn check_path_fields(
+    input: &MessageDescriptor,
+    template: &Template,
+    text: &str,
+) -> Result<(), String> {
     for var in &template.variables {
         let mut message = input.clone();
         let dotted = var.dotted();
@@ -330,7 +362,9 @@ fn check_path_fields(input: &MessageDescriptor, template: &Template, text: &str)
                 return Err(format!("path template {text:?}: field {dotted:?} is a map"));
             }
             if field.is_list() {
-                return Err(format!("path template {text:?}: field {dotted:?} is repeated"));
+                return Err(format!(
+                    "path template {text:?}: field {dotted:?} is repeated"
+                ));
             }
             match field.kind() {
                 Kind::Message(m) if !last => message = m,
@@ -354,7 +388,10 @@ fn check_path_fields(input: &MessageDescriptor, template: &Template, text: &str)
 
 /// Static name of a table: `SPEC_LIBRARY__V1__BOOK`.
 pub fn table_ident(prefix: &str, full_name: &str) -> String {
-    let parts: Vec<String> = full_name.split('.').map(|p| to_snake(p).to_uppercase()).collect();
+    let parts: Vec<String> = full_name
+        .split('.')
+        .map(|p| to_snake(p).to_uppercase())
+        .collect();
     format!("{prefix}_{}", parts.join("__"))
 }
 
@@ -379,7 +416,10 @@ const WELL_KNOWN: &[(&str, &str)] = &[
 ];
 
 fn well_known(full_name: &str) -> Option<&'static str> {
-    WELL_KNOWN.iter().find(|(n, _)| *n == full_name).map(|(_, w)| *w)
+    WELL_KNOWN
+        .iter()
+        .find(|(n, _)| *n == full_name)
+        .map(|(_, w)| *w)
 }
 
 fn kind_ref(kind: Kind, out: &mut Package) -> KindRef {
@@ -393,17 +433,21 @@ fn kind_ref(kind: Kind, out: &mut Package) -> KindRef {
         Kind::Bool => KindRef::Scalar("Bool"),
         Kind::String => KindRef::Scalar("String"),
         Kind::Bytes => KindRef::Scalar("Bytes"),
-        Kind::Enum(e) if e.full_name() == "google.protobuf.NullValue" => KindRef::WellKnown("NullValue"),
+        Kind::Enum(e) if e.full_name() == "google.protobuf.NullValue" => {
+            KindRef::WellKnown("NullValue")
+        }
         Kind::Enum(e) => {
-            out.enums.entry(e.full_name().to_string()).or_insert_with(|| EnumTable {
-                full_name: e.full_name().to_string(),
-                values: e
-                    .enum_descriptor_proto()
-                    .value
-                    .iter()
-                    .map(|v| (v.name().to_string(), v.number()))
-                    .collect(),
-            });
+            out.enums
+                .entry(e.full_name().to_string())
+                .or_insert_with(|| EnumTable {
+                    full_name: e.full_name().to_string(),
+                    values: e
+                        .enum_descriptor_proto()
+                        .value
+                        .iter()
+                        .map(|v| (v.name().to_string(), v.number()))
+                        .collect(),
+                });
             KindRef::Enum(e.full_name().to_string())
         }
         Kind::Message(m) => match well_known(m.full_name()) {
@@ -444,17 +488,25 @@ fn collect(message: &MessageDescriptor, out: &mut Package) {
     let mut fields = Vec::new();
     for field in message.fields() {
         let kind = if field.is_map() {
-            let Kind::Message(entry) = field.kind() else { continue };
+            let Kind::Message(entry) = field.kind() else {
+                continue;
+            };
             let key = kind_ref(entry.map_entry_key_field().kind(), out);
             let value = kind_ref(entry.map_entry_value_field().kind(), out);
             KindRef::Map(Box::new(key), Box::new(value))
         } else {
             kind_ref(field.kind(), out)
         };
-        let oneof = field.containing_oneof().filter(|o| !o.is_synthetic()).map(|o| o.name().to_string());
+        let oneof = field
+            .containing_oneof()
+            .filter(|o| !o.is_synthetic())
+            .map(|o| o.name().to_string());
         let cardinality = if field.is_list() {
             "Repeated"
-        } else if field.supports_presence() && oneof.is_none() && !matches!(field.kind(), Kind::Message(_)) {
+        } else if field.supports_presence()
+            && oneof.is_none()
+            && !matches!(field.kind(), Kind::Message(_))
+        {
             "Optional"
         } else {
             "Singular"

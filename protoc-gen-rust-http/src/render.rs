@@ -7,7 +7,10 @@ use protoway_codegen::render::{doc_attrs, ident, path, render_file};
 use quote::{format_ident, quote};
 
 use crate::Config;
-use crate::model::{Binding, Body, EnumTable, FieldRef, KindRef, MessageTable, Method, Package, ResponseBody, Service, table_ident};
+use crate::model::{
+    Binding, Body, EnumTable, FieldRef, KindRef, MessageTable, Method, Package, ResponseBody,
+    Service, table_ident,
+};
 
 /// Module holding the message tables, private to the generated file.
 const TABLES: &str = "protoway_http_tables";
@@ -33,7 +36,10 @@ fn render_service(s: &Service, rt: &TokenStream) -> TokenStream {
     let module = ident(&s.module);
     let trait_name = ident(&s.trait_name);
     let full_name = &s.full_name;
-    let module_doc = format!(" HTTP server for `{full_name}`: the [`{}`] trait and its [`router`].", s.trait_name);
+    let module_doc = format!(
+        " HTTP server for `{full_name}`: the [`{}`] trait and its [`router`].",
+        s.trait_name
+    );
     let service_doc = if s.doc.is_empty() {
         let line = format!(" The `{full_name}` service, served over HTTP by [`router`].");
         quote!(#[doc = #line])
@@ -53,7 +59,10 @@ fn render_service(s: &Service, rt: &TokenStream) -> TokenStream {
         quote! { #[doc = ""] #[doc = #text] }
     });
     let specs = s.methods.iter().flat_map(|m| {
-        m.bindings.iter().enumerate().map(move |(i, b)| render_route_spec(m, i, b, rt))
+        m.bindings
+            .iter()
+            .enumerate()
+            .map(move |(i, b)| render_route_spec(m, i, b, rt))
     });
     let adds = s.methods.iter().flat_map(|m| {
         m.bindings.iter().enumerate().map(move |(i, _)| {
@@ -71,7 +80,8 @@ fn render_service(s: &Service, rt: &TokenStream) -> TokenStream {
             }
         })
     });
-    let allow_deprecated = (s.deprecated || s.methods.iter().any(|m| m.deprecated)).then(|| quote!(#[allow(deprecated)]));
+    let allow_deprecated = (s.deprecated || s.methods.iter().any(|m| m.deprecated))
+        .then(|| quote!(#[allow(deprecated)]));
     quote! {
         #[doc = #module_doc]
         pub mod #module {
@@ -134,7 +144,11 @@ fn render_trait_method(m: &Method, rt: &TokenStream) -> TokenStream {
 }
 
 fn route_ident(m: &Method, i: usize) -> syn::Ident {
-    format_ident!("ROUTE_{}_{}", m.const_name.trim_start_matches("OPERATION_"), i)
+    format_ident!(
+        "ROUTE_{}_{}",
+        m.const_name.trim_start_matches("OPERATION_"),
+        i
+    )
 }
 
 fn field_ref(f: &FieldRef, rt: &TokenStream) -> TokenStream {
@@ -194,7 +208,13 @@ fn table_path(full_name: &str) -> TokenStream {
     quote!(super::#module::#name)
 }
 
-fn kind_tokens(kind: &KindRef, owner: &str, field: &str, maps: &mut Vec<TokenStream>, rt: &TokenStream) -> TokenStream {
+fn kind_tokens(
+    kind: &KindRef,
+    owner: &str,
+    field: &str,
+    maps: &mut Vec<TokenStream>,
+    rt: &TokenStream,
+) -> TokenStream {
     match kind {
         KindRef::Scalar(s) => {
             let v = ident(s);

@@ -17,7 +17,10 @@ use crate::spec::{Cardinality, FieldSpec, Kind, MessageSpec, WellKnown};
 
 /// Why a parameter was rejected; becomes a 400 naming the parameter.
 fn bad(param: &str, why: impl std::fmt::Display) -> Error {
-    Error::bad_request("INVALID_ARGUMENT", format!("invalid parameter {param:?}: {why}"))
+    Error::bad_request(
+        "INVALID_ARGUMENT",
+        format!("invalid parameter {param:?}: {why}"),
+    )
 }
 
 /// Accumulates parameters into a proto3 JSON object.
@@ -40,11 +43,18 @@ impl JsonBuilder {
 
     /// Applies a raw query string (`a=1&b.c=x`), skipping keys whose first
     /// component is one of `skip` (the body field).
-    pub fn query(&mut self, spec: &'static MessageSpec, query: &str, skip: Option<&FieldSpec>) -> Result<(), Error> {
+    pub fn query(
+        &mut self,
+        spec: &'static MessageSpec,
+        query: &str,
+        skip: Option<&FieldSpec>,
+    ) -> Result<(), Error> {
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
-            let key = form_decode(raw_key).ok_or_else(|| bad(raw_key, "malformed percent-escape"))?;
-            let value = form_decode(raw_value).ok_or_else(|| bad(&key, "malformed percent-escape"))?;
+            let key =
+                form_decode(raw_key).ok_or_else(|| bad(raw_key, "malformed percent-escape"))?;
+            let value =
+                form_decode(raw_value).ok_or_else(|| bad(&key, "malformed percent-escape"))?;
             let components = split_key(&key);
             if let (Some(skip), Some(first)) = (skip, components.first())
                 && spec.field(first).is_some_and(|f| std::ptr::eq(f, skip))
@@ -57,7 +67,12 @@ impl JsonBuilder {
     }
 
     /// Applies a path capture; it overrides anything already set.
-    pub fn path(&mut self, spec: &'static MessageSpec, field_path: &[String], value: &str) -> Result<(), Error> {
+    pub fn path(
+        &mut self,
+        spec: &'static MessageSpec,
+        field_path: &[String],
+        value: &str,
+    ) -> Result<(), Error> {
         let param = field_path.join(".");
         self.set(spec, &param, field_path, value, true)
     }
@@ -83,7 +98,9 @@ impl JsonBuilder {
             json_path.push(field.json_name.to_string());
             if let Some(oneof) = field.oneof
                 && let Some(other) = message.fields.iter().find(|f| {
-                    f.oneof == Some(oneof) && f.number != field.number && object.contains_key(f.json_name)
+                    f.oneof == Some(oneof)
+                        && f.number != field.number
+                        && object.contains_key(f.json_name)
                 })
             {
                 return Err(bad(
@@ -95,7 +112,10 @@ impl JsonBuilder {
             match field.kind {
                 Kind::Message(inner) if !last => {
                     if field.cardinality == Cardinality::Repeated {
-                        return Err(bad(param, format!("{:?} is a repeated message", field.name)));
+                        return Err(bad(
+                            param,
+                            format!("{:?} is a repeated message", field.name),
+                        ));
                     }
                     let slot = object
                         .entry(field.json_name)
@@ -133,12 +153,16 @@ impl JsonBuilder {
                     let v = scalar(param, kind, value)?;
                     let repeated = field.cardinality == Cardinality::Repeated;
                     match object.get_mut(field.json_name) {
-                        Some(Value::Array(items)) if repeated && !overwrite => items.push(v.clone()),
+                        Some(Value::Array(items)) if repeated && !overwrite => {
+                            items.push(v.clone())
+                        }
                         Some(Value::Object(mask))
-                            if matches!(kind, Kind::WellKnown(WellKnown::FieldMask)) && !overwrite =>
+                            if matches!(kind, Kind::WellKnown(WellKnown::FieldMask))
+                                && !overwrite =>
                         {
                             // Repeated keys of a FieldMask join into one mask.
-                            if let (Some(Value::Array(paths)), Value::Object(more)) = (mask.get_mut("paths"), &v)
+                            if let (Some(Value::Array(paths)), Value::Object(more)) =
+                                (mask.get_mut("paths"), &v)
                                 && let Some(Value::Array(extra)) = more.get("paths")
                             {
                                 paths.extend(extra.iter().cloned());
@@ -148,7 +172,11 @@ impl JsonBuilder {
                             return Err(bad(param, "given more than once for a singular field"));
                         }
                         _ => {
-                            let stored = if repeated { Value::Array(vec![v.clone()]) } else { v.clone() };
+                            let stored = if repeated {
+                                Value::Array(vec![v.clone()])
+                            } else {
+                                v.clone()
+                            };
                             object.insert(field.json_name.to_string(), stored);
                         }
                     }
@@ -217,7 +245,9 @@ fn form_decode(s: &str) -> Option<String> {
         return Some(s.to_string());
     }
     let replaced = s.replace('+', " ");
-    crate::percent::decode(&replaced).ok().map(|c| c.into_owned())
+    crate::percent::decode(&replaced)
+        .ok()
+        .map(|c| c.into_owned())
 }
 
 /// One textual value as the JSON the mapping expects for `kind`.
@@ -231,13 +261,17 @@ fn scalar(param: &str, kind: Kind, text: &str) -> Result<Value, Error> {
         Kind::Enum(e) => match text.parse::<i32>() {
             Ok(n) if e.values.iter().any(|(_, v)| *v == n) => Value::from(n),
             Ok(n) => return Err(bad(param, format!("{n} is not a value of {}", e.name))),
-            Err(_) if e.values.iter().any(|(name, _)| *name == text) => Value::String(text.to_string()),
+            Err(_) if e.values.iter().any(|(name, _)| *name == text) => {
+                Value::String(text.to_string())
+            }
             Err(_) => return Err(bad(param, format!("{text:?} is not a value of {}", e.name))),
         },
         Kind::WellKnown(WellKnown::Struct | WellKnown::Value | WellKnown::ListValue) => {
             match serde_json::from_str::<Value>(text) {
                 Ok(v) => v,
-                Err(_) if matches!(kind, Kind::WellKnown(WellKnown::Value)) => Value::String(text.to_string()),
+                Err(_) if matches!(kind, Kind::WellKnown(WellKnown::Value)) => {
+                    Value::String(text.to_string())
+                }
                 Err(e) => return Err(bad(param, format!("not JSON: {e}"))),
             }
         }
@@ -245,7 +279,10 @@ fn scalar(param: &str, kind: Kind, text: &str) -> Result<Value, Error> {
         // pbjson-types reads a FieldMask as `{"paths": [...]}`, not the
         // mapping's `"a,b"` string (a documented deviation of that crate).
         Kind::WellKnown(WellKnown::FieldMask) => {
-            let paths = text.split(',').filter(|p| !p.is_empty()).map(|p| Value::String(p.to_string()));
+            let paths = text
+                .split(',')
+                .filter(|p| !p.is_empty())
+                .map(|p| Value::String(p.to_string()));
             serde_json::json!({ "paths": paths.collect::<Vec<_>>() })
         }
         Kind::Message(_) | Kind::Map(_) | Kind::WellKnown(WellKnown::Any | WellKnown::Empty) => {
@@ -278,7 +315,10 @@ pub fn finish<M: serde::de::DeserializeOwned>(builder: JsonBuilder) -> Result<M,
                     return Err(bad(param, one));
                 }
             }
-            Err(Error::bad_request("INVALID_ARGUMENT", format!("invalid parameters: {e}")))
+            Err(Error::bad_request(
+                "INVALID_ARGUMENT",
+                format!("invalid parameters: {e}"),
+            ))
         }
     }
 }

@@ -21,7 +21,12 @@ impl Codec {
 }
 
 fn essence(media: &str) -> String {
-    media.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+    media
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
 }
 
 /// The codec of a request body by its Content-Type; a missing header means
@@ -32,7 +37,9 @@ pub fn request_codec(content_type: Option<&str>) -> Option<Codec> {
     };
     match essence(ct).as_str() {
         "" | "application/json" => Some(Codec::Json),
-        "application/x-protobuf" | "application/protobuf" | "application/vnd.google.protobuf" => Some(Codec::Protobuf),
+        "application/x-protobuf" | "application/protobuf" | "application/vnd.google.protobuf" => {
+            Some(Codec::Protobuf)
+        }
         other if other.starts_with("application/") && other.ends_with("+json") => Some(Codec::Json),
         _ => None,
     }
@@ -72,9 +79,9 @@ pub fn negotiate(accept: Option<&str>) -> Option<Codec> {
                 consider(&mut proto, 1);
             }
             "application/json" => consider(&mut json, 2),
-            "application/x-protobuf" | "application/protobuf" | "application/vnd.google.protobuf" => {
-                consider(&mut proto, 2)
-            }
+            "application/x-protobuf"
+            | "application/protobuf"
+            | "application/vnd.google.protobuf" => consider(&mut proto, 2),
             _ => {}
         }
     }
@@ -99,8 +106,14 @@ mod tests {
             (None, Some(Codec::Json)),
             (Some("*/*"), Some(Codec::Json)),
             (Some("application/x-protobuf"), Some(Codec::Protobuf)),
-            (Some("application/protobuf;q=0.9, application/json;q=0.5"), Some(Codec::Protobuf)),
-            (Some("application/json;q=0.5, */*;q=0.9"), Some(Codec::Protobuf)),
+            (
+                Some("application/protobuf;q=0.9, application/json;q=0.5"),
+                Some(Codec::Protobuf),
+            ),
+            (
+                Some("application/json;q=0.5, */*;q=0.9"),
+                Some(Codec::Protobuf),
+            ),
             (Some("application/json;q=0, */*"), Some(Codec::Protobuf)),
             (Some("text/html"), None),
             (Some("application/*;q=0"), None),
@@ -114,8 +127,14 @@ mod tests {
     #[test]
     fn content_types() {
         assert_eq!(request_codec(None), Some(Codec::Json));
-        assert_eq!(request_codec(Some("application/json; charset=utf-8")), Some(Codec::Json));
-        assert_eq!(request_codec(Some("application/protobuf")), Some(Codec::Protobuf));
+        assert_eq!(
+            request_codec(Some("application/json; charset=utf-8")),
+            Some(Codec::Json)
+        );
+        assert_eq!(
+            request_codec(Some("application/protobuf")),
+            Some(Codec::Protobuf)
+        );
         assert_eq!(request_codec(Some("text/plain")), None);
     }
 }

@@ -103,7 +103,12 @@ impl<T> Matcher<T> {
     }
 
     /// Adds a route.
-    pub fn insert(&mut self, method: &str, template: &str, value: T) -> Result<(), path::ParseError> {
+    pub fn insert(
+        &mut self,
+        method: &str,
+        template: &str,
+        value: T,
+    ) -> Result<(), path::ParseError> {
         let t = path::parse(template)?;
         self.insert_parsed(MethodFilter::new(method), &t, value);
         Ok(())
@@ -115,9 +120,9 @@ impl<T> Matcher<T> {
             .segments
             .iter()
             .map(|s| match s {
-                Segment::Literal(l) => Part::Literal(
-                    percent::decode(l).map_or_else(|_| l.clone(), Cow::into_owned),
-                ),
+                Segment::Literal(l) => {
+                    Part::Literal(percent::decode(l).map_or_else(|_| l.clone(), Cow::into_owned))
+                }
                 Segment::Single => Part::Single,
                 Segment::Multi => Part::Multi,
             })
@@ -237,11 +242,21 @@ fn route_matches<'p, T>(route: &Route<T>, segments: &[&'p str]) -> Option<Vec<&'
     }
     let n = route.parts.len();
     let ok = match route.multi_at {
-        None => segs.len() == n && route.parts.iter().zip(&segs).all(|(p, s)| part_matches(p, s)),
+        None => {
+            segs.len() == n
+                && route
+                    .parts
+                    .iter()
+                    .zip(&segs)
+                    .all(|(p, s)| part_matches(p, s))
+        }
         Some(m) => {
             let tail = n - m - 1;
             segs.len() >= n - 1
-                && route.parts[..m].iter().zip(&segs[..m]).all(|(p, s)| part_matches(p, s))
+                && route.parts[..m]
+                    .iter()
+                    .zip(&segs[..m])
+                    .all(|(p, s)| part_matches(p, s))
                 && route.parts[m + 1..]
                     .iter()
                     .zip(&segs[segs.len() - tail..])
@@ -338,7 +353,10 @@ mod tests {
         match m.find(method, path) {
             Outcome::Found { value, captures } => Some((
                 *value,
-                captures.into_iter().map(|(p, v)| format!("{}={v}", p.join("."))).collect(),
+                captures
+                    .into_iter()
+                    .map(|(p, v)| format!("{}={v}", p.join(".")))
+                    .collect(),
             )),
             _ => None,
         }
@@ -369,7 +387,10 @@ mod tests {
             ["name=shelves/a%2Fb/books/c d"]
         );
         assert_eq!(found(&m, "GET", "/v1/a%2Fb/x").unwrap().1, ["id=a/b"]);
-        assert_eq!(found(&m, "POST", "/v1/a/b:move").unwrap(), (2, vec!["name=a/b".into()]));
+        assert_eq!(
+            found(&m, "POST", "/v1/a/b:move").unwrap(),
+            (2, vec!["name=a/b".into()])
+        );
         assert_eq!(
             found(&m, "GET", "/files/a/b/c").unwrap().1,
             ["path=a/b", "leaf=c"]

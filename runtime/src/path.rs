@@ -121,9 +121,20 @@ pub fn tokenize(template: &str) -> Result<Vec<(usize, Token<'_>)>, ParseError> {
             // `*` and `**` are wildcards only as a whole segment; inside a
             // literal (`a*b`) `*` is a sub-delim like any other.
             b'*' if starts_segment(bytes, i) => {
-                let len = if bytes.get(i + 1) == Some(&b'*') && i + 1 < body_end { 2 } else { 1 };
+                let len = if bytes.get(i + 1) == Some(&b'*') && i + 1 < body_end {
+                    2
+                } else {
+                    1
+                };
                 if ends_segment(bytes, i + len, body_end) {
-                    tokens.push((i, if len == 2 { Token::StarStar } else { Token::Star }));
+                    tokens.push((
+                        i,
+                        if len == 2 {
+                            Token::StarStar
+                        } else {
+                            Token::Star
+                        },
+                    ));
                     i += len;
                     continue;
                 }
@@ -146,7 +157,10 @@ pub fn tokenize(template: &str) -> Result<Vec<(usize, Token<'_>)>, ParseError> {
             }
         }
         if i == start {
-            return Err(error(i, format!("invalid character {:?}", char_at(template, i))));
+            return Err(error(
+                i,
+                format!("invalid character {:?}", char_at(template, i)),
+            ));
         }
         tokens.push((start, Token::Text(&template[start..i])));
     }
@@ -249,7 +263,8 @@ fn is_pchar(c: u8) -> bool {
 }
 
 fn check_escape(bytes: &[u8], i: usize) -> Result<(), ParseError> {
-    let ok = bytes.len() > i + 2 && bytes[i + 1].is_ascii_hexdigit() && bytes[i + 2].is_ascii_hexdigit();
+    let ok =
+        bytes.len() > i + 2 && bytes[i + 1].is_ascii_hexdigit() && bytes[i + 2].is_ascii_hexdigit();
     if ok {
         Ok(())
     } else {
@@ -320,7 +335,13 @@ impl<'a> Parser<'a> {
             Some(Token::Verb(v)) => Some(v.to_string()).filter(|v| !v.is_empty()),
             Some(_) => return self.fail("unexpected token after the path"),
         };
-        if self.segments.iter().filter(|s| **s == Segment::Multi).count() > 1 {
+        if self
+            .segments
+            .iter()
+            .filter(|s| **s == Segment::Multi)
+            .count()
+            > 1
+        {
             return Err(error(0, "a template may contain only one '**'".into()));
         }
         Ok(Template {
@@ -499,9 +520,17 @@ mod tests {
             ("/v1", &["v1"], None),
             ("/v1/*", &["v1", "*"], None),
             ("/v1/{name}:cancel", &["v1", "*"], Some("cancel")),
-            ("/v1/{name=shelves/*/books/*}", &["v1", "shelves", "*", "books", "*"], None),
+            (
+                "/v1/{name=shelves/*/books/*}",
+                &["v1", "shelves", "*", "books", "*"],
+                None,
+            ),
             ("/v1/{name=**}", &["v1", "**"], None),
-            ("/v1/{book.name=a/*}/x:do:it", &["v1", "a", "*", "x"], Some("do:it")),
+            (
+                "/v1/{book.name=a/*}/x:do:it",
+                &["v1", "a", "*", "x"],
+                Some("do:it"),
+            ),
             ("/v1/a.b/c", &["v1", "a.b", "c"], None),
             ("/v1/{n=a:b}", &["v1", "a:b"], None),
             ("/v1:LOCK", &["v1"], Some("LOCK")),

@@ -61,7 +61,9 @@ fn decode_with(s: &str, keep_slash: bool) -> Result<Cow<'_, str>, DecodeError> {
             i += 1;
         }
     }
-    String::from_utf8(out).map(Cow::Owned).map_err(|_| DecodeError)
+    String::from_utf8(out)
+        .map(Cow::Owned)
+        .map_err(|_| DecodeError)
 }
 
 /// Decodes every escape.

@@ -257,7 +257,14 @@ pub struct Routes {
 impl std::fmt::Debug for Routes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Routes")
-            .field("routes", &self.entries.iter().map(|e| (e.spec.method, e.spec.template)).collect::<Vec<_>>())
+            .field(
+                "routes",
+                &self
+                    .entries
+                    .iter()
+                    .map(|e| (e.spec.method, e.spec.template))
+                    .collect::<Vec<_>>(),
+            )
             .field("config", &self.config)
             .finish()
     }
@@ -301,7 +308,11 @@ impl Routes {
                 let handler = handler.clone();
                 let config = config.clone();
                 let variables = variables.clone();
-                async move { Ok::<_, Infallible>(serve::<M, R, F, Fut>(spec, &config, &variables, handler, req).await) }
+                async move {
+                    Ok::<_, Infallible>(
+                        serve::<M, R, F, Fut>(spec, &config, &variables, handler, req).await,
+                    )
+                }
             }))
         });
         self.entries.push(Arc::new(Entry { spec, make }));
@@ -356,7 +367,9 @@ impl Routes {
 
     /// The (method, template, operation) of every route, in order added.
     pub fn routes(&self) -> impl Iterator<Item = (&'static str, &'static str, &'static str)> + '_ {
-        self.entries.iter().map(|e| (e.spec.method, e.spec.template, e.spec.operation))
+        self.entries
+            .iter()
+            .map(|e| (e.spec.method, e.spec.template, e.spec.operation))
     }
 
     /// A tower service answering every route (404/405 for anything else).
@@ -365,8 +378,15 @@ impl Routes {
         let mut matcher = Matcher::new();
         for e in &self.entries {
             // Templates were validated at generation time.
-            if let Err(err) = matcher.insert(e.spec.method, e.spec.template, (e.spec, (e.make)(config.clone()))) {
-                panic!("invalid template {:?} for {}: {err}", e.spec.template, e.spec.operation);
+            if let Err(err) = matcher.insert(
+                e.spec.method,
+                e.spec.template,
+                (e.spec, (e.make)(config.clone())),
+            ) {
+                panic!(
+                    "invalid template {:?} for {}: {err}",
+                    e.spec.template, e.spec.operation
+                );
             }
         }
         RoutesService {
@@ -391,23 +411,32 @@ pub struct RoutesService {
 
 impl std::fmt::Debug for RoutesService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RoutesService").field("routes", &self.matcher.len()).finish()
+        f.debug_struct("RoutesService")
+            .field("routes", &self.matcher.len())
+            .finish()
     }
 }
 
 impl Service<http::Request<Body>> for RoutesService {
     type Response = axum::response::Response;
     type Error = Infallible;
-    type Future = std::pin::Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+    type Future =
+        std::pin::Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
 
-    fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Infallible>> {
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Infallible>> {
         std::task::Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, mut req: http::Request<Body>) -> Self::Future {
         let outcome = self.matcher.find(req.method().as_str(), req.uri().path());
         match outcome {
-            Outcome::Found { value: (spec, endpoint), captures } => {
+            Outcome::Found {
+                value: (spec, endpoint),
+                captures,
+            } => {
                 let values = captures.into_iter().map(|(_, v)| v).collect();
                 req.extensions_mut().insert(Operation(spec.operation));
                 req.extensions_mut().insert(PathValues(values));
@@ -417,7 +446,11 @@ impl Service<http::Request<Body>> for RoutesService {
             Outcome::MethodNotAllowed(allow) => {
                 let mut resp = error_response(
                     Codec::Json,
-                    Error::new(405, "METHOD_NOT_ALLOWED", format!("method {} is not allowed for this path", req.method())),
+                    Error::new(
+                        405,
+                        "METHOD_NOT_ALLOWED",
+                        format!("method {} is not allowed for this path", req.method()),
+                    ),
                 );
                 if let Ok(v) = HeaderValue::from_str(&allow.join(", ")) {
                     resp.headers_mut().insert(header::ALLOW, v);
@@ -426,7 +459,10 @@ impl Service<http::Request<Body>> for RoutesService {
             }
             Outcome::NotFound => Box::pin(std::future::ready(Ok(error_response(
                 Codec::Json,
-                Error::not_found("NOT_FOUND", format!("no route for {} {}", req.method(), req.uri().path())),
+                Error::not_found(
+                    "NOT_FOUND",
+                    format!("no route for {} {}", req.method(), req.uri().path()),
+                ),
             )))),
             Outcome::BadRequest(why) => Box::pin(std::future::ready(Ok(error_response(
                 Codec::Json,
@@ -450,7 +486,10 @@ where
     F: Fn(Request<M>) -> Fut,
     Fut: Future<Output = Result<Response<R>, Error>>,
 {
-    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
     let Some(codec) = codec::negotiate(accept) else {
         return with_operation(
             spec,
@@ -481,13 +520,22 @@ where
     with_operation(spec, response)
 }
 
-fn with_operation(spec: &'static RouteSpec, mut resp: axum::response::Response) -> axum::response::Response {
+fn with_operation(
+    spec: &'static RouteSpec,
+    mut resp: axum::response::Response,
+) -> axum::response::Response {
     resp.extensions_mut().insert(Operation(spec.operation));
     resp
 }
 
 async fn read_body(parts: &http::request::Parts, body: Body, limit: usize) -> Result<Bytes, Error> {
-    let too_large = || Error::new(413, "PAYLOAD_TOO_LARGE", format!("request body exceeds {limit} bytes"));
+    let too_large = || {
+        Error::new(
+            413,
+            "PAYLOAD_TOO_LARGE",
+            format!("request body exceeds {limit} bytes"),
+        )
+    };
     if let Some(len) = parts
         .headers
         .get(header::CONTENT_LENGTH)
@@ -500,7 +548,10 @@ async fn read_body(parts: &http::request::Parts, body: Body, limit: usize) -> Re
     match Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.is::<LengthLimitError>() => Err(too_large()),
-        Err(e) => Err(Error::bad_request("BAD_BODY", format!("reading the request body failed: {e}"))),
+        Err(e) => Err(Error::bad_request(
+            "BAD_BODY",
+            format!("reading the request body failed: {e}"),
+        )),
     }
 }
 
@@ -514,8 +565,9 @@ fn decode_message<M: prost::Message + Default + serde::de::DeserializeOwned>(
     match codec {
         Codec::Json => serde_json::from_slice(bytes)
             .map_err(|e| Error::bad_request("INVALID_ARGUMENT", format!("invalid JSON body: {e}"))),
-        Codec::Protobuf => M::decode(bytes)
-            .map_err(|e| Error::bad_request("INVALID_ARGUMENT", format!("invalid protobuf body: {e}"))),
+        Codec::Protobuf => M::decode(bytes).map_err(|e| {
+            Error::bad_request("INVALID_ARGUMENT", format!("invalid protobuf body: {e}"))
+        }),
     }
 }
 
@@ -529,8 +581,15 @@ async fn bind_request<M>(
 where
     M: prost::Message + Default + serde::de::DeserializeOwned,
 {
-    let captures = parts.extensions.get::<PathValues>().map(|p| p.0.as_slice()).unwrap_or(&[]);
-    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let captures = parts
+        .extensions
+        .get::<PathValues>()
+        .map(|p| p.0.as_slice())
+        .unwrap_or(&[]);
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
     let bytes = match spec.body {
         BodyRule::None => Bytes::new(),
         _ => read_body(parts, body, config.body_limit).await?,
@@ -570,7 +629,8 @@ where
         }
         BodyRule::AllHttpBody => {
             let encoded = wire::encode_http_body(content_type.unwrap_or(""), &bytes);
-            let message = M::decode(encoded.as_slice()).map_err(|e| Error::bad_request("INVALID_ARGUMENT", e.to_string()))?;
+            let message = M::decode(encoded.as_slice())
+                .map_err(|e| Error::bad_request("INVALID_ARGUMENT", e.to_string()))?;
             apply_path(&mut builder)?;
             (message, builder)
         }
@@ -582,14 +642,20 @@ where
                 Codec::Json => {
                     if !bytes.is_empty() {
                         let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
-                            Error::bad_request("INVALID_ARGUMENT", format!("invalid JSON body: {e}"))
+                            Error::bad_request(
+                                "INVALID_ARGUMENT",
+                                format!("invalid JSON body: {e}"),
+                            )
                         })?;
                         builder.object.insert(field.json_name.to_string(), value);
                     }
                     apply_path(&mut builder)?;
                     return bind::finish(builder).map_err(|e| {
                         if e.message().starts_with("invalid parameters") {
-                            Error::bad_request("INVALID_ARGUMENT", format!("invalid body: {}", e.message()))
+                            Error::bad_request(
+                                "INVALID_ARGUMENT",
+                                format!("invalid body: {}", e.message()),
+                            )
                         } else {
                             e
                         }
@@ -605,7 +671,12 @@ where
                         ));
                     }
                     let message = M::decode(wire::wrap_field(field.number, &bytes).as_slice())
-                        .map_err(|e| Error::bad_request("INVALID_ARGUMENT", format!("invalid protobuf body: {e}")))?;
+                        .map_err(|e| {
+                            Error::bad_request(
+                                "INVALID_ARGUMENT",
+                                format!("invalid protobuf body: {e}"),
+                            )
+                        })?;
                     apply_path(&mut builder)?;
                     (message, builder)
                 }
@@ -644,10 +715,13 @@ fn encode_reply<R: prost::Message + serde::Serialize>(
     let encoded: Result<(String, Vec<u8>), Error> = (|| match (&spec.response_body, codec) {
         (ResponseBody::HttpBody, _) => raw_http_body(&message.encode_to_vec()),
         (ResponseBody::FieldHttpBody(f), _) => {
-            let field = wire::extract_len_field(&message.encode_to_vec(), f.number).unwrap_or_default();
+            let field =
+                wire::extract_len_field(&message.encode_to_vec(), f.number).unwrap_or_default();
             raw_http_body(&field)
         }
-        (ResponseBody::Whole, Codec::Protobuf) => Ok((codec.content_type().into(), message.encode_to_vec())),
+        (ResponseBody::Whole, Codec::Protobuf) => {
+            Ok((codec.content_type().into(), message.encode_to_vec()))
+        }
         (ResponseBody::Field(f), Codec::Protobuf) => Ok((
             codec.content_type().into(),
             wire::extract_len_field(&message.encode_to_vec(), f.number).unwrap_or_default(),
@@ -659,7 +733,10 @@ fn encode_reply<R: prost::Message + serde::Serialize>(
         (ResponseBody::Whole, Codec::Json) => {
             let mut v = serde_json::to_value(&message).map_err(internal)?;
             fill_defaults(spec.reply, &mut v);
-            Ok((codec.content_type().into(), serde_json::to_vec(&v).map_err(internal)?))
+            Ok((
+                codec.content_type().into(),
+                serde_json::to_vec(&v).map_err(internal)?,
+            ))
         }
         (ResponseBody::Field(f), Codec::Json) => {
             let mut v = serde_json::to_value(&message).map_err(internal)?;
@@ -671,7 +748,10 @@ fn encode_reply<R: prost::Message + serde::Serialize>(
                 .map(Value::take)
                 .or_else(|| spec.reply.field(f.name).map(default_json))
                 .unwrap_or(Value::Null);
-            Ok((codec.content_type().into(), serde_json::to_vec(&field).map_err(internal)?))
+            Ok((
+                codec.content_type().into(),
+                serde_json::to_vec(&field).map_err(internal)?,
+            ))
         }
     })();
     match encoded {
@@ -692,7 +772,8 @@ fn internal(e: impl std::fmt::Display) -> Error {
 }
 
 fn raw_http_body(encoded: &[u8]) -> Result<(String, Vec<u8>), Error> {
-    let (content_type, data) = wire::decode_http_body(encoded).ok_or_else(|| internal("bad HttpBody"))?;
+    let (content_type, data) =
+        wire::decode_http_body(encoded).ok_or_else(|| internal("bad HttpBody"))?;
     let content_type = if content_type.is_empty() {
         "application/octet-stream".to_string()
     } else {
@@ -711,7 +792,10 @@ fn default_json(field: &FieldSpec) -> Value {
         Kind::String | Kind::Bytes => Value::String(String::new()),
         Kind::I32 | Kind::U32 | Kind::F32 | Kind::F64 => Value::from(0),
         Kind::I64 | Kind::U64 => Value::String("0".into()),
-        Kind::Enum(e) => e.values.first().map_or(Value::from(0), |(n, _)| Value::String((*n).into())),
+        Kind::Enum(e) => e
+            .values
+            .first()
+            .map_or(Value::from(0), |(n, _)| Value::String((*n).into())),
         Kind::Map(_) => Value::Object(Default::default()),
         Kind::Message(_) | Kind::WellKnown(_) => Value::Null,
     }
@@ -768,11 +852,17 @@ pub fn error_response(codec: Codec, err: Error) -> axum::response::Response {
                 code: i32::from(err.code()),
                 reason: err.reason().to_string(),
                 message: err.message().to_string(),
-                metadata: err.metadata().iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                metadata: err
+                    .metadata()
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
             };
             *resp.body_mut() = Body::from(prost::Message::encode_to_vec(&proto));
-            resp.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-protobuf"));
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/x-protobuf"),
+            );
             resp
         }
     }

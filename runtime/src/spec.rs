@@ -132,7 +132,9 @@ pub enum WellKnown {
 impl MessageSpec {
     /// The field called `name` by its proto or JSON name.
     pub fn field(&self, name: &str) -> Option<&'static FieldSpec> {
-        self.fields.iter().find(|f| f.name == name || f.json_name == name)
+        self.fields
+            .iter()
+            .find(|f| f.name == name || f.json_name == name)
     }
 }
 

@@ -94,7 +94,10 @@ mod tests {
     #[test]
     fn http_body_round_trip_and_field_cut() {
         let hb = encode_http_body("text/plain", b"hello");
-        assert_eq!(decode_http_body(&hb).unwrap(), ("text/plain".into(), b"hello".to_vec()));
+        assert_eq!(
+            decode_http_body(&hb).unwrap(),
+            ("text/plain".into(), b"hello".to_vec())
+        );
         let mut msg = vec![0x08, 0x96, 0x01]; // field 1 varint 150
         put_len_field(&mut msg, 3, b"abc");
         msg.extend_from_slice(&[0x25, 1, 2, 3, 4]); // field 4 fixed32

@@ -31,11 +31,7 @@ const DEVIATIONS: &[(&str, usize, &str)] = &[
         77,
         "X-HTTP-Method-Override is not honoured (a tower layer can rewrite the method); the POST route answers",
     ),
-    (
-        "match",
-        78,
-        "path length fallback (see 74): 405 instead",
-    ),
+    ("match", 78, "path length fallback (see 74): 405 instead"),
     (
         "match",
         88,
@@ -123,7 +119,10 @@ fn parse_case(case: &Value) -> Result<(), String> {
     if let Some(segments) = case.get("segments") {
         let want = strings(segments);
         if seg_strings(&t.segments) != want {
-            return Err(format!("segments {:?} != {want:?}", seg_strings(&t.segments)));
+            return Err(format!(
+                "segments {:?} != {want:?}",
+                seg_strings(&t.segments)
+            ));
         }
     }
     if let Some(vars) = case.get("variables") {
@@ -136,7 +135,12 @@ fn parse_case(case: &Value) -> Result<(), String> {
             .as_array()
             .unwrap()
             .iter()
-            .map(|v| (v["field_path"].as_str().unwrap().to_string(), strings(&v["segments"])))
+            .map(|v| {
+                (
+                    v["field_path"].as_str().unwrap().to_string(),
+                    strings(&v["segments"]),
+                )
+            })
             .collect();
         if got != want {
             return Err(format!("variables {got:?} != {want:?}"));
@@ -244,7 +248,8 @@ fn kratos_route_case(case: &Value) -> Result<(), String> {
 }
 
 fn kratos_regex_case(case: &Value) -> Result<(), String> {
-    let t = path::parse(&format!("/{}", case["pattern"].as_str().unwrap())).map_err(|e| e.to_string())?;
+    let t = path::parse(&format!("/{}", case["pattern"].as_str().unwrap()))
+        .map_err(|e| e.to_string())?;
     let got = kratos_regex(&t.segments);
     if got == case["regex"].as_str().unwrap() {
         Ok(())
@@ -256,12 +261,19 @@ fn kratos_regex_case(case: &Value) -> Result<(), String> {
 fn match_case(case: &Value) -> Result<(), String> {
     let mut m = Matcher::new();
     for (i, r) in case["templates"].as_array().unwrap().iter().enumerate() {
-        m.insert(r["method"].as_str().unwrap(), r["template"].as_str().unwrap(), i)
-            .map_err(|e| format!("template {i}: {e}"))?;
+        m.insert(
+            r["method"].as_str().unwrap(),
+            r["template"].as_str().unwrap(),
+            i,
+        )
+        .map_err(|e| format!("template {i}: {e}"))?;
     }
     let expect = &case["expect"];
     let want_template = expect["template"].as_u64().map(|i| i as usize);
-    let outcome = m.find(case["method"].as_str().unwrap(), case["path"].as_str().unwrap());
+    let outcome = m.find(
+        case["method"].as_str().unwrap(),
+        case["path"].as_str().unwrap(),
+    );
     let (got_template, status, bindings) = match outcome {
         Outcome::Found { value, captures } => (
             Some(*value),
@@ -339,6 +351,10 @@ fn every_path_template_vector() {
     for d in &deviations_seen {
         println!("  deviation {d}");
     }
-    assert!(unexpected.is_empty(), "unexpected results:\n{}", unexpected.join("\n"));
+    assert!(
+        unexpected.is_empty(),
+        "unexpected results:\n{}",
+        unexpected.join("\n")
+    );
     assert_eq!(deviations_seen.len(), DEVIATIONS.len());
 }

@@ -18,54 +18,98 @@ impl Bookstore for Store {
         let operation = request.operation();
         let shelf = request.into_inner().shelf;
         if shelf == "missing" {
-            return Err(error_shelf_not_found(format!("shelf {shelf} not found")).with_metadata([("shelf", shelf)]));
+            return Err(error_shelf_not_found(format!("shelf {shelf} not found"))
+                .with_metadata([("shelf", shelf)]));
         }
-        Ok(Shelf { name: format!("shelves/{shelf}"), theme: operation.to_string() }.into())
+        Ok(Shelf {
+            name: format!("shelves/{shelf}"),
+            theme: operation.to_string(),
+        }
+        .into())
     }
 
-    async fn get_special_shelf(&self, _: Request<GetShelfRequest>) -> Result<Response<Shelf>, Error> {
-        Ok(Shelf { name: "shelves/special".into(), theme: "special".into() }.into())
+    async fn get_special_shelf(
+        &self,
+        _: Request<GetShelfRequest>,
+    ) -> Result<Response<Shelf>, Error> {
+        Ok(Shelf {
+            name: "shelves/special".into(),
+            theme: "special".into(),
+        }
+        .into())
     }
 
     async fn get_book(&self, request: Request<GetBookRequest>) -> Result<Response<Book>, Error> {
         let name = request.into_inner().name;
-        Ok(Book { name, title: "t".into(), pages: 1 << 40, ..Default::default() }.into())
+        Ok(Book {
+            name,
+            title: "t".into(),
+            pages: 1 << 40,
+            ..Default::default()
+        }
+        .into())
     }
 
-    async fn create_shelf(&self, request: Request<CreateShelfRequest>) -> Result<Response<Shelf>, Error> {
+    async fn create_shelf(
+        &self,
+        request: Request<CreateShelfRequest>,
+    ) -> Result<Response<Shelf>, Error> {
         let r = request.into_inner();
         let mut shelf = r.shelf.unwrap_or_default();
         shelf.name = format!("shelves/{}", r.shelf_id);
         Ok(Response::new(shelf).with_status(http::StatusCode::CREATED))
     }
 
-    async fn update_book(&self, request: Request<UpdateBookRequest>) -> Result<Response<Book>, Error> {
+    async fn update_book(
+        &self,
+        request: Request<UpdateBookRequest>,
+    ) -> Result<Response<Book>, Error> {
         let r = request.into_inner();
         let mut book = r.book.unwrap_or_default();
         book.author = r.update_mask.map(|m| m.paths.join("+")).unwrap_or_default();
         Ok(book.into())
     }
 
-    async fn list_books(&self, request: Request<ListBooksRequest>) -> Result<Response<ListBooksResponse>, Error> {
+    async fn list_books(
+        &self,
+        request: Request<ListBooksRequest>,
+    ) -> Result<Response<ListBooksResponse>, Error> {
         let r = request.into_inner();
         Ok(ListBooksResponse {
-            books: vec![Book { name: format!("{}/books/1", r.parent), ..Default::default() }],
+            books: vec![Book {
+                name: format!("{}/books/1", r.parent),
+                ..Default::default()
+            }],
             next_page_token: r.filter.clone(),
-            page: Some(Page { size: r.page_size, token: r.page_token }),
+            page: Some(Page {
+                size: r.page_size,
+                token: r.page_token,
+            }),
         }
         .into())
     }
 
     async fn move_book(&self, request: Request<MoveBookRequest>) -> Result<Response<Book>, Error> {
         let r = request.into_inner();
-        Ok(Book { name: r.name, title: r.other_shelf, ..Default::default() }.into())
+        Ok(Book {
+            name: r.name,
+            title: r.other_shelf,
+            ..Default::default()
+        }
+        .into())
     }
 
-    async fn delete_book(&self, _: Request<GetBookRequest>) -> Result<Response<pbjson_types::Empty>, Error> {
+    async fn delete_book(
+        &self,
+        _: Request<GetBookRequest>,
+    ) -> Result<Response<pbjson_types::Empty>, Error> {
         Ok(pbjson_types::Empty {}.into())
     }
 
-    async fn check_shelf(&self, request: Request<GetShelfRequest>) -> Result<Response<pbjson_types::Empty>, Error> {
+    async fn check_shelf(
+        &self,
+        request: Request<GetShelfRequest>,
+    ) -> Result<Response<pbjson_types::Empty>, Error> {
         if request.get_ref().shelf == "missing" {
             return Err(error_shelf_not_found("no"));
         }
@@ -86,7 +130,10 @@ impl Bookstore for Store {
         Ok(request.into_inner().into())
     }
 
-    async fn get_number(&self, request: Request<NumberMessage>) -> Result<Response<NumberMessage>, Error> {
+    async fn get_number(
+        &self,
+        request: Request<NumberMessage>,
+    ) -> Result<Response<NumberMessage>, Error> {
         Ok(request.into_inner().into())
     }
 
@@ -95,7 +142,13 @@ impl Bookstore for Store {
         let data = r.data.unwrap_or_default();
         Ok(HttpBody {
             content_type: "text/plain".into(),
-            data: format!("{} got {} bytes of {}", r.name, data.data.len(), data.content_type).into_bytes(),
+            data: format!(
+                "{} got {} bytes of {}",
+                r.name,
+                data.data.len(),
+                data.content_type
+            )
+            .into_bytes(),
             extensions: vec![],
         }
         .into())
@@ -105,7 +158,10 @@ impl Bookstore for Store {
         Ok(request.into_inner().into())
     }
 
-    async fn old_get_shelf(&self, request: Request<GetShelfRequest>) -> Result<Response<Shelf>, Error> {
+    async fn old_get_shelf(
+        &self,
+        request: Request<GetShelfRequest>,
+    ) -> Result<Response<Shelf>, Error> {
         self.get_shelf(request).await
     }
 }
@@ -113,7 +169,11 @@ impl Bookstore for Store {
 async fn serve(routes: Routes) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, routes.into_router::<()>()).await.unwrap() });
+    tokio::spawn(async move {
+        axum::serve(listener, routes.into_router::<()>())
+            .await
+            .unwrap()
+    });
     format!("http://{addr}")
 }
 
@@ -128,7 +188,10 @@ fn client() -> reqwest::Client {
 async fn json_of(resp: reqwest::Response) -> (u16, Value) {
     let status = resp.status().as_u16();
     let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text:?}")))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text:?}")),
+    )
 }
 
 async fn get(base: &str, path: &str) -> (u16, Value) {
@@ -140,12 +203,21 @@ async fn path_variables_and_literal_precedence() {
     let base = server().await;
     assert_eq!(
         get(&base, "/v1/shelves/7").await,
-        (200, json!({"name": "shelves/7", "theme": "/bookstore.v1.Bookstore/GetShelf"}))
+        (
+            200,
+            json!({"name": "shelves/7", "theme": "/bookstore.v1.Bookstore/GetShelf"})
+        )
     );
     // The literal route wins over `{shelf}` although it was declared after.
-    assert_eq!(get(&base, "/v1/shelves/special").await.1["theme"], "special");
+    assert_eq!(
+        get(&base, "/v1/shelves/special").await.1["theme"],
+        "special"
+    );
     // Single-segment variables are fully decoded, %2F included.
-    assert_eq!(get(&base, "/v1/shelves/a%2Fb%20c").await.1["name"], "shelves/a/b c");
+    assert_eq!(
+        get(&base, "/v1/shelves/a%2Fb%20c").await.1["name"],
+        "shelves/a/b c"
+    );
 }
 
 #[tokio::test]
@@ -173,8 +245,17 @@ async fn body_star_in_json_and_protobuf_with_status() {
         .send()
         .await
         .unwrap();
-    assert_eq!(json_of(resp).await, (201, json!({"name": "shelves/9", "theme": "sf"})));
-    let body = CreateShelfRequest { shelf: Some(Shelf { name: String::new(), theme: "pb".into() }), shelf_id: "3".into() };
+    assert_eq!(
+        json_of(resp).await,
+        (201, json!({"name": "shelves/9", "theme": "sf"}))
+    );
+    let body = CreateShelfRequest {
+        shelf: Some(Shelf {
+            name: String::new(),
+            theme: "pb".into(),
+        }),
+        shelf_id: "3".into(),
+    };
     let resp = client()
         .post(format!("{base}/v1/shelves"))
         .header("content-type", "application/x-protobuf")
@@ -186,14 +267,19 @@ async fn body_star_in_json_and_protobuf_with_status() {
     assert_eq!(resp.status(), 201);
     assert_eq!(resp.headers()["content-type"], "application/x-protobuf");
     let shelf = Shelf::decode(resp.bytes().await.unwrap()).unwrap();
-    assert_eq!((shelf.name.as_str(), shelf.theme.as_str()), ("shelves/3", "pb"));
+    assert_eq!(
+        (shelf.name.as_str(), shelf.theme.as_str()),
+        ("shelves/3", "pb")
+    );
 }
 
 #[tokio::test]
 async fn body_field_plus_query_plus_path_path_wins() {
     let base = server().await;
     let resp = client()
-        .patch(format!("{base}/v1/shelves/1/books/2?updateMask=title,author&update_mask=pages"))
+        .patch(format!(
+            "{base}/v1/shelves/1/books/2?updateMask=title,author&update_mask=pages"
+        ))
         .header("content-type", "application/json; charset=utf-8")
         .body(r#"{"name": "shelves/x/books/y", "title": "New"}"#)
         .send()
@@ -208,12 +294,22 @@ async fn body_field_plus_query_plus_path_path_wins() {
     let resp = client()
         .patch(format!("{base}/v1/shelves/1/books/2"))
         .header("content-type", "application/protobuf")
-        .body(Book { name: "other".into(), title: "PB".into(), ..Default::default() }.encode_to_vec())
+        .body(
+            Book {
+                name: "other".into(),
+                title: "PB".into(),
+                ..Default::default()
+            }
+            .encode_to_vec(),
+        )
         .send()
         .await
         .unwrap();
     let (_, book) = json_of(resp).await;
-    assert_eq!((book["name"].as_str(), book["title"].as_str()), (Some("shelves/1/books/2"), Some("PB")));
+    assert_eq!(
+        (book["name"].as_str(), book["title"].as_str()),
+        (Some("shelves/1/books/2"), Some("PB"))
+    );
 }
 
 #[tokio::test]
@@ -243,29 +339,69 @@ async fn custom_verb_head_and_any_method() {
         .send()
         .await
         .unwrap();
-    assert_eq!(json_of(resp).await.1, json!({"name": "shelves/1/books/2", "title": "shelves/3"}));
+    assert_eq!(
+        json_of(resp).await.1,
+        json!({"name": "shelves/1/books/2", "title": "shelves/3"})
+    );
     // Without the verb the same path is GetBook, and POST there is 405.
-    let resp = client().post(format!("{base}/v1/shelves/1/books/2")).send().await.unwrap();
+    let resp = client()
+        .post(format!("{base}/v1/shelves/1/books/2"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 405);
     assert_eq!(resp.headers()["allow"], "DELETE, GET, HEAD, PATCH");
 
-    let resp = client().head(format!("{base}/v1/check/1")).send().await.unwrap();
+    let resp = client()
+        .head(format!("{base}/v1/check/1"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["x-shelf"], "yes");
-    let resp = client().head(format!("{base}/v1/check/missing")).send().await.unwrap();
+    let resp = client()
+        .head(format!("{base}/v1/check/missing"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 404);
-    let resp = client().get(format!("{base}/v1/check/1")).send().await.unwrap();
-    assert_eq!((resp.status().as_u16(), resp.headers()["allow"].to_str().unwrap()), (405, "HEAD"));
+    let resp = client()
+        .get(format!("{base}/v1/check/1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            resp.status().as_u16(),
+            resp.headers()["allow"].to_str().unwrap()
+        ),
+        (405, "HEAD")
+    );
     // HEAD on a GET route is answered by the GET route.
-    assert_eq!(client().head(format!("{base}/v1/shelves/1")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        client()
+            .head(format!("{base}/v1/shelves/1"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 
     for method in ["GET", "PUT", "OPTIONS", "LOCK"] {
         let resp = client()
-            .request(http::Method::from_bytes(method.as_bytes()).unwrap(), format!("{base}/v1/echo/e1?note=hi"))
+            .request(
+                http::Method::from_bytes(method.as_bytes()).unwrap(),
+                format!("{base}/v1/echo/e1?note=hi"),
+            )
             .send()
             .await
             .unwrap();
-        assert_eq!(json_of(resp).await.1, json!({"id": "e1", "note": format!("{method} hi")}), "{method}");
+        assert_eq!(
+            json_of(resp).await.1,
+            json!({"id": "e1", "note": format!("{method} hi")}),
+            "{method}"
+        );
     }
 }
 
@@ -324,8 +460,14 @@ async fn every_query_type() {
 #[tokio::test]
 async fn integer_and_enum_path_variables() {
     let base = server().await;
-    assert_eq!(get(&base, "/v1/numbers/42/PRIME").await.1, json!({"id": "42", "kind": "PRIME"}));
-    assert_eq!(get(&base, "/v1/numbers/-1/2?extra=x").await.1, json!({"id": "-1", "kind": "EVEN", "extra": "x"}));
+    assert_eq!(
+        get(&base, "/v1/numbers/42/PRIME").await.1,
+        json!({"id": "42", "kind": "PRIME"})
+    );
+    assert_eq!(
+        get(&base, "/v1/numbers/-1/2?extra=x").await.1,
+        json!({"id": "-1", "kind": "EVEN", "extra": "x"})
+    );
     // The path wins over the query.
     assert_eq!(get(&base, "/v1/numbers/1/EVEN?id=5").await.1["id"], "1");
 }
@@ -334,7 +476,10 @@ async fn error_of(resp: reqwest::Response) -> (u16, Error) {
     let status = resp.status().as_u16();
     assert_eq!(resp.headers()["content-type"], "application/json");
     let bytes = resp.bytes().await.unwrap();
-    (status, Error::from_json(&bytes).unwrap_or_else(|e| panic!("{e}: {bytes:?}")))
+    (
+        status,
+        Error::from_json(&bytes).unwrap_or_else(|e| panic!("{e}: {bytes:?}")),
+    )
 }
 
 #[tokio::test]
@@ -358,16 +503,33 @@ async fn bad_requests_are_400_naming_the_parameter() {
         ("/v1/query?nested=1", "nested"),
     ];
     for (path, param) in cases {
-        let (status, err) = error_of(client().get(format!("{base}{path}")).send().await.unwrap()).await;
+        let (status, err) =
+            error_of(client().get(format!("{base}{path}")).send().await.unwrap()).await;
         assert_eq!(status, 400, "{path}: {err:?}");
-        assert!(err.message().contains(&format!("\"{param}\"")), "{path}: {}", err.message());
+        assert!(
+            err.message().contains(&format!("\"{param}\"")),
+            "{path}: {}",
+            err.message()
+        );
     }
     // Malformed escapes in the path.
-    let (status, err) = error_of(client().get(format!("{base}/v1/shelves/%zz")).send().await.unwrap()).await;
+    let (status, err) = error_of(
+        client()
+            .get(format!("{base}/v1/shelves/%zz"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!((status, err.reason()), (400, "BAD_PATH"));
     // Bad JSON bodies.
     for body in ["{", r#"{"shelf": 5}"#, r#"{"shelf": {"theme": 1}}"#] {
-        let resp = client().post(format!("{base}/v1/shelves")).body(body).send().await.unwrap();
+        let resp = client()
+            .post(format!("{base}/v1/shelves"))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
         let (status, err) = error_of(resp).await;
         assert_eq!(status, 400, "{body}: {err:?}");
         assert!(err.message().contains("JSON"), "{}", err.message());
@@ -379,10 +541,19 @@ async fn not_found_method_not_allowed_not_acceptable_unsupported() {
     let base = server().await;
     let (status, err) = error_of(client().get(format!("{base}/nope")).send().await.unwrap()).await;
     assert_eq!((status, err.reason()), (404, "NOT_FOUND"));
-    let resp = client().delete(format!("{base}/v1/shelves/1")).send().await.unwrap();
+    let resp = client()
+        .delete(format!("{base}/v1/shelves/1"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.headers()["allow"], "GET, HEAD");
     assert_eq!(error_of(resp).await.0, 405);
-    let resp = client().get(format!("{base}/v1/shelves/1")).header("accept", "text/html").send().await.unwrap();
+    let resp = client()
+        .get(format!("{base}/v1/shelves/1"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_of(resp).await.0, 406);
     let resp = client()
         .post(format!("{base}/v1/shelves"))
@@ -398,13 +569,28 @@ async fn not_found_method_not_allowed_not_acceptable_unsupported() {
 async fn body_limit_gives_413() {
     let base = serve(bookstore_http::routes(Store).body_limit(64)).await;
     let big = format!(r#"{{"shelf_id": "{}"}}"#, "x".repeat(100));
-    let resp = client().post(format!("{base}/v1/shelves")).body(big.clone()).send().await.unwrap();
+    let resp = client()
+        .post(format!("{base}/v1/shelves"))
+        .body(big.clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_of(resp).await.0, 413);
     // Chunked, without Content-Length, is cut off too.
     let stream = futures_body(big);
-    let resp = client().post(format!("{base}/v1/shelves")).body(stream).send().await.unwrap();
+    let resp = client()
+        .post(format!("{base}/v1/shelves"))
+        .body(stream)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_of(resp).await.0, 413);
-    let resp = client().post(format!("{base}/v1/shelves")).body(r#"{"shelf_id": "1"}"#).send().await.unwrap();
+    let resp = client()
+        .post(format!("{base}/v1/shelves"))
+        .body(r#"{"shelf_id": "1"}"#)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 201);
 }
 
@@ -422,7 +608,10 @@ struct ReceiverStream(tokio::sync::mpsc::Receiver<Result<Vec<u8>, std::io::Error
 
 impl futures_core::Stream for ReceiverStream {
     type Item = Result<Vec<u8>, std::io::Error>;
-    fn poll_next(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
         self.0.poll_recv(cx)
     }
 }
@@ -430,10 +619,20 @@ impl futures_core::Stream for ReceiverStream {
 #[tokio::test]
 async fn errors_carry_reason_metadata_in_either_codec() {
     let base = server().await;
-    let (status, err) = error_of(client().get(format!("{base}/v1/shelves/missing")).send().await.unwrap()).await;
+    let (status, err) = error_of(
+        client()
+            .get(format!("{base}/v1/shelves/missing"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 404);
     assert!(is_shelf_not_found(&err));
-    assert_eq!(err.metadata().get("shelf").map(|s| s.as_ref()), Some("missing"));
+    assert_eq!(
+        err.metadata().get("shelf").map(|s| s.as_ref()),
+        Some("missing")
+    );
     let resp = client()
         .get(format!("{base}/v1/shelves/missing"))
         .header("accept", "application/x-protobuf")
@@ -444,7 +643,10 @@ async fn errors_carry_reason_metadata_in_either_codec() {
     assert_eq!(resp.headers()["content-type"], "application/x-protobuf");
     let bytes = resp.bytes().await.unwrap();
     // errors.Error: code = 1, reason = 2.
-    assert_eq!(protoway::wire::extract_len_field(&bytes, 2).unwrap(), b"SHELF_NOT_FOUND");
+    assert_eq!(
+        protoway::wire::extract_len_field(&bytes, 2).unwrap(),
+        b"SHELF_NOT_FOUND"
+    );
 }
 
 #[tokio::test]
@@ -458,7 +660,10 @@ async fn http_body_in_and_out() {
         .await
         .unwrap();
     assert_eq!(resp.headers()["content-type"], "text/plain");
-    assert_eq!(resp.text().await.unwrap(), "files/f1 got 4 bytes of image/png");
+    assert_eq!(
+        resp.text().await.unwrap(),
+        "files/f1 got 4 bytes of image/png"
+    );
     let resp = client()
         .post(format!("{base}/v1/raw"))
         .header("content-type", "application/octet-stream")
@@ -478,7 +683,11 @@ async fn layers_see_the_operation_even_when_binding_fails() {
         move |req: axum::extract::Request, next: axum::middleware::Next| {
             let record = record.clone();
             async move {
-                let op = req.extensions().get::<Operation>().map(|o| o.0.to_string()).unwrap_or_default();
+                let op = req
+                    .extensions()
+                    .get::<Operation>()
+                    .map(|o| o.0.to_string())
+                    .unwrap_or_default();
                 record.lock().unwrap().push(op);
                 next.run(req).await
             }
@@ -489,7 +698,10 @@ async fn layers_see_the_operation_even_when_binding_fails() {
     assert_eq!(get(&base, "/v1/shelves/1").await.0, 200);
     assert_eq!(
         *seen.lock().unwrap(),
-        [bookstore_http::OPERATION_GET_NUMBER, bookstore_http::OPERATION_GET_SHELF]
+        [
+            bookstore_http::OPERATION_GET_NUMBER,
+            bookstore_http::OPERATION_GET_SHELF
+        ]
     );
 }
 
@@ -503,18 +715,34 @@ async fn emit_defaults_is_a_router_setting_and_user_routes_merge() {
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     let (_, v) = get(&base, "/v1/numbers/0/KIND_UNSPECIFIED").await;
-    assert_eq!(v, json!({"id": "0", "kind": "KIND_UNSPECIFIED", "extra": ""}));
+    assert_eq!(
+        v,
+        json!({"id": "0", "kind": "KIND_UNSPECIFIED", "extra": ""})
+    );
     let (_, v) = get(&base, "/v1/query?maybe=1").await;
     assert_eq!(v["tags"], json!([]));
     assert_eq!(v["labels"], json!({}));
     assert_eq!(v["nested"], Value::Null);
     assert!(v.get("choiceText").is_none(), "oneof members stay unset");
-    assert_eq!(client().get(format!("{base}/healthz")).send().await.unwrap().text().await.unwrap(), "ok");
+    assert_eq!(
+        client()
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "ok"
+    );
 }
 
 #[tokio::test]
 #[allow(deprecated)]
 async fn in_process_calls_need_no_http() {
-    let reply = Store.old_get_shelf(Request::new(GetShelfRequest { shelf: "2".into() })).await.unwrap();
+    let reply = Store
+        .old_get_shelf(Request::new(GetShelfRequest { shelf: "2".into() }))
+        .await
+        .unwrap();
     assert_eq!(reply.get_ref().name, "shelves/2");
 }

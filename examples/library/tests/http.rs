@@ -1,0 +1,119 @@
+//! The library over real HTTP on loopback: the flows the README's curl
+//! lines show, and its errors.
+
+use serde_json::{Value, json};
+
+async fn serve() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, library_example::app()).await.unwrap() });
+    format!("http://{addr}")
+}
+
+async fn call(method: &str, url: String, body: Option<Value>) -> (u16, Value) {
+    let client = reqwest::Client::new();
+    let mut req = client.request(method.parse().unwrap(), url);
+    if let Some(body) = body {
+        req = req.body(body.to_string());
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn shelves_and_books_round_trip() {
+    let base = serve().await;
+    let (status, shelf) = call(
+        "POST",
+        format!("{base}/v1/shelves"),
+        Some(json!({"theme": "Plays"})),
+    )
+    .await;
+    assert_eq!(
+        (status, &shelf),
+        (201, &json!({"name": "shelves/3", "theme": "Plays"}))
+    );
+    let (status, book) = call(
+        "POST",
+        format!("{base}/v1/shelves/3/books"),
+        Some(json!({"title": "Hamlet", "author": "Shakespeare"})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let name = book["name"].as_str().unwrap().to_string();
+    let (_, book) = call(
+        "PATCH",
+        format!("{base}/v1/{name}?updateMask=read"),
+        Some(json!({"read": true, "title": "x"})),
+    )
+    .await;
+    assert_eq!(
+        (book["read"].as_bool(), book["title"].as_str()),
+        (Some(true), Some("Hamlet"))
+    );
+    let (_, book) = call(
+        "PUT",
+        format!("{base}/v1/{name}"),
+        Some(json!({"title": "Macbeth", "author": "S"})),
+    )
+    .await;
+    assert_eq!(book["title"], "Macbeth");
+    let (_, moved) = call(
+        "POST",
+        format!("{base}/v1/{name}:move"),
+        Some(json!({"otherShelfName": "shelves/1"})),
+    )
+    .await;
+    assert!(
+        moved["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("shelves/1/books/")
+    );
+    let (status, _) = call("GET", format!("{base}/v1/{name}"), None).await;
+    assert_eq!(status, 404);
+    let (status, _) = call("DELETE", format!("{base}/v1/shelves/3"), None).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn pagination_filter_and_errors() {
+    let base = serve().await;
+    let (_, page1) = call("GET", format!("{base}/v1/shelves/1/books?pageSize=1"), None).await;
+    assert_eq!(page1["books"].as_array().unwrap().len(), 1);
+    let token = page1["nextPageToken"].as_str().unwrap();
+    let (_, page2) = call(
+        "GET",
+        format!("{base}/v1/shelves/1/books?pageSize=1&pageToken={token}"),
+        None,
+    )
+    .await;
+    assert_eq!(page2["books"][0]["author"], "Whitman");
+    assert!(page2.get("nextPageToken").is_none());
+    let (_, filtered) = call(
+        "GET",
+        format!("{base}/v1/shelves/1/books?filter=Keats"),
+        None,
+    )
+    .await;
+    assert_eq!(filtered["books"].as_array().unwrap().len(), 1);
+    let (status, err) = call(
+        "GET",
+        format!("{base}/v1/shelves/1/books?pageToken=zz"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, err["reason"].as_str()),
+        (400, Some("INVALID_PAGE_TOKEN"))
+    );
+    let (status, err) = call("GET", format!("{base}/v1/shelves/404"), None).await;
+    assert_eq!(
+        (status, err["reason"].as_str()),
+        (404, Some("SHELF_NOT_FOUND"))
+    );
+    let (status, err) = call("GET", format!("{base}/v1/shelves?pageSize=abc"), None).await;
+    assert_eq!((status, err["code"].as_u64()), (400, Some(400)));
+}
