@@ -62,7 +62,7 @@ impl Config {
             .get("runtime_crate")
             .unwrap_or("::protoway")
             .to_owned();
-        if runtime_crate.is_empty() || runtime_crate.parse::<proc_macro2::TokenStream>().is_err() {
+        if syn::parse_str::<syn::Path>(&runtime_crate).is_err() {
             return Err(format!(
                 "parameter `runtime_crate` is not a Rust path: `{runtime_crate}`"
             ));

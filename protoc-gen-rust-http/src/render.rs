@@ -94,7 +94,7 @@ fn render_service(s: &Service, rt: &TokenStream) -> TokenStream {
                 #(#trait_methods)*
             }
 
-            /// Every binding of the service, ready to [`merge`](#rt::server::Routes::merge) with other services' routes.
+            /// Every binding of the service, ready to merge with other services' routes (`Routes::merge`).
             #allow_deprecated
             pub fn routes<S: #trait_name>(service: S) -> #rt::server::Routes {
                 let service = ::std::sync::Arc::new(service);
