@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::output::{Emit, Output};
+
 /// Parsed `key=value` pairs, in the order given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Params {
@@ -99,6 +101,25 @@ impl Params {
             out.insert(from.to_owned(), to.to_owned());
         }
         Ok(out)
+    }
+
+    /// The settings every protoway plugin shares: `emit` and
+    /// `default_package_filename` (where the `<package>.<suffix>.rs` code
+    /// goes) and `runtime_crate` (checked to be a Rust path).
+    pub fn common(&self, suffix: &'static str) -> Result<(Output, String), String> {
+        let mut output = Output::new(suffix);
+        output.emit =
+            Emit::parse(self.choice("emit", Emit::CHOICES, "file")?).unwrap_or(Emit::File);
+        if let Some(stem) = self.get("default_package_filename") {
+            output.default_package_filename = stem.to_owned();
+        }
+        let runtime_crate = self.get("runtime_crate").unwrap_or("::protoway").to_owned();
+        if syn::parse_str::<syn::Path>(&runtime_crate).is_err() {
+            return Err(format!(
+                "parameter `runtime_crate` is not a Rust path: `{runtime_crate}`"
+            ));
+        }
+        Ok((output, runtime_crate))
     }
 }
 

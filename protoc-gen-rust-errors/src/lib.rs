@@ -12,7 +12,7 @@
 pub mod model;
 pub mod render;
 
-use protoway_codegen::output::{Emit, Output};
+use protoway_codegen::output::Output;
 use protoway_codegen::params::Params;
 use protoway_codegen::{Diagnostic, Request, ResponseFile};
 
@@ -31,21 +31,7 @@ pub struct Config {
 impl Config {
     pub fn from_parameter(parameter: &str) -> Result<Config, String> {
         let params = Params::parse(parameter, PARAMETERS)?;
-        let mut output = Output::new("errors");
-        output.emit =
-            Emit::parse(params.choice("emit", Emit::CHOICES, "file")?).unwrap_or(Emit::File);
-        if let Some(stem) = params.get("default_package_filename") {
-            output.default_package_filename = stem.to_owned();
-        }
-        let runtime_crate = params
-            .get("runtime_crate")
-            .unwrap_or("::protoway")
-            .to_owned();
-        if runtime_crate.parse::<proc_macro2::TokenStream>().is_err() || runtime_crate.is_empty() {
-            return Err(format!(
-                "parameter `runtime_crate` is not a Rust path: `{runtime_crate}`"
-            ));
-        }
+        let (output, runtime_crate) = params.common("errors")?;
         Ok(Config {
             output,
             runtime_crate,

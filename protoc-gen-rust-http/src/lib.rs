@@ -15,7 +15,7 @@ pub mod render;
 use std::collections::BTreeMap;
 
 use protoway_codegen::names::TypePaths;
-use protoway_codegen::output::{Emit, Output};
+use protoway_codegen::output::Output;
 use protoway_codegen::params::Params;
 use protoway_codegen::{Diagnostic, Request, ResponseFile};
 
@@ -52,21 +52,7 @@ pub struct Config {
 impl Config {
     pub fn from_parameter(parameter: &str) -> Result<Config, String> {
         let params = Params::parse(parameter, PARAMETERS)?;
-        let mut output = Output::new("http");
-        output.emit =
-            Emit::parse(params.choice("emit", Emit::CHOICES, "file")?).unwrap_or(Emit::File);
-        if let Some(stem) = params.get("default_package_filename") {
-            output.default_package_filename = stem.to_owned();
-        }
-        let runtime_crate = params
-            .get("runtime_crate")
-            .unwrap_or("::protoway")
-            .to_owned();
-        if syn::parse_str::<syn::Path>(&runtime_crate).is_err() {
-            return Err(format!(
-                "parameter `runtime_crate` is not a Rust path: `{runtime_crate}`"
-            ));
-        }
+        let (output, runtime_crate) = params.common("http")?;
         let mut extern_paths =
             BTreeMap::from([(".google.protobuf".to_string(), "::pbjson_types".to_string())]);
         extern_paths.extend(params.mappings("extern_path")?);
