@@ -7,7 +7,8 @@
 //! ```
 //!
 //! Compiles the protos with protox (no protoc), runs prost-build and
-//! pbjson-build for the messages (well-known types from `pbjson_types`), then
+//! pbjson-build for the messages (well-known types from `pbjson_types`, but
+//! Timestamp and FieldMask from `protoway::wkt`, whose JSON follows the mapping), then
 //! protoc-gen-rust-http and protoc-gen-rust-errors in-process, and writes
 //! everything to `OUT_DIR`: `<package>.rs`, `<package>.serde.rs`,
 //! `<package>.http.rs` and `<package>.errors.rs`. protoway's shipped protos
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use protoway_codegen::Request;
 use protoway_codegen::compile::{compiler, generate_into, raw_request};
+use protoway_codegen::names::json_wkt_extern_paths;
 
 /// Starts a build configuration.
 pub fn configure() -> Builder {
@@ -30,6 +32,7 @@ pub struct Builder {
     errors_parameter: Vec<String>,
     http_parameter: Vec<String>,
     extern_paths: Vec<(String, String)>,
+    runtime_crate: Option<String>,
     emit_rerun_if_changed: Option<bool>,
 }
 
@@ -42,6 +45,7 @@ impl Builder {
 
     /// Path of the runtime crate in generated code (default `::protoway`).
     pub fn runtime_crate(mut self, path: &str) -> Self {
+        self.runtime_crate = Some(path.to_owned());
         self.errors_parameter.push(format!("runtime_crate={path}"));
         self.http_parameter.push(format!("runtime_crate={path}"));
         self
@@ -123,12 +127,18 @@ impl Builder {
             p
         };
         let mut prost = prost_build::Config::new();
-        prost
-            .out_dir(&out_dir)
-            .compile_well_known_types()
-            .extern_path(".google.protobuf", "::pbjson_types");
+        prost.out_dir(&out_dir).compile_well_known_types();
         let mut pbjson = pbjson_build::Builder::new();
         pbjson.out_dir(&out_dir).ignore_unknown_fields();
+        let runtime_crate = self.runtime_crate.as_deref().unwrap_or("::protoway");
+        for (proto, rust) in json_wkt_extern_paths(runtime_crate)
+            .iter()
+            .filter(|(proto, _)| proto != ".google.protobuf")
+        {
+            prost.extern_path(proto, rust);
+            pbjson.extern_path(proto, rust);
+        }
+        prost.extern_path(".google.protobuf", "::pbjson_types");
         for (proto, rust) in &self.extern_paths {
             prost.extern_path(proto, rust);
             pbjson.extern_path(proto, rust);

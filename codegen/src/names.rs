@@ -84,6 +84,24 @@ impl Default for TypePaths {
     }
 }
 
+/// The well-known types as protoway-generated code expects them:
+/// `pbjson_types` (prost structs with proto3 JSON serde), except Timestamp
+/// and FieldMask, whose pbjson-types JSON breaks the mapping
+/// (`+00:00`, `{"paths": []}`) and which come from `{runtime_crate}::wkt`.
+pub fn json_wkt_extern_paths(runtime_crate: &str) -> Vec<(String, String)> {
+    vec![
+        (".google.protobuf".into(), "::pbjson_types".into()),
+        (
+            ".google.protobuf.Timestamp".into(),
+            format!("{runtime_crate}::wkt::Timestamp"),
+        ),
+        (
+            ".google.protobuf.FieldMask".into(),
+            format!("{runtime_crate}::wkt::FieldMask"),
+        ),
+    ]
+}
+
 impl TypePaths {
     /// prost-build's default mapping (well-known types to `::prost_types`,
     /// wrappers to Rust primitives) plus the user's `extern_path`s, which win.

@@ -14,7 +14,7 @@ pub mod render;
 
 use std::collections::BTreeMap;
 
-use protoway_codegen::names::TypePaths;
+use protoway_codegen::names::{TypePaths, json_wkt_extern_paths};
 use protoway_codegen::output::Output;
 use protoway_codegen::params::Params;
 use protoway_codegen::{Diagnostic, Request, ResponseFile};
@@ -39,7 +39,9 @@ pub struct Config {
     pub runtime_crate: String,
     /// `extern_path=.proto.pkg=::rust::path` mappings (repeatable). The
     /// well-known types default to `::pbjson_types`, which carry the proto3
-    /// JSON serde impls the server needs.
+    /// JSON serde impls the server needs, except Timestamp and FieldMask,
+    /// which come from the runtime's `wkt` module (see
+    /// [`json_wkt_extern_paths`]).
     pub extern_paths: BTreeMap<String, String>,
     /// Route methods without a rule as `POST {prefix}/{package}.{Service}/{Method}`.
     pub default_routes: bool,
@@ -53,8 +55,8 @@ impl Config {
     pub fn from_parameter(parameter: &str) -> Result<Config, String> {
         let params = Params::parse(parameter, PARAMETERS)?;
         let (output, runtime_crate) = params.common("http")?;
-        let mut extern_paths =
-            BTreeMap::from([(".google.protobuf".to_string(), "::pbjson_types".to_string())]);
+        let mut extern_paths: BTreeMap<String, String> =
+            json_wkt_extern_paths(&runtime_crate).into_iter().collect();
         extern_paths.extend(params.mappings("extern_path")?);
         TypePaths::new(&extern_paths)?;
         let prefix = params.get("default_routes_prefix").unwrap_or("").to_owned();

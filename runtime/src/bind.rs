@@ -156,16 +156,14 @@ impl JsonBuilder {
                         Some(Value::Array(items)) if repeated && !overwrite => {
                             items.push(v.clone())
                         }
-                        Some(Value::Object(mask))
+                        Some(Value::String(mask))
                             if matches!(kind, Kind::WellKnown(WellKnown::FieldMask))
                                 && !overwrite =>
                         {
                             // Repeated keys of a FieldMask join into one mask.
-                            if let (Some(Value::Array(paths)), Value::Object(more)) =
-                                (mask.get_mut("paths"), &v)
-                                && let Some(Value::Array(extra)) = more.get("paths")
-                            {
-                                paths.extend(extra.iter().cloned());
+                            if let Value::String(more) = &v {
+                                mask.push(',');
+                                mask.push_str(more);
                             }
                         }
                         Some(_) if !overwrite => {
@@ -276,14 +274,10 @@ fn scalar(param: &str, kind: Kind, text: &str) -> Result<Value, Error> {
             }
         }
         Kind::WellKnown(WellKnown::NullValue) => Value::Null,
-        // pbjson-types reads a FieldMask as `{"paths": [...]}`, not the
-        // mapping's `"a,b"` string (a documented deviation of that crate).
-        Kind::WellKnown(WellKnown::FieldMask) => {
-            let paths = text
-                .split(',')
-                .filter(|p| !p.is_empty())
-                .map(|p| Value::String(p.to_string()));
-            serde_json::json!({ "paths": paths.collect::<Vec<_>>() })
+        // The mapping's `"1.5s"`, and Go's `1h2m3.5s` that grpc-gateway and
+        // kratos clients send.
+        Kind::WellKnown(WellKnown::Duration) => {
+            Value::String(go_duration_to_json(text).unwrap_or_else(|| text.to_string()))
         }
         Kind::Message(_) | Kind::Map(_) | Kind::WellKnown(WellKnown::Any | WellKnown::Empty) => {
             return Err(bad(param, "a message needs a field path (a.b=…)"));
@@ -291,6 +285,60 @@ fn scalar(param: &str, kind: Kind, text: &str) -> Result<Value, Error> {
         // Numbers, strings, bytes, Timestamp, Duration, FieldMask: the JSON
         // mapping reads them from strings and checks them itself.
         _ => Value::String(text.to_string()),
+    })
+}
+
+/// Go's duration syntax (`-1h2m3.5s`, units ns/us/µs/ms/s/m/h) as the
+/// mapping's `"-3723.5s"`; `None` when `text` is not Go syntax (or is
+/// already the mapping's form, which needs no change).
+fn go_duration_to_json(text: &str) -> Option<String> {
+    let (negative, mut rest) = match text.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    if rest.is_empty() || (rest.ends_with('s') && rest[..rest.len() - 1].parse::<f64>().is_ok()) {
+        return None;
+    }
+    let mut nanos: i128 = 0;
+    while !rest.is_empty() {
+        let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+        let (number, tail) = rest.split_at(end);
+        let unit_len = tail
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(tail.len());
+        let (unit, tail) = tail.split_at(unit_len);
+        let scale: i128 = match unit {
+            "ns" => 1,
+            "us" | "µs" | "μs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            _ => return None,
+        };
+        let (whole, frac) = number.split_once('.').unwrap_or((number, ""));
+        if whole.is_empty() && frac.is_empty() {
+            return None;
+        }
+        let whole: i128 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().ok()?
+        };
+        nanos = nanos.checked_add(whole.checked_mul(scale)?)?;
+        let mut place = scale;
+        for d in frac.chars() {
+            place /= 10;
+            nanos += i128::from(d.to_digit(10)?) * place;
+        }
+        rest = tail;
+    }
+    let (secs, sub) = (nanos / 1_000_000_000, nanos % 1_000_000_000);
+    let sign = if negative && nanos != 0 { "-" } else { "" };
+    Some(if sub == 0 {
+        format!("{sign}{secs}s")
+    } else {
+        format!("{sign}{secs}.{sub:09}s")
     })
 }
 
@@ -333,6 +381,21 @@ mod tests {
         assert_eq!(split_key("m[k.x]"), ["m", "k.x"]);
         assert_eq!(split_key("m[k]"), ["m", "k"]);
         assert_eq!(split_key("a"), ["a"]);
+    }
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(go_duration_to_json("13h0m0s").unwrap(), "46800s");
+        assert_eq!(
+            go_duration_to_json("2m0.000000022s").unwrap(),
+            "120.000000022s"
+        );
+        assert_eq!(go_duration_to_json("-1m40s").unwrap(), "-100s");
+        assert_eq!(go_duration_to_json("1.5h").unwrap(), "5400s");
+        assert_eq!(go_duration_to_json("300ms").unwrap(), "0.300000000s");
+        assert_eq!(go_duration_to_json("1.5s"), None);
+        assert_eq!(go_duration_to_json("1x"), None);
+        assert_eq!(go_duration_to_json("h"), None);
     }
 
     #[test]

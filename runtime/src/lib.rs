@@ -15,6 +15,8 @@ pub mod percent;
 pub mod spec;
 pub mod status;
 pub mod wire;
+#[cfg(feature = "wkt")]
+pub mod wkt;
 
 #[cfg(feature = "server")]
 pub mod server;

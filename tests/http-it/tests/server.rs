@@ -449,8 +449,8 @@ async fn every_query_type() {
             "tags": ["a", "b"], "numbers": [1, 2], "colors": ["RED", "GREEN"],
             "labels": {"k1": "v1", "k2": "v2"}, "counts": {"x": 3},
             "nested": {"label": "n", "child": {"count": 4, "tags": ["t"]}},
-            // pbjson-types writes +00:00 where the mapping says Z (README).
-            "when": "2024-01-02T03:04:05.500+00:00", "timeout": "1.500s", "mask": {"paths": ["a.b", "c"]},
+            // protoway::wkt: RFC 3339 with `Z`, FieldMask as lowerCamel text.
+            "when": "2024-01-02T03:04:05.500Z", "timeout": "1.500s", "mask": "a.b,c",
             "wrappedInt": "12", "wrappedBool": false, "wrappedString": "w",
             "attributes": {"k": [1.0]}, "choiceNumber": 8, "maybe": 0
         })
