@@ -222,14 +222,16 @@ impl Timestamp {
 /// `.fff`, `.ffffff` or `.fffffffff`: the fewest groups of three that hold
 /// the fraction exactly (nothing for a whole second).
 fn push_fraction(s: &mut String, nanos: u32) {
-    if nanos == 0 {
-    } else if nanos % 1_000_000 == 0 {
-        s.push_str(&format!(".{:03}", nanos / 1_000_000));
-    } else if nanos % 1_000 == 0 {
-        s.push_str(&format!(".{:06}", nanos / 1_000));
+    let text = if nanos == 0 {
+        return;
+    } else if nanos.is_multiple_of(1_000_000) {
+        format!(".{:03}", nanos / 1_000_000)
+    } else if nanos.is_multiple_of(1_000) {
+        format!(".{:06}", nanos / 1_000)
     } else {
-        s.push_str(&format!(".{nanos:09}"));
-    }
+        format!(".{nanos:09}")
+    };
+    s.push_str(&text);
 }
 
 impl fmt::Display for Timestamp {
