@@ -65,20 +65,27 @@ fn render_service(s: &Service, rt: &TokenStream) -> TokenStream {
             .map(move |(i, b)| render_route_spec(m, i, b, rt))
     });
     let adds = s.methods.iter().flat_map(|m| {
+        let call = call_ident(m);
         m.bindings.iter().enumerate().map(move |(i, _)| {
             let spec = route_ident(m, i);
-            let method = ident(&m.rust_name);
-            let input = from_service_module(&m.input);
-            quote! {
-                .add(&#spec, {
-                    let service = service.clone();
-                    move |request: #rt::server::Request<#input>| {
-                        let service = service.clone();
-                        async move { service.#method(request).await }
-                    }
-                })
-            }
+            quote!(.route(&#spec, &service, #call::<S>))
         })
+    });
+    let calls = s.methods.iter().map(|m| {
+        let call = call_ident(m);
+        let method = ident(&m.rust_name);
+        let input = from_service_module(&m.input);
+        let output = from_service_module(&m.output);
+        let allow = (s.deprecated || m.deprecated).then(|| quote!(#[allow(deprecated)]));
+        quote! {
+            #allow
+            async fn #call<S: #trait_name>(
+                service: ::std::sync::Arc<S>,
+                request: #rt::server::Request<#input>,
+            ) -> ::core::result::Result<#rt::server::Response<#output>, #rt::Error> {
+                service.#method(request).await
+            }
+        }
     });
     let allow_deprecated = (s.deprecated || s.methods.iter().any(|m| m.deprecated))
         .then(|| quote!(#[allow(deprecated)]));
@@ -100,6 +107,8 @@ fn render_service(s: &Service, rt: &TokenStream) -> TokenStream {
                 let service = ::std::sync::Arc::new(service);
                 #rt::server::Routes::new() #(#adds)*
             }
+
+            #(#calls)*
 
             /// An axum router serving the service (see [`routes`] to combine services).
             #allow_deprecated
@@ -141,6 +150,11 @@ fn render_trait_method(m: &Method, rt: &TokenStream) -> TokenStream {
             Output = ::core::result::Result<#rt::server::Response<#output>, #rt::Error>,
         > + ::core::marker::Send;
     }
+}
+
+/// The private function a route calls: `service.<method>(request)`.
+fn call_ident(m: &Method) -> syn::Ident {
+    format_ident!("call_{}", m.rust_name.trim_start_matches("r#"))
 }
 
 fn route_ident(m: &Method, i: usize) -> syn::Ident {
@@ -190,7 +204,7 @@ fn render_route_spec(m: &Method, i: usize, b: &Binding, rt: &TokenStream) -> Tok
     let doc = format!(" `{method} {template}` → `{}`.", m.name);
     quote! {
         #[doc = #doc]
-        static #name: #rt::server::RouteSpec = #rt::server::RouteSpec {
+        pub static #name: #rt::server::RouteSpec = #rt::server::RouteSpec {
             operation: #op,
             method: #method,
             template: #template,

@@ -30,8 +30,7 @@ fn only_file(files: &[&str], includes: &[String]) -> (String, String) {
     let file = &response.file[0];
     let content = file.content.clone().unwrap();
     syn::parse_file(&content).expect("generated code parses");
-    // Not yet rustfmt-clean: prettyplease lays out the `routes()` builder
-    // chain (closure arguments) differently from rustfmt. Open in issue 3.
+    protoway_codegen::render::rustfmt_check(&content).expect("rustfmt-clean");
     (file.name.clone().unwrap(), content)
 }
 

@@ -42,12 +42,15 @@ impl JsonBuilder {
     }
 
     /// Applies a raw query string (`a=1&b.c=x`), skipping keys whose first
-    /// component is one of `skip` (the body field).
+    /// component is `skip` (the body field) and keys at or below a field
+    /// the path binds (`path_fields`, proto names), as grpc-gateway filters
+    /// them: the path value is the one that counts.
     pub fn query(
         &mut self,
         spec: &'static MessageSpec,
         query: &str,
         skip: Option<&FieldSpec>,
+        path_fields: &[Vec<String>],
     ) -> Result<(), Error> {
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -61,7 +64,7 @@ impl JsonBuilder {
             {
                 continue;
             }
-            self.set(spec, &key, &components, &value, false)?;
+            self.set(spec, &key, &components, &value, false, path_fields)?;
         }
         Ok(())
     }
@@ -74,7 +77,7 @@ impl JsonBuilder {
         value: &str,
     ) -> Result<(), Error> {
         let param = field_path.join(".");
-        self.set(spec, &param, field_path, value, true)
+        self.set(spec, &param, field_path, value, true, &[])
     }
 
     fn set<S: AsRef<str>>(
@@ -84,8 +87,10 @@ impl JsonBuilder {
         components: &[S],
         value: &str,
         overwrite: bool,
+        excluded: &[Vec<String>],
     ) -> Result<(), Error> {
         let mut message = spec;
+        let mut proto_path: Vec<&str> = Vec::with_capacity(components.len());
         let mut object = &mut self.object;
         let mut json_path = Vec::with_capacity(components.len());
         let mut i = 0;
@@ -96,6 +101,10 @@ impl JsonBuilder {
                 return Ok(());
             };
             json_path.push(field.json_name.to_string());
+            proto_path.push(field.name);
+            if excluded.iter().any(|p| p.iter().eq(proto_path.iter())) {
+                return Ok(());
+            }
             if let Some(oneof) = field.oneof
                 && let Some(other) = message.fields.iter().find(|f| {
                     f.oneof == Some(oneof)

@@ -319,6 +319,20 @@ impl Routes {
         self
     }
 
+    /// Adds a generated binding served by `call(service, request)`: what
+    /// generated `routes()` functions use, one shared service per router.
+    pub fn route<S, M, R, F, Fut>(self, spec: &'static RouteSpec, service: &Arc<S>, call: F) -> Self
+    where
+        S: Send + Sync + 'static,
+        M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
+        R: prost::Message + serde::Serialize + Send + 'static,
+        F: Fn(Arc<S>, Request<M>) -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = Result<Response<R>, Error>> + Send + 'static,
+    {
+        let service = service.clone();
+        self.add(spec, move |request| call(service.clone(), request))
+    }
+
     /// Adds every route of `other` (its layers stay on its routes).
     pub fn merge(mut self, other: Routes) -> Self {
         self.entries.extend(other.entries);
@@ -617,7 +631,7 @@ where
     // Body first, then query, then path: later sources win.
     let (mut message, builder) = match &spec.body {
         BodyRule::None => {
-            builder.query(spec.request, query, None)?;
+            builder.query(spec.request, query, None, variables)?;
             apply_path(&mut builder)?;
             return bind::finish(builder);
         }
@@ -637,7 +651,7 @@ where
         BodyRule::Field(field) => {
             let codec = body_codec()?;
             let skip = spec.request.field(field.name);
-            builder.query(spec.request, query, skip)?;
+            builder.query(spec.request, query, skip, variables)?;
             match codec {
                 Codec::Json => {
                     if !bytes.is_empty() {
@@ -684,7 +698,7 @@ where
         }
         BodyRule::FieldHttpBody(field) => {
             let skip = spec.request.field(field.name);
-            builder.query(spec.request, query, skip)?;
+            builder.query(spec.request, query, skip, variables)?;
             let hb = wire::encode_http_body(content_type.unwrap_or(""), &bytes);
             let message = M::decode(wire::wrap_field(field.number, &hb).as_slice())
                 .map_err(|e| Error::bad_request("INVALID_ARGUMENT", e.to_string()))?;
