@@ -58,7 +58,9 @@ impl JsonBuilder {
                 form_decode(raw_key).ok_or_else(|| bad(raw_key, "malformed percent-escape"))?;
             let value =
                 form_decode(raw_value).ok_or_else(|| bad(&key, "malformed percent-escape"))?;
-            let components = split_key(&key);
+            let Ok(components) = split_key(&key) else {
+                continue;
+            };
             if let (Some(skip), Some(first)) = (skip, components.first())
                 && spec.field(first).is_some_and(|f| std::ptr::eq(f, skip))
             {
@@ -89,6 +91,10 @@ impl JsonBuilder {
         overwrite: bool,
         excluded: &[Vec<String>],
     ) -> Result<(), Error> {
+        if components.is_empty() {
+            // `=v` or `&=&`: no field named, nothing to bind.
+            return Ok(());
+        }
         let mut message = spec;
         let mut proto_path: Vec<&str> = Vec::with_capacity(components.len());
         let mut object = &mut self.object;
@@ -218,8 +224,9 @@ impl JsonBuilder {
     }
 }
 
-/// Splits `a.b[k].c` into `["a", "b", "k", "c"]`; `m[a.b]` keeps `a.b`.
-fn split_key(key: &str) -> Vec<String> {
+/// Splits `a.b[k].c` into `["a", "b", "k", "c"]`; `m[a.b]` keeps `a.b`;
+/// `Err` for text after a `]` that is not `.…`.
+fn split_key(key: &str) -> Result<Vec<String>, ()> {
     let mut out = Vec::new();
     let mut rest = key;
     while !rest.is_empty() {
@@ -229,10 +236,20 @@ fn split_key(key: &str) -> Vec<String> {
         {
             out.push(rest[..open].to_string());
             out.push(rest[open + 1..close].to_string());
-            rest = rest[close + 1..].trim_start_matches('.');
+            rest = &rest[close + 1..];
+            if !rest.is_empty() {
+                // `m[k]x` names nothing: an unknown key, ignored.
+                rest = rest.strip_prefix('.').ok_or(())?;
+            }
             continue;
         }
         match rest.split_once('.') {
+            Some((head, "")) => {
+                // `m.` is map `m` with the empty key (kratos).
+                out.push(head.to_string());
+                out.push(String::new());
+                rest = "";
+            }
             Some((head, tail)) => {
                 out.push(head.to_string());
                 rest = tail;
@@ -243,7 +260,7 @@ fn split_key(key: &str) -> Vec<String> {
             }
         }
     }
-    out
+    Ok(out)
 }
 
 /// `application/x-www-form-urlencoded` decoding: `+` is a space.
@@ -386,10 +403,14 @@ mod tests {
 
     #[test]
     fn keys_split() {
-        assert_eq!(split_key("a.b.c"), ["a", "b", "c"]);
-        assert_eq!(split_key("m[k.x]"), ["m", "k.x"]);
-        assert_eq!(split_key("m[k]"), ["m", "k"]);
-        assert_eq!(split_key("a"), ["a"]);
+        assert_eq!(split_key("a.b.c").unwrap(), ["a", "b", "c"]);
+        assert_eq!(split_key("m[k.x]").unwrap(), ["m", "k.x"]);
+        assert_eq!(split_key("m[k]").unwrap(), ["m", "k"]);
+        assert_eq!(split_key("m[k].v").unwrap(), ["m", "k", "v"]);
+        assert_eq!(split_key("a").unwrap(), ["a"]);
+        assert_eq!(split_key("m.").unwrap(), ["m", ""]);
+        assert!(split_key("").unwrap().is_empty());
+        assert!(split_key("m[k]=").is_err());
     }
 
     #[test]
