@@ -91,7 +91,7 @@ fn excluding(message: &str, query: &str, path_fields: &[Vec<String>]) -> Outcome
     );
     let spec = query_vectors_http::ROUTE_PROTO3_0.request;
     let mut builder = JsonBuilder::new();
-    let as_outcome = |e: Error| (e.code() as u16, serde_json::to_value(&e).unwrap());
+    let as_outcome = |e: Error| (e.code(), serde_json::to_value(&e).unwrap());
     builder
         .query(spec, query, None, path_fields)
         .map_err(as_outcome)?;
