@@ -73,6 +73,13 @@ impl Builder {
         self
     }
 
+    /// Trait methods answer 501 UNIMPLEMENTED unless implemented, like
+    /// tonic-build's `generate_default_stubs`.
+    pub fn default_stubs(mut self, yes: bool) -> Self {
+        self.http_parameter.push(format!("default_stubs={yes}"));
+        self
+    }
+
     /// Whether to print `cargo:rerun-if-changed` lines (default: when run by cargo).
     pub fn emit_rerun_if_changed(mut self, yes: bool) -> Self {
         self.emit_rerun_if_changed = Some(yes);

@@ -28,6 +28,7 @@ pub const PARAMETERS: &[&str] = &[
     "default_routes",
     "default_routes_prefix",
     "allow_delete_body",
+    "default_stubs",
 ];
 
 /// Settings taken from the plugin parameter.
@@ -49,6 +50,9 @@ pub struct Config {
     pub default_routes_prefix: String,
     /// Accept a body on DELETE (grpc-gateway's `allow_delete_body`).
     pub allow_delete_body: bool,
+    /// Trait methods get a default body answering 501 UNIMPLEMENTED
+    /// (tonic-build's `generate_default_stubs`).
+    pub default_stubs: bool,
 }
 
 impl Config {
@@ -72,6 +76,7 @@ impl Config {
             default_routes: params.flag("default_routes", false)?,
             default_routes_prefix: prefix,
             allow_delete_body: params.flag("allow_delete_body", false)?,
+            default_stubs: params.flag("default_stubs", false)?,
         })
     }
 

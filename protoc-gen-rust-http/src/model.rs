@@ -91,8 +91,9 @@ pub enum Body {
     None,
     All,
     AllHttpBody,
-    Field(FieldRef),
-    FieldHttpBody(FieldRef),
+    /// The body field's path, outermost first (`payload.input_value`).
+    Field(Vec<FieldRef>),
+    FieldHttpBody(Vec<FieldRef>),
 }
 
 #[derive(Debug)]
@@ -287,11 +288,12 @@ fn read_binding(
         "*" if input.full_name() == HTTP_BODY => Body::AllHttpBody,
         "*" => Body::All,
         name => {
-            let field = top_level_field(input, name, "body")?;
-            if is_http_body(&field) {
-                Body::FieldHttpBody(field_ref(&field))
+            let path = body_field_path(input, name)?;
+            let refs = path.iter().map(field_ref).collect();
+            if is_http_body(path.last().expect("non-empty")) {
+                Body::FieldHttpBody(refs)
             } else {
-                Body::Field(field_ref(&field))
+                Body::Field(refs)
             }
         }
     };
@@ -340,8 +342,41 @@ fn top_level_field(
     })
 }
 
-/// Every path variable names a singular scalar reachable through singular
-/// message fields.
+/// The fields `body: "a.b"` walks: singular messages down to the body field
+/// (grpc-gateway accepts nested body fields; http.proto names a top-level one).
+fn body_field_path(
+    input: &MessageDescriptor,
+    dotted: &str,
+) -> Result<Vec<FieldDescriptor>, String> {
+    let mut message = input.clone();
+    let mut path = Vec::new();
+    let names: Vec<&str> = dotted.split('.').collect();
+    for (i, name) in names.iter().enumerate() {
+        let field = top_level_field(&message, name, "body").map_err(|e| {
+            if names.len() > 1 {
+                format!("body field {dotted:?}: {e}")
+            } else {
+                e
+            }
+        })?;
+        if i + 1 < names.len() {
+            match field.kind() {
+                Kind::Message(m) if !field.is_list() && !field.is_map() => message = m,
+                _ => {
+                    return Err(format!(
+                        "body field {dotted:?} goes through {name:?}, which is not a singular message"
+                    ));
+                }
+            }
+        }
+        path.push(field);
+    }
+    Ok(path)
+}
+
+/// Every path variable names a scalar reachable through singular message
+/// fields; the last field may be a repeated scalar (comma-separated values,
+/// as grpc-gateway).
 fn check_path_fields(
     input: &MessageDescriptor,
     template: &Template,
@@ -361,7 +396,7 @@ fn check_path_fields(
             if field.is_map() {
                 return Err(format!("path template {text:?}: field {dotted:?} is a map"));
             }
-            if field.is_list() {
+            if field.is_list() && (!last || matches!(field.kind(), Kind::Message(_))) {
                 return Err(format!(
                     "path template {text:?}: field {dotted:?} is repeated"
                 ));

@@ -18,7 +18,10 @@ const TABLES: &str = "protoway_http_tables";
 /// The `<package>.http.rs` file.
 pub fn render_package(package: &Package, config: &Config) -> Result<String, String> {
     let rt = path(&config.runtime_crate);
-    let services = package.services.iter().map(|s| render_service(s, &rt));
+    let services = package
+        .services
+        .iter()
+        .map(|s| render_service(s, &rt, config.default_stubs));
     let tables = render_tables(package, &rt);
     render_file("protoc-gen-rust-http", quote! { #(#services)* #tables })
 }
@@ -32,7 +35,7 @@ fn from_service_module(rust_path: &str) -> TokenStream {
     }
 }
 
-fn render_service(s: &Service, rt: &TokenStream) -> TokenStream {
+fn render_service(s: &Service, rt: &TokenStream, default_stubs: bool) -> TokenStream {
     let module = ident(&s.module);
     let trait_name = ident(&s.trait_name);
     let full_name = &s.full_name;
@@ -53,7 +56,10 @@ fn render_service(s: &Service, rt: &TokenStream) -> TokenStream {
         let doc = format!(" Operation name of `{}`.", m.name);
         quote! { #[doc = #doc] pub const #name: &str = #op; }
     });
-    let trait_methods = s.methods.iter().map(|m| render_trait_method(m, rt));
+    let trait_methods = s
+        .methods
+        .iter()
+        .map(|m| render_trait_method(m, rt, default_stubs));
     let skipped = s.skipped.iter().map(|(name, why)| {
         let text = format!(" `{name}` is not part of this trait: {why}.");
         quote! { #[doc = ""] #[doc = #text] }
@@ -121,7 +127,7 @@ fn render_service(s: &Service, rt: &TokenStream) -> TokenStream {
     }
 }
 
-fn render_trait_method(m: &Method, rt: &TokenStream) -> TokenStream {
+fn render_trait_method(m: &Method, rt: &TokenStream, default_stub: bool) -> TokenStream {
     let name = ident(&m.rust_name);
     let input = from_service_module(&m.input);
     let output = from_service_module(&m.output);
@@ -137,6 +143,21 @@ fn render_trait_method(m: &Method, rt: &TokenStream) -> TokenStream {
         .map(|b| format!(" - `{} {}`", b.method, b.template))
         .collect::<Vec<_>>();
     let deprecated = m.deprecated.then(|| quote!(#[deprecated]));
+    let body = if default_stub {
+        let message = format!("{} is not implemented", m.operation);
+        quote! {
+            {
+                let _ = request;
+                ::core::future::ready(::core::result::Result::Err(#rt::Error::new(
+                    501,
+                    "UNIMPLEMENTED",
+                    #message,
+                )))
+            }
+        }
+    } else {
+        quote!(;)
+    };
     quote! {
         #doc
         #[doc = ""]
@@ -148,7 +169,7 @@ fn render_trait_method(m: &Method, rt: &TokenStream) -> TokenStream {
             request: #rt::server::Request<#input>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<#rt::server::Response<#output>, #rt::Error>,
-        > + ::core::marker::Send;
+        > + ::core::marker::Send #body
     }
 }
 
@@ -180,13 +201,13 @@ fn render_route_spec(m: &Method, i: usize, b: &Binding, rt: &TokenStream) -> Tok
         Body::None => quote!(#rt::server::BodyRule::None),
         Body::All => quote!(#rt::server::BodyRule::All),
         Body::AllHttpBody => quote!(#rt::server::BodyRule::AllHttpBody),
-        Body::Field(f) => {
-            let f = field_ref(f, rt);
-            quote!(#rt::server::BodyRule::Field(#f))
+        Body::Field(path) => {
+            let path = path.iter().map(|f| field_ref(f, rt));
+            quote!(#rt::server::BodyRule::Field(&[#(#path),*]))
         }
-        Body::FieldHttpBody(f) => {
-            let f = field_ref(f, rt);
-            quote!(#rt::server::BodyRule::FieldHttpBody(#f))
+        Body::FieldHttpBody(path) => {
+            let path = path.iter().map(|f| field_ref(f, rt));
+            quote!(#rt::server::BodyRule::FieldHttpBody(&[#(#path),*]))
         }
     };
     let response_body = match &b.response_body {

@@ -13,7 +13,7 @@
 use serde_json::{Map, Value};
 
 use crate::Error;
-use crate::spec::{Cardinality, FieldSpec, Kind, MessageSpec, WellKnown};
+use crate::spec::{Cardinality, Kind, MessageSpec, WellKnown};
 
 /// Why a parameter was rejected; becomes a 400 naming the parameter.
 fn bad(param: &str, why: impl std::fmt::Display) -> Error {
@@ -41,16 +41,14 @@ impl JsonBuilder {
         Self::default()
     }
 
-    /// Applies a raw query string (`a=1&b.c=x`), skipping keys whose first
-    /// component is `skip` (the body field) and keys at or below a field
-    /// the path binds (`path_fields`, proto names), as grpc-gateway filters
-    /// them: the path value is the one that counts.
+    /// Applies a raw query string (`a=1&b.c=x`), ignoring keys at or below
+    /// an `excluded` field path (proto names): the fields the path and the
+    /// body bind, as grpc-gateway filters them.
     pub fn query(
         &mut self,
         spec: &'static MessageSpec,
         query: &str,
-        skip: Option<&FieldSpec>,
-        path_fields: &[Vec<String>],
+        excluded: &[Vec<String>],
     ) -> Result<(), Error> {
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -61,12 +59,7 @@ impl JsonBuilder {
             let Ok(components) = split_key(&key) else {
                 continue;
             };
-            if let (Some(skip), Some(first)) = (skip, components.first())
-                && spec.field(first).is_some_and(|f| std::ptr::eq(f, skip))
-            {
-                continue;
-            }
-            self.set(spec, &key, &components, &value, false, path_fields)?;
+            self.set(spec, &key, &components, &value, false, excluded)?;
         }
         Ok(())
     }
@@ -164,6 +157,21 @@ impl JsonBuilder {
                 _ if !last => {
                     return Err(bad(param, format!("{:?} is not a message", field.name)));
                 }
+                kind if overwrite && field.cardinality == Cardinality::Repeated => {
+                    // A repeated field in the path: comma-separated values
+                    // (grpc-gateway), replacing anything the query set.
+                    let items = value
+                        .split(',')
+                        .map(|item| scalar(param, kind, item))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    for item in &items {
+                        self.applied
+                            .push((param.to_string(), json_path.clone(), item.clone()));
+                        self.repeated.push(true);
+                    }
+                    object.insert(field.json_name.to_string(), Value::Array(items));
+                    return Ok(());
+                }
                 kind => {
                     let v = scalar(param, kind, value)?;
                     let repeated = field.cardinality == Cardinality::Repeated;
@@ -198,6 +206,25 @@ impl JsonBuilder {
                     return Ok(());
                 }
             }
+        }
+    }
+
+    /// Puts a JSON value (a body field) at a JSON-name path.
+    pub fn insert_at<'a>(&mut self, path: impl IntoIterator<Item = &'a str>, value: Value) {
+        let mut object = &mut self.object;
+        let mut path = path.into_iter().peekable();
+        while let Some(key) = path.next() {
+            if path.peek().is_none() {
+                object.insert(key.to_string(), value);
+                return;
+            }
+            let slot = object
+                .entry(key)
+                .or_insert_with(|| Value::Object(Map::new()));
+            if !slot.is_object() {
+                *slot = Value::Object(Map::new());
+            }
+            object = slot.as_object_mut().expect("object");
         }
     }
 

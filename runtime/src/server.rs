@@ -61,10 +61,11 @@ pub enum BodyRule {
     All,
     /// The request message is `google.api.HttpBody`: raw bytes.
     AllHttpBody,
-    /// `body: "<field>"`.
-    Field(FieldRef),
+    /// `body: "<field>"`, or a nested `"a.b"` (grpc-gateway): the path from
+    /// the request message to the field, outermost first.
+    Field(&'static [FieldRef]),
     /// `body: "<field>"` where the field is a `google.api.HttpBody`.
-    FieldHttpBody(FieldRef),
+    FieldHttpBody(&'static [FieldRef]),
 }
 
 /// What the response body is.
@@ -296,11 +297,19 @@ impl Routes {
         F: Fn(Request<M>) -> Fut + Clone + Send + Sync + 'static,
         Fut: Future<Output = Result<Response<R>, Error>> + Send + 'static,
     {
-        let variables: Arc<Vec<Vec<String>>> = Arc::new(
-            path::parse(spec.template)
-                .map(|t| t.variables.into_iter().map(|v| v.field_path).collect())
-                .unwrap_or_default(),
-        );
+        let variables: Vec<Vec<String>> = path::parse(spec.template)
+            .map(|t| t.variables.into_iter().map(|v| v.field_path).collect())
+            .unwrap_or_default();
+        // Query keys at or below these fields are ignored: the path or the
+        // body field supplies them.
+        let mut query_excluded = variables.clone();
+        if let BodyRule::Field(body) | BodyRule::FieldHttpBody(body) = &spec.body {
+            query_excluded.push(body.iter().map(|f| f.name.to_string()).collect());
+        }
+        let variables = Arc::new(BoundFields {
+            variables,
+            query_excluded,
+        });
         let make: MakeEndpoint = Arc::new(move |config: Arc<Config>| {
             let handler = handler.clone();
             let variables = variables.clone();
@@ -490,7 +499,7 @@ impl Service<http::Request<Body>> for RoutesService {
 async fn serve<M, R, F, Fut>(
     spec: &'static RouteSpec,
     config: &Config,
-    variables: &[Vec<String>],
+    fields: &BoundFields,
     handler: F,
     req: http::Request<Body>,
 ) -> axum::response::Response
@@ -518,7 +527,7 @@ where
         );
     };
     let (parts, body) = req.into_parts();
-    let message = match bind_request::<M>(spec, config, variables, &parts, body).await {
+    let message = match bind_request::<M>(spec, config, fields, &parts, body).await {
         Ok(m) => m,
         Err(e) => return with_operation(spec, error_response(codec, e)),
     };
@@ -585,10 +594,28 @@ fn decode_message<M: prost::Message + Default + serde::de::DeserializeOwned>(
     }
 }
 
+/// The field paths a route binds from its path and body.
+struct BoundFields {
+    /// Field path of each path variable, in template order.
+    variables: Vec<Vec<String>>,
+    /// Fields whose query keys are ignored: path variables and the body field.
+    query_excluded: Vec<Vec<String>>,
+}
+
+/// `bytes` (the encoded innermost field value) wrapped as the request
+/// message's field path, outermost first.
+fn wrap_path(path: &[FieldRef], bytes: &[u8]) -> Vec<u8> {
+    let mut encoded = bytes.to_vec();
+    for field in path.iter().rev() {
+        encoded = wire::wrap_field(field.number, &encoded);
+    }
+    encoded
+}
+
 async fn bind_request<M>(
     spec: &'static RouteSpec,
     config: &Config,
-    variables: &[Vec<String>],
+    fields: &BoundFields,
     parts: &http::request::Parts,
     body: Body,
 ) -> Result<M, Error>
@@ -623,7 +650,7 @@ where
     let mut builder = JsonBuilder::new();
     let query = parts.uri.query().unwrap_or("");
     let apply_path = |builder: &mut JsonBuilder| -> Result<(), Error> {
-        for (field_path, value) in variables.iter().zip(captures) {
+        for (field_path, value) in fields.variables.iter().zip(captures) {
             builder.path(spec.request, field_path, value)?;
         }
         Ok(())
@@ -631,7 +658,7 @@ where
     // Body first, then query, then path: later sources win.
     let (mut message, builder) = match &spec.body {
         BodyRule::None => {
-            builder.query(spec.request, query, None, variables)?;
+            builder.query(spec.request, query, &fields.query_excluded)?;
             apply_path(&mut builder)?;
             return bind::finish(builder);
         }
@@ -648,10 +675,9 @@ where
             apply_path(&mut builder)?;
             (message, builder)
         }
-        BodyRule::Field(field) => {
+        BodyRule::Field(path) => {
             let codec = body_codec()?;
-            let skip = spec.request.field(field.name);
-            builder.query(spec.request, query, skip, variables)?;
+            builder.query(spec.request, query, &fields.query_excluded)?;
             match codec {
                 Codec::Json => {
                     if !bytes.is_empty() {
@@ -661,7 +687,7 @@ where
                                 format!("invalid JSON body: {e}"),
                             )
                         })?;
-                        builder.object.insert(field.json_name.to_string(), value);
+                        builder.insert_at(path.iter().map(|f| f.json_name), value);
                     }
                     apply_path(&mut builder)?;
                     return bind::finish(builder).map_err(|e| {
@@ -676,31 +702,49 @@ where
                     });
                 }
                 Codec::Protobuf => {
-                    let is_message = skip.is_some_and(|f| matches!(f.kind, Kind::Message(_)));
+                    let target = path.iter().try_fold(None, |parent: Option<&FieldSpec>, f| {
+                        let message = match parent {
+                            None => spec.request,
+                            Some(FieldSpec {
+                                kind: Kind::Message(m),
+                                ..
+                            }) => m,
+                            Some(_) => return None,
+                        };
+                        message.field(f.name).map(Some)
+                    });
+                    let is_message = matches!(
+                        target,
+                        Some(Some(FieldSpec {
+                            kind: Kind::Message(_),
+                            cardinality: crate::spec::Cardinality::Singular
+                                | crate::spec::Cardinality::Optional,
+                            ..
+                        }))
+                    );
+                    let name = path.last().map_or("", |f| f.name);
                     if !is_message {
                         return Err(Error::new(
                             415,
                             "UNSUPPORTED_MEDIA_TYPE",
-                            format!("field {:?} is not a message: send it as JSON", field.name),
+                            format!("field {name:?} is not a message: send it as JSON"),
                         ));
                     }
-                    let message = M::decode(wire::wrap_field(field.number, &bytes).as_slice())
-                        .map_err(|e| {
-                            Error::bad_request(
-                                "INVALID_ARGUMENT",
-                                format!("invalid protobuf body: {e}"),
-                            )
-                        })?;
+                    let message = M::decode(wrap_path(path, &bytes).as_slice()).map_err(|e| {
+                        Error::bad_request(
+                            "INVALID_ARGUMENT",
+                            format!("invalid protobuf body: {e}"),
+                        )
+                    })?;
                     apply_path(&mut builder)?;
                     (message, builder)
                 }
             }
         }
-        BodyRule::FieldHttpBody(field) => {
-            let skip = spec.request.field(field.name);
-            builder.query(spec.request, query, skip, variables)?;
+        BodyRule::FieldHttpBody(path) => {
+            builder.query(spec.request, query, &fields.query_excluded)?;
             let hb = wire::encode_http_body(content_type.unwrap_or(""), &bytes);
-            let message = M::decode(wire::wrap_field(field.number, &hb).as_slice())
+            let message = M::decode(wrap_path(path, &hb).as_slice())
                 .map_err(|e| Error::bad_request("INVALID_ARGUMENT", e.to_string()))?;
             apply_path(&mut builder)?;
             (message, builder)

@@ -93,7 +93,7 @@ fn excluding(message: &str, query: &str, path_fields: &[Vec<String>]) -> Outcome
     let mut builder = JsonBuilder::new();
     let as_outcome = |e: Error| (e.code(), serde_json::to_value(&e).unwrap());
     builder
-        .query(spec, query, None, path_fields)
+        .query(spec, query, path_fields)
         .map_err(as_outcome)?;
     let m: Proto3Message = finish(builder).map_err(as_outcome)?;
     Ok(serde_json::to_value(&m).unwrap())
