@@ -32,6 +32,12 @@ pub fn to_snake(s: &str) -> String {
     sanitize_identifier(&s.to_snake_case())
 }
 
+/// `lower_snake` as text to build other names from (`type` stays `type`):
+/// `type_http`, `OPERATION_TYPE`.
+pub fn to_snake_unescaped(s: &str) -> String {
+    s.to_snake_case()
+}
+
 /// `UpperCamel` for types and enum variants (`Self_` for `Self`).
 pub fn to_upper_camel(s: &str) -> String {
     sanitize_identifier(&s.to_upper_camel_case())

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use prost_reflect::{FieldDescriptor, FileDescriptor, Kind, MessageDescriptor, MethodDescriptor};
 use protoway::path::{self, Template};
-use protoway_codegen::names::{TypePaths, sanitize_identifier, to_snake, to_upper_camel};
+use protoway_codegen::names::{
+    TypePaths, sanitize_identifier, to_snake, to_snake_unescaped, to_upper_camel,
+};
 use protoway_codegen::options::{self, HttpPattern, HttpRule};
 use protoway_codegen::{Diagnostic, Request};
 
@@ -154,7 +156,7 @@ pub fn package(
             let mut svc = Service {
                 name: service.name().to_string(),
                 full_name: service.full_name().to_string(),
-                module: format!("{}_http", to_snake(service.name())),
+                module: format!("{}_http", to_snake_unescaped(service.name())),
                 trait_name: sanitize_identifier(&to_upper_camel(service.name())),
                 doc: request.comments(&service).doc_lines(),
                 deprecated: options::is_deprecated(&service),
@@ -233,10 +235,13 @@ fn read_method(
     }
     collect_root(&input, out);
     collect_root(&output, out);
-    let rust_name = sanitize_identifier(&to_snake(method.name()));
+    let rust_name = to_snake(method.name());
     Ok(Method {
         name: method.name().to_string(),
-        const_name: format!("OPERATION_{}", to_snake(method.name()).to_uppercase()),
+        const_name: format!(
+            "OPERATION_{}",
+            to_snake_unescaped(method.name()).to_uppercase()
+        ),
         rust_name,
         operation: format!("/{}/{}", method.parent_service().full_name(), method.name()),
         input: types.rust_path(package, &format!(".{}", input.full_name())),
@@ -425,7 +430,7 @@ fn check_path_fields(
 pub fn table_ident(prefix: &str, full_name: &str) -> String {
     let parts: Vec<String> = full_name
         .split('.')
-        .map(|p| to_snake(p).to_uppercase())
+        .map(|p| to_snake_unescaped(p).to_uppercase())
         .collect();
     format!("{prefix}_{}", parts.join("__"))
 }

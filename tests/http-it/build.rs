@@ -4,7 +4,11 @@
 fn main() {
     protoway_build::configure()
         .compile(
-            &["bookstore/v1/bookstore.proto", "google/api/httpbody.proto"],
+            &[
+                "bookstore/v1/bookstore.proto",
+                "keywords/v1/keywords.proto",
+                "google/api/httpbody.proto",
+            ],
             &["../../testdata/http"],
         )
         .unwrap_or_else(|e| panic!("{e}"));

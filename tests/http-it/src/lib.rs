@@ -10,6 +10,14 @@ pub mod bookstore {
     }
 }
 
+pub mod keywords {
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/keywords.v1.rs"));
+        include!(concat!(env!("OUT_DIR"), "/keywords.v1.serde.rs"));
+        include!(concat!(env!("OUT_DIR"), "/keywords.v1.http.rs"));
+    }
+}
+
 pub mod google {
     pub mod api {
         include!(concat!(env!("OUT_DIR"), "/google.api.rs"));
