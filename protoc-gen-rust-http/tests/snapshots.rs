@@ -122,6 +122,20 @@ fn bad_parameters_are_errors() {
     }
 }
 
+/// grpc-gateway's hardest example; tests/gateway-it compiles and serves it.
+#[test]
+fn grpc_gateway_a_bit_of_everything() {
+    let (name, content) = only_file(
+        &["examples/internal/proto/examplepb/a_bit_of_everything.proto"],
+        &[
+            format!("{SHARED}/conformance/grpc-gateway"),
+            format!("{SHARED}/third_party/googleapis"),
+        ],
+    );
+    assert_eq!(name, "grpc.gateway.examples.internal.proto.examplepb.http.rs");
+    insta::assert_snapshot!(content);
+}
+
 /// Every grpc-gateway example proto generates valid, rustfmt-clean Rust
 /// (a_bit_of_everything: nested body fields, repeated path fields, …).
 #[test]
