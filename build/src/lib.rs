@@ -80,6 +80,13 @@ impl Builder {
         self
     }
 
+    /// Whether to generate `<Service>Client` types (default true; they need
+    /// protoway's `client` feature).
+    pub fn client(mut self, yes: bool) -> Self {
+        self.http_parameter.push(format!("client={yes}"));
+        self
+    }
+
     /// Whether to print `cargo:rerun-if-changed` lines (default: when run by cargo).
     pub fn emit_rerun_if_changed(mut self, yes: bool) -> Self {
         self.emit_rerun_if_changed = Some(yes);

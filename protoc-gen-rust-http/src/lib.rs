@@ -29,6 +29,7 @@ pub const PARAMETERS: &[&str] = &[
     "default_routes_prefix",
     "allow_delete_body",
     "default_stubs",
+    "client",
 ];
 
 /// Settings taken from the plugin parameter.
@@ -53,6 +54,8 @@ pub struct Config {
     /// Trait methods get a default body answering 501 UNIMPLEMENTED
     /// (tonic-build's `generate_default_stubs`).
     pub default_stubs: bool,
+    /// Also generate `<Service>Client` (needs protoway's `client` feature).
+    pub client: bool,
 }
 
 impl Config {
@@ -77,6 +80,7 @@ impl Config {
             default_routes_prefix: prefix,
             allow_delete_body: params.flag("allow_delete_body", false)?,
             default_stubs: params.flag("default_stubs", false)?,
+            client: params.flag("client", true)?,
         })
     }
 

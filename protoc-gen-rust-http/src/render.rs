@@ -21,7 +21,7 @@ pub fn render_package(package: &Package, config: &Config) -> Result<String, Stri
     let services = package
         .services
         .iter()
-        .map(|s| render_service(s, &rt, config.default_stubs));
+        .map(|s| render_service(s, &rt, config));
     let tables = render_tables(package, &rt);
     render_file("protoc-gen-rust-http", quote! { #(#services)* #tables })
 }
@@ -35,7 +35,8 @@ fn from_service_module(rust_path: &str) -> TokenStream {
     }
 }
 
-fn render_service(s: &Service, rt: &TokenStream, default_stubs: bool) -> TokenStream {
+fn render_service(s: &Service, rt: &TokenStream, config: &Config) -> TokenStream {
+    let default_stubs = config.default_stubs;
     let module = ident(&s.module);
     let trait_name = ident(&s.trait_name);
     let full_name = &s.full_name;
@@ -95,6 +96,9 @@ fn render_service(s: &Service, rt: &TokenStream, default_stubs: bool) -> TokenSt
     });
     let allow_deprecated = (s.deprecated || s.methods.iter().any(|m| m.deprecated))
         .then(|| quote!(#[allow(deprecated)]));
+    let client = config
+        .client
+        .then(|| render_client(s, rt, allow_deprecated.as_ref()));
     quote! {
         #[doc = #module_doc]
         pub mod #module {
@@ -121,6 +125,8 @@ fn render_service(s: &Service, rt: &TokenStream, default_stubs: bool) -> TokenSt
             pub fn router<S: #trait_name>(service: S) -> #rt::axum::Router {
                 routes(service).into_router()
             }
+
+            #client
 
             #(#specs)*
         }
@@ -170,6 +176,95 @@ fn render_trait_method(m: &Method, rt: &TokenStream, default_stub: bool) -> Toke
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<#rt::server::Response<#output>, #rt::Error>,
         > + ::core::marker::Send #body
+    }
+}
+
+/// `<Service>Client`: one async method per RPC on its primary binding, a
+/// `_with` variant taking call options, and the service trait itself, so
+/// callers can swap the client for an in-process implementation.
+fn render_client(s: &Service, rt: &TokenStream, allow: Option<&TokenStream>) -> TokenStream {
+    let trait_name = ident(&s.trait_name);
+    let client_name = format_ident!("{}Client", s.trait_name.trim_start_matches("r#"));
+    let doc = format!(
+        " HTTP client of `{}` (each RPC on its first binding). It implements [`{}`] too, so code written against the trait takes this client or an in-process service alike.",
+        s.full_name, s.trait_name
+    );
+    let inherent = s.methods.iter().map(|m| {
+        let name = ident(&m.rust_name);
+        let with = format_ident!("{}_with", m.rust_name.trim_start_matches("r#"));
+        let route = route_ident(m, 0);
+        let input = from_service_module(&m.input);
+        let output = from_service_module(&m.output);
+        let b = &m.bindings[0];
+        let line = format!(" `{} {}`.", b.method, b.template);
+        let doc = if m.doc.is_empty() {
+            quote!(#[doc = #line])
+        } else {
+            let d = doc_attrs(&m.doc);
+            quote!(#d #[doc = ""] #[doc = #line])
+        };
+        let with_doc = format!(" [`Self::{}`] with per-call options; the reply keeps its status and headers.", m.rust_name.trim_start_matches("r#"));
+        let deprecated = m.deprecated.then(|| quote!(#[deprecated]));
+        quote! {
+            #doc
+            #deprecated
+            pub async fn #name(&self, request: #input) -> ::core::result::Result<#output, #rt::Error> {
+                let options = #rt::client::CallOptions::new();
+                let reply = self.client.call(&#route, &request, &options).await?;
+                ::core::result::Result::Ok(reply.into_inner())
+            }
+
+            #[doc = #with_doc]
+            #deprecated
+            pub async fn #with(
+                &self,
+                request: #input,
+                options: &#rt::client::CallOptions,
+            ) -> ::core::result::Result<#rt::server::Response<#output>, #rt::Error> {
+                self.client.call(&#route, &request, options).await
+            }
+        }
+    });
+    let trait_impls = s.methods.iter().map(|m| {
+        let name = ident(&m.rust_name);
+        let route = route_ident(m, 0);
+        let input = from_service_module(&m.input);
+        let output = from_service_module(&m.output);
+        quote! {
+            async fn #name(
+                &self,
+                request: #rt::server::Request<#input>,
+            ) -> ::core::result::Result<#rt::server::Response<#output>, #rt::Error> {
+                self.client.call_request(&#route, request).await
+            }
+        }
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone)]
+        pub struct #client_name {
+            client: #rt::client::Client,
+        }
+
+        #allow
+        impl #client_name {
+            /// A client over `client` (base URL, reqwest client, default headers).
+            pub fn with_client(client: #rt::client::Client) -> Self {
+                Self { client }
+            }
+
+            /// A client of the server at `base_url` (`http://host:port`).
+            pub fn connect(base_url: impl ::core::convert::Into<::std::string::String>) -> Self {
+                Self::with_client(#rt::client::Client::new(base_url))
+            }
+
+            #(#inherent)*
+        }
+
+        #allow
+        impl #trait_name for #client_name {
+            #(#trait_impls)*
+        }
     }
 }
 

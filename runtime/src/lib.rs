@@ -21,6 +21,9 @@ pub mod wkt;
 #[cfg(feature = "server")]
 pub mod server;
 
+#[cfg(feature = "client")]
+pub mod client;
+
 /// The axum version generated routers are built on.
 #[cfg(feature = "axum")]
 pub use axum;

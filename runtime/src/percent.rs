@@ -76,9 +76,36 @@ pub fn decode_except_slash(s: &str) -> Result<Cow<'_, str>, DecodeError> {
     decode_with(s, true)
 }
 
+/// Percent-encodes every byte except RFC 3986 unreserved characters
+/// (`A-Z a-z 0-9 - . _ ~`): a single path segment or a query component.
+pub fn encode(s: &str) -> Cow<'_, str> {
+    let unreserved = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+    if s.bytes().all(unreserved) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + s.len() / 2);
+    for b in s.bytes() {
+        if unreserved(b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encoding_round_trips() {
+        assert_eq!(encode("a-b_c.d~e"), "a-b_c.d~e");
+        assert_eq!(encode("a b/c?d%e+第"), "a%20b%2Fc%3Fd%25e%2B%E7%AC%AC");
+        for s in ["", "x y", "%2F", "第/二", "&=#"] {
+            assert_eq!(decode(&encode(s)).unwrap(), s);
+        }
+    }
 
     #[test]
     fn table() {

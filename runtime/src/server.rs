@@ -888,15 +888,15 @@ fn fill_defaults(spec: &MessageSpec, value: &mut Value) {
 
 /// `google.rpc`-free protobuf form of an error: kratos' errors.Error.
 #[derive(Clone, PartialEq, prost::Message)]
-struct ErrorProto {
+pub(crate) struct ErrorProto {
     #[prost(int32, tag = "1")]
-    code: i32,
+    pub(crate) code: i32,
     #[prost(string, tag = "2")]
-    reason: String,
+    pub(crate) reason: String,
     #[prost(string, tag = "3")]
-    message: String,
+    pub(crate) message: String,
     #[prost(btree_map = "string, string", tag = "4")]
-    metadata: std::collections::BTreeMap<String, String>,
+    pub(crate) metadata: std::collections::BTreeMap<String, String>,
 }
 
 /// An error as a response in `codec`: JSON (kratos' shape) or protobuf

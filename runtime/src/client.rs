@@ -1,0 +1,689 @@
+//! What generated HTTP clients call: a request message and its generated
+//! [`RouteSpec`] become a reqwest request the generated server (and a
+//! kratos or grpc-gateway server) binds back into the same message, and the
+//! reply becomes the reply message or a [`protoway::Error`](crate::Error).
+//!
+//! - Path: every variable filled from the request, nested fields included;
+//!   single-segment variables percent-encode all but unreserved characters,
+//!   multi-segment ones keep their `/`; a value that does not match the
+//!   variable's pattern (`shelves/*/books/*`) is an Error before sending.
+//!   Repeated path fields are joined with `,`.
+//! - Query: every populated field not bound by the path or body, in the
+//!   syntax the server binding reads: dotted JSON names, repeated keys,
+//!   `m[k]=v` maps, enums by name, RFC 3339 Timestamps with `Z`, `"1.5s"`
+//!   Durations, FieldMask text, URL-safe base64 bytes.
+//! - Body: JSON by default, protobuf by [`CallOptions::protobuf`];
+//!   `google.api.HttpBody` raw with its content type.
+//! - Errors: a non-2xx body is decoded as an Error in either codec; other
+//!   bodies become an Error with the status and the (cut) text; transport
+//!   failures are Errors with reason `TIMEOUT`, `CONNECT` or `TRANSPORT`.
+
+use std::time::Duration;
+
+use http::{HeaderMap, HeaderName, HeaderValue, Method, header};
+use serde_json::{Map, Value};
+
+use crate::Error;
+use crate::codec::Codec;
+use crate::path::{self, Segment};
+use crate::server::{BodyRule, ErrorProto, FieldRef, Request, Response, ResponseBody, RouteSpec};
+use crate::spec::{Cardinality, FieldSpec, Kind, MessageSpec, WellKnown};
+use crate::{percent, wire};
+
+/// The longest piece of a non-Error reply body kept as an Error's message.
+const MAX_ERROR_TEXT: usize = 512;
+
+/// A connection to one server: base URL, a shared reqwest client, default
+/// headers. Cheap to clone; generated clients wrap it.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    headers: HeaderMap,
+}
+
+/// Per-call settings.
+#[derive(Debug, Clone, Default)]
+pub struct CallOptions {
+    headers: HeaderMap,
+    timeout: Option<Duration>,
+    protobuf: bool,
+}
+
+impl CallOptions {
+    /// JSON, no extra headers, the client's timeout.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a header to this call.
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.append(name, value);
+        self
+    }
+
+    /// Fails the call with reason `TIMEOUT` after `timeout`.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sends the body and asks for the reply as binary protobuf.
+    pub fn protobuf(mut self) -> Self {
+        self.protobuf = true;
+        self
+    }
+
+    fn codec(&self) -> Codec {
+        if self.protobuf {
+            Codec::Protobuf
+        } else {
+            Codec::Json
+        }
+    }
+}
+
+impl Client {
+    /// A client of the server at `base_url` (`http://host:port[/prefix]`)
+    /// with a new reqwest client.
+    pub fn new(base_url: impl Into<String>) -> Self {
+        Self::with_http_client(reqwest::Client::new(), base_url)
+    }
+
+    /// A client sharing an existing reqwest client (its pool, TLS, proxies).
+    pub fn with_http_client(http: reqwest::Client, base_url: impl Into<String>) -> Self {
+        let mut base = base_url.into();
+        while base.ends_with('/') {
+            base.pop();
+        }
+        Client {
+            http,
+            base,
+            headers: HeaderMap::new(),
+        }
+    }
+
+    /// A header sent with every call.
+    pub fn default_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.append(name, value);
+        self
+    }
+
+    /// The base URL, without a trailing `/`.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// Calls the RPC behind `spec` with `message`.
+    pub async fn call<M, R>(
+        &self,
+        spec: &'static RouteSpec,
+        message: &M,
+        options: &CallOptions,
+    ) -> Result<Response<R>, Error>
+    where
+        M: prost::Message + serde::Serialize,
+        R: prost::Message + Default + serde::de::DeserializeOwned,
+    {
+        let codec = options.codec();
+        let encoded = encode_request(spec, message, codec)?;
+        let method = Method::from_bytes(encoded.method.as_bytes()).map_err(|e| {
+            Error::internal_server("BAD_ROUTE", format!("method {}: {e}", encoded.method))
+        })?;
+        let mut builder = self
+            .http
+            .request(method, format!("{}{}", self.base, encoded.path_and_query))
+            .headers(self.headers.clone())
+            .header(header::ACCEPT, codec.content_type());
+        if let Some(content_type) = &encoded.content_type {
+            builder = builder
+                .header(header::CONTENT_TYPE, content_type.as_str())
+                .body(encoded.body);
+        }
+        for (name, value) in &options.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(timeout) = options.timeout {
+            builder = builder.timeout(timeout);
+        }
+        let response = builder.send().await.map_err(transport_error)?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.map_err(transport_error)?;
+        if !status.is_success() {
+            return Err(decode_error(status.as_u16(), &headers, &bytes));
+        }
+        let reply = decode_reply::<R>(spec, &headers, &bytes)?;
+        let mut out = Response::new(reply).with_status(status);
+        *out.headers_mut() = headers;
+        Ok(out)
+    }
+
+    /// Calls with a server-style [`Request`]: its headers are sent along.
+    /// Generated clients implement the service trait with it.
+    pub async fn call_request<M, R>(
+        &self,
+        spec: &'static RouteSpec,
+        request: Request<M>,
+    ) -> Result<Response<R>, Error>
+    where
+        M: prost::Message + serde::Serialize,
+        R: prost::Message + Default + serde::de::DeserializeOwned,
+    {
+        let mut options = CallOptions::new();
+        for (name, value) in request.headers() {
+            if !matches!(
+                *name,
+                header::HOST | header::CONTENT_LENGTH | header::CONTENT_TYPE | header::ACCEPT
+            ) {
+                options.headers.append(name, value.clone());
+            }
+        }
+        self.call(spec, request.get_ref(), &options).await
+    }
+}
+
+fn transport_error(e: reqwest::Error) -> Error {
+    let (code, reason) = if e.is_timeout() {
+        (504, "TIMEOUT")
+    } else if e.is_connect() {
+        (503, "CONNECT")
+    } else {
+        (502, "TRANSPORT")
+    };
+    Error::new(code, reason, format!("request failed: {e}")).with_cause(e)
+}
+
+/// A request ready to send: everything but the base URL and headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedRequest {
+    /// HTTP method (`*` routes use POST).
+    pub method: String,
+    /// `/v1/shelves/1/books?pageSize=10`.
+    pub path_and_query: String,
+    /// The body's Content-Type, when the rule has a body.
+    pub content_type: Option<String>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// Encodes `message` for the route `spec`: path, query and body.
+pub fn encode_request<M>(
+    spec: &'static RouteSpec,
+    message: &M,
+    codec: Codec,
+) -> Result<EncodedRequest, Error>
+where
+    M: prost::Message + serde::Serialize,
+{
+    let template = path::parse(spec.template).map_err(|e| {
+        Error::internal_server("BAD_ROUTE", format!("template {}: {e}", spec.template))
+    })?;
+    let json = match serde_json::to_value(message) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) => Map::new(),
+        Err(e) => return Err(Error::bad_request("INVALID_ARGUMENT", e.to_string())),
+    };
+
+    // Path: literals as written, each variable from its field.
+    let mut path = String::new();
+    let mut i = 0;
+    while i < template.segments.len() {
+        path.push('/');
+        if let Some(var) = template.variables.iter().find(|v| v.start == i) {
+            let pattern = &template.segments[var.start..var.end];
+            let value = path_value(spec.request, &json, &var.field_path)?;
+            path.push_str(&render_variable(&var.dotted(), &value, pattern)?);
+            i = var.end;
+            continue;
+        }
+        match &template.segments[i] {
+            Segment::Literal(text) => path.push_str(text),
+            // A wildcard outside any variable matches anything: send `_`.
+            Segment::Single | Segment::Multi => path.push('_'),
+        }
+        i += 1;
+    }
+    if let Some(verb) = &template.verb {
+        path.push(':');
+        path.push_str(verb);
+    }
+
+    // Query: what neither the path nor the body carries.
+    let mut excluded: Vec<Vec<&str>> = template
+        .variables
+        .iter()
+        .map(|v| v.field_path.iter().map(String::as_str).collect())
+        .collect();
+    if let BodyRule::Field(body) | BodyRule::FieldHttpBody(body) = &spec.body {
+        excluded.push(body.iter().map(|f| f.name).collect());
+    }
+    let mut pairs = Vec::new();
+    if !matches!(spec.body, BodyRule::All | BodyRule::AllHttpBody) {
+        flatten(spec.request, &json, "", &mut Vec::new(), &excluded, &mut pairs)?;
+    }
+    let mut path_and_query = path;
+    for (n, (key, value)) in pairs.iter().enumerate() {
+        path_and_query.push(if n == 0 { '?' } else { '&' });
+        path_and_query.push_str(&percent::encode(key));
+        path_and_query.push('=');
+        path_and_query.push_str(&percent::encode(value));
+    }
+
+    let (content_type, body) = match &spec.body {
+        BodyRule::None => (None, Vec::new()),
+        BodyRule::All => match codec {
+            Codec::Json => (Some(codec.content_type().to_string()), to_json(&json)?),
+            Codec::Protobuf => (Some(codec.content_type().to_string()), message.encode_to_vec()),
+        },
+        BodyRule::AllHttpBody => {
+            let (content_type, data) = wire::decode_http_body(&message.encode_to_vec())
+                .unwrap_or_default();
+            (Some(content_type), data)
+        }
+        BodyRule::FieldHttpBody(fields) => {
+            let encoded = extract_path(&message.encode_to_vec(), fields);
+            let (content_type, data) = wire::decode_http_body(&encoded).unwrap_or_default();
+            (Some(content_type), data)
+        }
+        BodyRule::Field(fields) => {
+            let target = field_at(spec.request, fields);
+            match codec {
+                Codec::Json => {
+                    let mut value = Some(&json);
+                    let mut found = None;
+                    for (n, f) in fields.iter().enumerate() {
+                        let v = value.and_then(|m| m.get(f.json_name));
+                        if n + 1 == fields.len() {
+                            found = v;
+                        } else {
+                            value = v.and_then(Value::as_object);
+                        }
+                    }
+                    let value = match (found, target) {
+                        (Some(v), _) => v.clone(),
+                        (None, Some(f)) => default_json(f),
+                        (None, None) => Value::Null,
+                    };
+                    let body = serde_json::to_vec(&value)
+                        .map_err(|e| Error::bad_request("INVALID_ARGUMENT", e.to_string()))?;
+                    (Some(codec.content_type().to_string()), body)
+                }
+                Codec::Protobuf => {
+                    let is_message = target.is_some_and(|f| {
+                        matches!(f.kind, Kind::Message(_)) && f.cardinality != Cardinality::Repeated
+                    });
+                    if !is_message {
+                        return Err(Error::bad_request(
+                            "INVALID_ARGUMENT",
+                            format!(
+                                "body field {:?} is not a message: it can only be sent as JSON",
+                                fields.last().map_or("", |f| f.name)
+                            ),
+                        ));
+                    }
+                    let body = extract_path(&message.encode_to_vec(), fields);
+                    (Some(codec.content_type().to_string()), body)
+                }
+            }
+        }
+    };
+    let method = if spec.method == "*" { "POST" } else { spec.method };
+    Ok(EncodedRequest {
+        method: method.to_string(),
+        path_and_query,
+        content_type,
+        body,
+    })
+}
+
+fn to_json(object: &Map<String, Value>) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec(object).map_err(|e| Error::bad_request("INVALID_ARGUMENT", e.to_string()))
+}
+
+/// The field spec at the end of a body path.
+fn field_at(spec: &'static MessageSpec, path: &[FieldRef]) -> Option<&'static FieldSpec> {
+    let mut message = spec;
+    let mut found: Option<&'static FieldSpec> = None;
+    for f in path {
+        if let Some(FieldSpec {
+            kind: Kind::Message(inner),
+            ..
+        }) = found
+        {
+            message = inner;
+        }
+        found = Some(message.field(f.name)?);
+    }
+    found
+}
+
+/// The encoded value of a (nested) length-delimited field; empty if unset.
+fn extract_path(encoded: &[u8], path: &[FieldRef]) -> Vec<u8> {
+    let mut bytes = encoded.to_vec();
+    for f in path {
+        bytes = wire::extract_len_field(&bytes, f.number).unwrap_or_default();
+    }
+    bytes
+}
+
+/// The JSON an unset field stands for (pbjson omits defaults).
+fn default_json(field: &FieldSpec) -> Value {
+    if field.cardinality == Cardinality::Repeated {
+        return Value::Array(Vec::new());
+    }
+    match field.kind {
+        Kind::Message(_) | Kind::Map(_) => Value::Object(Map::new()),
+        Kind::WellKnown(WellKnown::Struct | WellKnown::Empty) => Value::Object(Map::new()),
+        Kind::Bool => Value::Bool(false),
+        Kind::String | Kind::Bytes => Value::String(String::new()),
+        Kind::I64 | Kind::U64 => Value::String("0".into()),
+        Kind::I32 | Kind::U32 | Kind::F32 | Kind::F64 => Value::from(0),
+        Kind::Enum(e) => e
+            .values
+            .iter()
+            .find(|(_, n)| *n == 0)
+            .map_or(Value::from(0), |(name, _)| Value::from(*name)),
+        Kind::WellKnown(_) => Value::Null,
+    }
+}
+
+/// The text of a path variable: its field's value (defaults included), or
+/// the items of a repeated field joined by `,`.
+fn path_value(
+    spec: &'static MessageSpec,
+    json: &Map<String, Value>,
+    field_path: &[String],
+) -> Result<Vec<String>, Error> {
+    let dotted = field_path.join(".");
+    let mut message = spec;
+    let mut object = Some(json);
+    for (i, name) in field_path.iter().enumerate() {
+        let field = message.field(name).ok_or_else(|| {
+            Error::internal_server("BAD_ROUTE", format!("no field {dotted:?} in {}", spec.name))
+        })?;
+        let value = object.and_then(|o| o.get(field.json_name));
+        if i + 1 < field_path.len() {
+            let Kind::Message(inner) = field.kind else {
+                return Err(Error::internal_server("BAD_ROUTE", dotted));
+            };
+            message = inner;
+            object = value.and_then(Value::as_object);
+            continue;
+        }
+        let value = value.cloned().unwrap_or_else(|| default_json(field));
+        return Ok(match value {
+            Value::Array(items) => items
+                .iter()
+                .map(|v| query_text(field.kind, v))
+                .collect::<Result<_, _>>()?,
+            v => vec![query_text(field.kind, &v)?],
+        });
+    }
+    Err(Error::internal_server("BAD_ROUTE", "empty field path"))
+}
+
+/// Encodes a variable's value after checking it against its pattern.
+fn render_variable(name: &str, values: &[String], pattern: &[Segment]) -> Result<String, Error> {
+    let single = matches!(pattern, [Segment::Single]);
+    if single {
+        let joined: Vec<String> = values.iter().map(|v| percent::encode(v).into_owned()).collect();
+        let text = joined.join(",");
+        if text.is_empty() {
+            return Err(Error::bad_request(
+                "INVALID_ARGUMENT",
+                format!("path variable {name:?} is empty"),
+            ));
+        }
+        return Ok(text);
+    }
+    let value = values.join(",");
+    let parts: Vec<&str> = value.split('/').collect();
+    if !matches_pattern(&parts, pattern) {
+        let shape: Vec<String> = pattern
+            .iter()
+            .map(|s| match s {
+                Segment::Literal(l) => l.clone(),
+                Segment::Single => "*".into(),
+                Segment::Multi => "**".into(),
+            })
+            .collect();
+        return Err(Error::bad_request(
+            "INVALID_ARGUMENT",
+            format!(
+                "path variable {name:?} = {value:?} does not match the pattern {:?}",
+                shape.join("/")
+            ),
+        ));
+    }
+    Ok(parts
+        .iter()
+        .map(|p| percent::encode(p).into_owned())
+        .collect::<Vec<_>>()
+        .join("/"))
+}
+
+/// Does `parts` fill `pattern` (`*` one non-empty segment, `**` the rest)?
+fn matches_pattern(parts: &[&str], pattern: &[Segment]) -> bool {
+    match pattern.split_first() {
+        None => parts.is_empty(),
+        Some((Segment::Multi, rest)) => {
+            // `**` takes at least one segment when it is all there is.
+            let keep = rest.len();
+            parts.len() > keep
+                && matches_pattern(&parts[parts.len() - keep..], rest)
+                && parts[..parts.len() - keep].iter().all(|p| !p.is_empty())
+        }
+        Some((Segment::Single, rest)) => {
+            !parts.is_empty() && !parts[0].is_empty() && matches_pattern(&parts[1..], rest)
+        }
+        Some((Segment::Literal(l), rest)) => {
+            parts.first() == Some(&l.as_str()) && matches_pattern(&parts[1..], rest)
+        }
+    }
+}
+
+/// Query pairs for every populated field of `object` not `excluded`.
+fn flatten(
+    spec: &'static MessageSpec,
+    object: &Map<String, Value>,
+    prefix: &str,
+    proto_path: &mut Vec<&'static str>,
+    excluded: &[Vec<&str>],
+    out: &mut Vec<(String, String)>,
+) -> Result<(), Error> {
+    for field in spec.fields {
+        let Some(value) = object.get(field.json_name) else {
+            continue;
+        };
+        if value.is_null() {
+            continue;
+        }
+        proto_path.push(field.name);
+        if excluded.iter().any(|p| p == proto_path) {
+            proto_path.pop();
+            continue;
+        }
+        let key = if prefix.is_empty() {
+            field.json_name.to_string()
+        } else {
+            format!("{prefix}.{}", field.json_name)
+        };
+        let cannot = |why: &str| {
+            Error::bad_request(
+                "INVALID_ARGUMENT",
+                format!("field {key:?} {why}: it cannot be sent in the query; use a body"),
+            )
+        };
+        match (field.kind, field.cardinality) {
+            (Kind::Map(map), _) => {
+                if matches!(map.value, Kind::Message(_)) {
+                    return Err(cannot("is a map of messages"));
+                }
+                for (k, v) in value.as_object().into_iter().flatten() {
+                    out.push((format!("{key}[{k}]"), query_text(map.value, v)?));
+                }
+            }
+            (Kind::Message(_), Cardinality::Repeated) => {
+                return Err(cannot("is a repeated message"));
+            }
+            (Kind::Message(inner), _) => {
+                if let Some(inner_object) = value.as_object() {
+                    flatten(inner, inner_object, &key, proto_path, excluded, out)?;
+                }
+            }
+            (Kind::WellKnown(WellKnown::Any), _) => return Err(cannot("is an Any")),
+            (Kind::WellKnown(WellKnown::Empty), _) => {}
+            (kind, Cardinality::Repeated) => {
+                for item in value.as_array().into_iter().flatten() {
+                    out.push((key.clone(), query_text(kind, item)?));
+                }
+            }
+            (kind, _) => out.push((key.clone(), query_text(kind, value)?)),
+        }
+        proto_path.pop();
+    }
+    Ok(())
+}
+
+/// One JSON value (pbjson's serialization) as query text.
+fn query_text(kind: Kind, value: &Value) -> Result<String, Error> {
+    Ok(match (kind.unwrapped(), value) {
+        (Kind::WellKnown(WellKnown::Struct | WellKnown::Value | WellKnown::ListValue), v) => {
+            v.to_string()
+        }
+        // URL-safe base64: nothing in it needs escaping but `=`.
+        (Kind::Bytes, Value::String(s)) => s.replace('+', "-").replace('/', "_"),
+        (_, Value::String(s)) => s.clone(),
+        (_, Value::Bool(b)) => b.to_string(),
+        (_, Value::Number(n)) => n.to_string(),
+        (_, v) => {
+            return Err(Error::bad_request(
+                "INVALID_ARGUMENT",
+                format!("{v} cannot be sent as query text"),
+            ));
+        }
+    })
+}
+
+fn content_codec(headers: &HeaderMap) -> Codec {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    match crate::codec::request_codec(content_type) {
+        Some(Codec::Protobuf) => Codec::Protobuf,
+        _ => Codec::Json,
+    }
+}
+
+/// A non-2xx reply as an Error.
+fn decode_error(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
+    let decoded = match content_codec(headers) {
+        Codec::Protobuf => <ErrorProto as prost::Message>::decode(body).ok().map(|p| {
+            let code = u16::try_from(p.code).unwrap_or(status);
+            Error::new(code, p.reason, p.message).with_metadata(p.metadata)
+        }),
+        Codec::Json => serde_json::from_slice::<Error>(body).ok(),
+    };
+    decoded.unwrap_or_else(|| {
+        let text = String::from_utf8_lossy(body);
+        let mut cut = text.trim().to_string();
+        if cut.len() > MAX_ERROR_TEXT {
+            let mut end = MAX_ERROR_TEXT;
+            while !cut.is_char_boundary(end) {
+                end -= 1;
+            }
+            cut.truncate(end);
+            cut.push('…');
+        }
+        let reason = http::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("")
+            .to_uppercase()
+            .replace(' ', "_");
+        Error::new(status, reason, cut)
+    })
+}
+
+/// A 2xx reply as the reply message, per the route's response_body.
+fn decode_reply<R>(spec: &'static RouteSpec, headers: &HeaderMap, body: &[u8]) -> Result<R, Error>
+where
+    R: prost::Message + Default + serde::de::DeserializeOwned,
+{
+    let bad = |e: String| Error::new(502, "BAD_REPLY", format!("cannot decode the reply: {e}"));
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    match &spec.response_body {
+        ResponseBody::HttpBody => {
+            R::decode(wire::encode_http_body(content_type, body).as_slice())
+                .map_err(|e| bad(e.to_string()))
+        }
+        ResponseBody::FieldHttpBody(f) => {
+            let hb = wire::encode_http_body(content_type, body);
+            R::decode(wire::wrap_field(f.number, &hb).as_slice()).map_err(|e| bad(e.to_string()))
+        }
+        _ if body.is_empty() => Ok(R::default()),
+        ResponseBody::Whole => match content_codec(headers) {
+            Codec::Json => serde_json::from_slice(body).map_err(|e| bad(e.to_string())),
+            Codec::Protobuf => R::decode(body).map_err(|e| bad(e.to_string())),
+        },
+        ResponseBody::Field(f) => match content_codec(headers) {
+            Codec::Json => {
+                let value: Value = serde_json::from_slice(body).map_err(|e| bad(e.to_string()))?;
+                let mut object = Map::new();
+                object.insert(f.json_name.to_string(), value);
+                serde_json::from_value(Value::Object(object)).map_err(|e| bad(e.to_string()))
+            }
+            Codec::Protobuf => {
+                R::decode(wire::wrap_field(f.number, body).as_slice()).map_err(|e| bad(e.to_string()))
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pattern(template: &str) -> Vec<Segment> {
+        let t = path::parse(template).unwrap();
+        let v = &t.variables[0];
+        t.segments[v.start..v.end].to_vec()
+    }
+
+    #[test]
+    fn variables_match_their_patterns() {
+        let books = pattern("/v1/{name=shelves/*/books/*}");
+        let ok = render_variable("name", &["shelves/1/books/a b".into()], &books).unwrap();
+        assert_eq!(ok, "shelves/1/books/a%20b");
+        for bad in ["shelves/1", "shelves/1/books/", "x/1/books/2", "shelves/1/books/2/x", ""] {
+            assert!(render_variable("name", &[bad.into()], &books).is_err(), "{bad}");
+        }
+        let rest = pattern("/v1/{path=**}");
+        assert_eq!(render_variable("path", &["a/b/c".into()], &rest).unwrap(), "a/b/c");
+        assert!(render_variable("path", &["".into()], &rest).is_err());
+        let tail = pattern("/v1/{path=files/**/raw}");
+        assert!(render_variable("path", &["files/a/b/raw".into()], &tail).is_ok());
+        assert!(render_variable("path", &["files/raw".into()], &tail).is_err());
+        let single = pattern("/v1/{id}");
+        assert_eq!(render_variable("id", &["a/b?c".into()], &single).unwrap(), "a%2Fb%3Fc");
+        assert_eq!(render_variable("id", &["1".into(), "2".into()], &single).unwrap(), "1,2");
+        assert!(render_variable("id", &["".into()], &single).is_err());
+    }
+
+    #[test]
+    fn non_error_bodies_become_errors() {
+        let e = decode_error(502, &HeaderMap::new(), "<html>bad gateway</html>".as_bytes());
+        assert_eq!((e.code(), e.reason()), (502, "BAD_GATEWAY"));
+        assert_eq!(e.message(), "<html>bad gateway</html>");
+        let long = "x".repeat(2000);
+        let e = decode_error(500, &HeaderMap::new(), long.as_bytes());
+        assert!(e.message().len() <= MAX_ERROR_TEXT + 3);
+        let json = br#"{"code":404,"reason":"NOT_FOUND","message":"m","metadata":{"k":"v"}}"#;
+        let e = decode_error(404, &HeaderMap::new(), json);
+        assert_eq!((e.code(), e.reason(), e.message()), (404, "NOT_FOUND", "m"));
+    }
+}
