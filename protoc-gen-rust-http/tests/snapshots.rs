@@ -132,7 +132,10 @@ fn grpc_gateway_a_bit_of_everything() {
             format!("{SHARED}/third_party/googleapis"),
         ],
     );
-    assert_eq!(name, "grpc.gateway.examples.internal.proto.examplepb.http.rs");
+    assert_eq!(
+        name,
+        "grpc.gateway.examples.internal.proto.examplepb.http.rs"
+    );
     insta::assert_snapshot!(content);
 }
 

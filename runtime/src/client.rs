@@ -260,7 +260,14 @@ where
     }
     let mut pairs = Vec::new();
     if !matches!(spec.body, BodyRule::All | BodyRule::AllHttpBody) {
-        flatten(spec.request, &json, "", &mut Vec::new(), &excluded, &mut pairs)?;
+        flatten(
+            spec.request,
+            &json,
+            "",
+            &mut Vec::new(),
+            &excluded,
+            &mut pairs,
+        )?;
     }
     let mut path_and_query = path;
     for (n, (key, value)) in pairs.iter().enumerate() {
@@ -274,11 +281,14 @@ where
         BodyRule::None => (None, Vec::new()),
         BodyRule::All => match codec {
             Codec::Json => (Some(codec.content_type().to_string()), to_json(&json)?),
-            Codec::Protobuf => (Some(codec.content_type().to_string()), message.encode_to_vec()),
+            Codec::Protobuf => (
+                Some(codec.content_type().to_string()),
+                message.encode_to_vec(),
+            ),
         },
         BodyRule::AllHttpBody => {
-            let (content_type, data) = wire::decode_http_body(&message.encode_to_vec())
-                .unwrap_or_default();
+            let (content_type, data) =
+                wire::decode_http_body(&message.encode_to_vec()).unwrap_or_default();
             (Some(content_type), data)
         }
         BodyRule::FieldHttpBody(fields) => {
@@ -328,7 +338,11 @@ where
             }
         }
     };
-    let method = if spec.method == "*" { "POST" } else { spec.method };
+    let method = if spec.method == "*" {
+        "POST"
+    } else {
+        spec.method
+    };
     Ok(EncodedRequest {
         method: method.to_string(),
         path_and_query,
@@ -427,7 +441,10 @@ fn path_value(
 fn render_variable(name: &str, values: &[String], pattern: &[Segment]) -> Result<String, Error> {
     let single = matches!(pattern, [Segment::Single]);
     if single {
-        let joined: Vec<String> = values.iter().map(|v| percent::encode(v).into_owned()).collect();
+        let joined: Vec<String> = values
+            .iter()
+            .map(|v| percent::encode(v).into_owned())
+            .collect();
         let text = joined.join(",");
         if text.is_empty() {
             return Err(Error::bad_request(
@@ -617,10 +634,8 @@ where
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     match &spec.response_body {
-        ResponseBody::HttpBody => {
-            R::decode(wire::encode_http_body(content_type, body).as_slice())
-                .map_err(|e| bad(e.to_string()))
-        }
+        ResponseBody::HttpBody => R::decode(wire::encode_http_body(content_type, body).as_slice())
+            .map_err(|e| bad(e.to_string())),
         ResponseBody::FieldHttpBody(f) => {
             let hb = wire::encode_http_body(content_type, body);
             R::decode(wire::wrap_field(f.number, &hb).as_slice()).map_err(|e| bad(e.to_string()))
@@ -637,9 +652,8 @@ where
                 object.insert(f.json_name.to_string(), value);
                 serde_json::from_value(Value::Object(object)).map_err(|e| bad(e.to_string()))
             }
-            Codec::Protobuf => {
-                R::decode(wire::wrap_field(f.number, body).as_slice()).map_err(|e| bad(e.to_string()))
-            }
+            Codec::Protobuf => R::decode(wire::wrap_field(f.number, body).as_slice())
+                .map_err(|e| bad(e.to_string())),
         },
     }
 }
@@ -659,24 +673,46 @@ mod tests {
         let books = pattern("/v1/{name=shelves/*/books/*}");
         let ok = render_variable("name", &["shelves/1/books/a b".into()], &books).unwrap();
         assert_eq!(ok, "shelves/1/books/a%20b");
-        for bad in ["shelves/1", "shelves/1/books/", "x/1/books/2", "shelves/1/books/2/x", ""] {
-            assert!(render_variable("name", &[bad.into()], &books).is_err(), "{bad}");
+        for bad in [
+            "shelves/1",
+            "shelves/1/books/",
+            "x/1/books/2",
+            "shelves/1/books/2/x",
+            "",
+        ] {
+            assert!(
+                render_variable("name", &[bad.into()], &books).is_err(),
+                "{bad}"
+            );
         }
         let rest = pattern("/v1/{path=**}");
-        assert_eq!(render_variable("path", &["a/b/c".into()], &rest).unwrap(), "a/b/c");
+        assert_eq!(
+            render_variable("path", &["a/b/c".into()], &rest).unwrap(),
+            "a/b/c"
+        );
         assert!(render_variable("path", &["".into()], &rest).is_err());
         let tail = pattern("/v1/{path=files/**/raw}");
         assert!(render_variable("path", &["files/a/b/raw".into()], &tail).is_ok());
         assert!(render_variable("path", &["files/raw".into()], &tail).is_err());
         let single = pattern("/v1/{id}");
-        assert_eq!(render_variable("id", &["a/b?c".into()], &single).unwrap(), "a%2Fb%3Fc");
-        assert_eq!(render_variable("id", &["1".into(), "2".into()], &single).unwrap(), "1,2");
+        assert_eq!(
+            render_variable("id", &["a/b?c".into()], &single).unwrap(),
+            "a%2Fb%3Fc"
+        );
+        assert_eq!(
+            render_variable("id", &["1".into(), "2".into()], &single).unwrap(),
+            "1,2"
+        );
         assert!(render_variable("id", &["".into()], &single).is_err());
     }
 
     #[test]
     fn non_error_bodies_become_errors() {
-        let e = decode_error(502, &HeaderMap::new(), "<html>bad gateway</html>".as_bytes());
+        let e = decode_error(
+            502,
+            &HeaderMap::new(),
+            "<html>bad gateway</html>".as_bytes(),
+        );
         assert_eq!((e.code(), e.reason()), (502, "BAD_GATEWAY"));
         assert_eq!(e.message(), "<html>bad gateway</html>");
         let long = "x".repeat(2000);

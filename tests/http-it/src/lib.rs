@@ -24,3 +24,5 @@ pub mod google {
         include!(concat!(env!("OUT_DIR"), "/google.api.serde.rs"));
     }
 }
+
+pub mod store;

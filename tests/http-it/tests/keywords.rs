@@ -2,7 +2,7 @@
 //! `Async`, message `Self`, fields `type`/`ref`/`mod`): the generated server
 //! compiles and binds them by their proto names.
 
-use http_it::keywords::v1::type_http::{self, Type};
+use http_it::keywords::v1::type_http::{self, Type, TypeClient};
 use http_it::keywords::v1::{Mod, Self_, self_};
 use protoway::Error;
 use protoway::server::{Request, Response};
@@ -12,6 +12,9 @@ struct Keywords;
 
 impl Type for Keywords {
     async fn r#match(&self, request: Request<Self_>) -> Result<Response<Self_>, Error> {
+        Ok(request.into_inner().into())
+    }
+    async fn get_snake(&self, request: Request<Self_>) -> Result<Response<Self_>, Error> {
         Ok(request.into_inner().into())
     }
     async fn r#async(&self, request: Request<Self_>) -> Result<Response<Self_>, Error> {
@@ -61,4 +64,29 @@ async fn keyword_names_round_trip() {
         json!({"type": "t2", "ref": "r2", "kind": "FN", "mod": {"loop": "l"}})
     );
     assert_eq!(type_http::OPERATION_MATCH, "/keywords.v1.Type/Match");
+}
+
+/// kratos' client drops snake_case path variables (issues 2857, 3303, 3560,
+/// 3731): here they and a nested one reach the server.
+#[tokio::test]
+async fn client_fills_snake_case_and_nested_path_variables() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(listener, type_http::router(Keywords))
+            .await
+            .unwrap()
+    });
+    let client = TypeClient::connect(base);
+    let sent = Self_ {
+        snake_case_id: "id 7/x".into(),
+        r#mod: Some(Mod {
+            r#loop: "l1".into(),
+        }),
+        r#type: "t".into(),
+        kind: self_::Type::Fn as i32,
+        ..Default::default()
+    };
+    assert_eq!(client.get_snake(sent.clone()).await.unwrap(), sent);
+    assert_eq!(client.r#match(sent.clone()).await.unwrap(), sent);
 }
