@@ -257,8 +257,17 @@ fn split_key(key: &str) -> Result<Vec<String>, ()> {
     let mut out = Vec::new();
     let mut rest = key;
     while !rest.is_empty() {
+        // `m[k]` at the end of the key takes everything up to the last `]`,
+        // so map keys may contain brackets themselves (`m[]]`, `m[a[b]`).
+        let close_of = |open: usize| {
+            if rest.ends_with(']') {
+                Some(rest.len() - 1)
+            } else {
+                rest[open..].find(']').map(|c| c + open)
+            }
+        };
         if let Some(open) = rest.find('[')
-            && let Some(close) = rest[open..].find(']').map(|c| c + open)
+            && let Some(close) = close_of(open)
             && !rest[..open].contains('.')
         {
             out.push(rest[..open].to_string());
@@ -438,6 +447,9 @@ mod tests {
         assert_eq!(split_key("m.").unwrap(), ["m", ""]);
         assert!(split_key("").unwrap().is_empty());
         assert!(split_key("m[k]=").is_err());
+        assert_eq!(split_key("m[]]").unwrap(), ["m", "]"]);
+        assert_eq!(split_key("m[a[b]").unwrap(), ["m", "a[b"]);
+        assert_eq!(split_key("m[a]b]").unwrap(), ["m", "a]b"]);
     }
 
     #[test]

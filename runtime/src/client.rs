@@ -437,6 +437,18 @@ fn path_value(
     Err(Error::internal_server("BAD_ROUTE", "empty field path"))
 }
 
+/// A path segment percent-encoded. `.` and `..` cannot be sent: URL
+/// parsers remove them as dot-segments, escaped (`%2E`) or not (WHATWG URL).
+fn encode_segment(name: &str, segment: &str) -> Result<String, Error> {
+    if segment == "." || segment == ".." {
+        return Err(Error::bad_request(
+            "INVALID_ARGUMENT",
+            format!("path variable {name:?} has the segment {segment:?}, which URLs cannot carry"),
+        ));
+    }
+    Ok(percent::encode(segment).into_owned())
+}
+
 /// Encodes a variable's value after checking it against its pattern.
 fn render_variable(name: &str, values: &[String], pattern: &[Segment]) -> Result<String, Error> {
     let single = matches!(pattern, [Segment::Single]);
@@ -473,11 +485,11 @@ fn render_variable(name: &str, values: &[String], pattern: &[Segment]) -> Result
             ),
         ));
     }
-    Ok(parts
+    let encoded = parts
         .iter()
-        .map(|p| percent::encode(p).into_owned())
-        .collect::<Vec<_>>()
-        .join("/"))
+        .map(|p| encode_segment(name, p))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(encoded.join("/"))
 }
 
 /// Does `parts` fill `pattern` (`*` one non-empty segment, `**` the rest)?
@@ -704,6 +716,9 @@ mod tests {
             "1,2"
         );
         assert!(render_variable("id", &["".into()], &single).is_err());
+        assert!(render_variable("id", &["..".into()], &single).is_err());
+        assert!(render_variable("path", &["a/./b".into()], &rest).is_err());
+        assert_eq!(render_variable("id", &["...".into()], &single).unwrap(), "...");
     }
 
     #[test]
