@@ -219,7 +219,9 @@ where
     let template = path::parse(spec.template).map_err(|e| {
         Error::internal_server("BAD_ROUTE", format!("template {}: {e}", spec.template))
     })?;
-    let json = match serde_json::to_value(message) {
+    // Through text, not `to_value`: a Value widens f32 to f64, and `11.23f32`
+    // would be sent as `11.229999542236328`.
+    let json = match serde_json::to_vec(message).and_then(|t| serde_json::from_slice(&t)) {
         Ok(Value::Object(map)) => map,
         Ok(_) => Map::new(),
         Err(e) => return Err(Error::bad_request("INVALID_ARGUMENT", e.to_string())),
@@ -718,7 +720,10 @@ mod tests {
         assert!(render_variable("id", &["".into()], &single).is_err());
         assert!(render_variable("id", &["..".into()], &single).is_err());
         assert!(render_variable("path", &["a/./b".into()], &rest).is_err());
-        assert_eq!(render_variable("id", &["...".into()], &single).unwrap(), "...");
+        assert_eq!(
+            render_variable("id", &["...".into()], &single).unwrap(),
+            "..."
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ fn main() {
                 "runtime/internal/examplepb/proto2.proto",
                 "internal/testdata/complex/complex.proto",
                 "internal/testdata/encoding/test.proto",
+                "internal/testdata/binding/test.proto",
             ],
             &[
                 "../../testdata/http",

@@ -23,7 +23,9 @@ fn harness() -> &'static (tokio::runtime::Runtime, BookstoreClient) {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
             tokio::spawn(async move {
-                axum::serve(listener, bookstore_http::router(Store)).await.unwrap()
+                axum::serve(listener, bookstore_http::router(Store))
+                    .await
+                    .unwrap()
             });
             format!("http://{addr}")
         });
@@ -64,8 +66,19 @@ fn snake_path() -> impl Strategy<Value = String> {
 }
 
 fn struct_value() -> impl Strategy<Value = pbjson_types::Struct> {
-    btree_map("[a-z]{1,4}", prop_oneof![Just(serde_json::Value::Null), any::<bool>().prop_map(serde_json::Value::from), (-1000i32..1000).prop_map(serde_json::Value::from), "[a-z ]{0,5}".prop_map(serde_json::Value::from)], 0..4)
-        .prop_map(|m| serde_json::from_value(serde_json::Value::Object(m.into_iter().collect())).unwrap())
+    btree_map(
+        "[a-z]{1,4}",
+        prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            (-1000i32..1000).prop_map(serde_json::Value::from),
+            "[a-z ]{0,5}".prop_map(serde_json::Value::from)
+        ],
+        0..4,
+    )
+    .prop_map(|m| {
+        serde_json::from_value(serde_json::Value::Object(m.into_iter().collect())).unwrap()
+    })
 }
 
 prop_compose! {

@@ -25,6 +25,11 @@ pub mod testproto {
     include!(concat!(env!("OUT_DIR"), "/testproto.serde.rs"));
 }
 
+pub mod binding {
+    include!(concat!(env!("OUT_DIR"), "/binding.rs"));
+    include!(concat!(env!("OUT_DIR"), "/binding.serde.rs"));
+}
+
 pub mod test {
     include!(concat!(env!("OUT_DIR"), "/test.rs"));
     include!(concat!(env!("OUT_DIR"), "/test.serde.rs"));

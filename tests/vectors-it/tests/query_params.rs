@@ -49,6 +49,12 @@ impl QueryVectors for Echo {
     async fn complex(&self, r: Request<Complex>) -> Result<Response<Complex>, Error> {
         Ok(r.into_inner().into())
     }
+    async fn binding(
+        &self,
+        r: Request<vectors_it::binding::HelloRequest>,
+    ) -> Result<Response<vectors_it::binding::HelloRequest>, protoway::Error> {
+        Ok(r.into_inner().into())
+    }
     async fn struct_pb(&self, r: Request<StructPb>) -> Result<Response<StructPb>, Error> {
         Ok(r.into_inner().into())
     }
