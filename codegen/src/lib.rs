@@ -17,6 +17,7 @@
 //! - [`plugin`]: the stdin/stdout protocol shared by every plugin binary.
 
 pub mod diagnostic;
+pub mod http;
 pub mod names;
 pub mod options;
 pub mod output;

@@ -59,6 +59,15 @@ pub struct Config {
 }
 
 impl Config {
+    /// The rule-reading choices shared with the other plugins.
+    pub fn http_options(&self) -> protoway_codegen::http::HttpOptions {
+        protoway_codegen::http::HttpOptions {
+            default_routes: self.default_routes,
+            default_routes_prefix: self.default_routes_prefix.clone(),
+            allow_delete_body: self.allow_delete_body,
+        }
+    }
+
     pub fn from_parameter(parameter: &str) -> Result<Config, String> {
         let params = Params::parse(parameter, PARAMETERS)?;
         let (output, runtime_crate) = params.common("http")?;

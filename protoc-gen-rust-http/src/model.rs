@@ -5,18 +5,16 @@
 
 use std::collections::BTreeMap;
 
-use prost_reflect::{FieldDescriptor, FileDescriptor, Kind, MessageDescriptor, MethodDescriptor};
-use protoway::path::{self, Template};
+use prost_reflect::{FileDescriptor, Kind, MessageDescriptor, MethodDescriptor};
+use protoway_codegen::http;
+pub use protoway_codegen::http::{Binding, Body, FieldRef, HTTP_BODY, ResponseBody};
 use protoway_codegen::names::{
     TypePaths, sanitize_identifier, to_snake, to_snake_unescaped, to_upper_camel,
 };
-use protoway_codegen::options::{self, HttpPattern, HttpRule};
+use protoway_codegen::options;
 use protoway_codegen::{Diagnostic, Request};
 
 use crate::Config;
-
-/// Fully-qualified name of the raw-body message.
-pub const HTTP_BODY: &str = "google.api.HttpBody";
 
 /// Everything one package's file contains.
 #[derive(Debug, Default)]
@@ -68,42 +66,6 @@ pub struct Method {
     pub doc: Vec<String>,
     pub deprecated: bool,
     pub bindings: Vec<Binding>,
-}
-
-/// One route to a method.
-#[derive(Debug)]
-pub struct Binding {
-    /// `GET`, a custom token, or `*`.
-    pub method: String,
-    pub template: String,
-    pub body: Body,
-    pub response_body: ResponseBody,
-}
-
-/// A top-level field named by a rule.
-#[derive(Debug, Clone)]
-pub struct FieldRef {
-    pub name: String,
-    pub json_name: String,
-    pub number: u32,
-}
-
-#[derive(Debug)]
-pub enum Body {
-    None,
-    All,
-    AllHttpBody,
-    /// The body field's path, outermost first (`payload.input_value`).
-    Field(Vec<FieldRef>),
-    FieldHttpBody(Vec<FieldRef>),
-}
-
-#[derive(Debug)]
-pub enum ResponseBody {
-    Whole,
-    HttpBody,
-    Field(FieldRef),
-    FieldHttpBody(FieldRef),
 }
 
 /// A message's binding table.
@@ -171,22 +133,14 @@ pub fn package(
                     ));
                     continue;
                 }
-                let rule = match options::http_rule(&method) {
-                    Some(rule) => rule,
-                    None if config.default_routes => HttpRule {
-                        pattern: Some(HttpPattern::Post(format!(
-                            "{}/{}/{}",
-                            config.default_routes_prefix.trim_end_matches('/'),
-                            service.full_name(),
-                            method.name()
-                        ))),
-                        body: "*".into(),
-                        ..Default::default()
-                    },
-                    None => continue,
-                };
-                match read_method(request, config, &types, package, &method, &rule, &mut out) {
-                    Ok(m) => svc.methods.push(m),
+                match http::method_bindings(request, &method, &config.http_options()) {
+                    Ok(None) => {}
+                    Ok(Some(bindings)) => {
+                        match read_method(request, &types, package, &method, bindings, &mut out) {
+                            Ok(m) => svc.methods.push(m),
+                            Err(mut d) => diagnostics.append(&mut d),
+                        }
+                    }
                     Err(mut d) => diagnostics.append(&mut d),
                 }
             }
@@ -204,35 +158,14 @@ pub fn package(
 
 fn read_method(
     request: &Request,
-    config: &Config,
     types: &TypePaths,
     package: &str,
     method: &MethodDescriptor,
-    rule: &HttpRule,
+    bindings: Vec<Binding>,
     out: &mut Package,
 ) -> Result<Method, Vec<Diagnostic>> {
     let input = method.input();
     let output = method.output();
-    let mut diagnostics = Vec::new();
-    let mut bindings = Vec::new();
-    let mut rules = vec![(rule, true)];
-    rules.extend(rule.additional_bindings.iter().map(|r| (r, false)));
-    for (r, primary) in rules {
-        if !primary && !r.additional_bindings.is_empty() {
-            diagnostics.push(request.diagnostic(
-                method,
-                "additional_bindings may not have additional_bindings of their own",
-            ));
-            continue;
-        }
-        match read_binding(config, &input, &output, r) {
-            Ok(b) => bindings.push(b),
-            Err(e) => diagnostics.push(request.diagnostic(method, e)),
-        }
-    }
-    if !diagnostics.is_empty() {
-        return Err(diagnostics);
-    }
     collect_root(&input, out);
     collect_root(&output, out);
     let rust_name = to_snake(method.name());
@@ -252,178 +185,6 @@ fn read_method(
         deprecated: options::is_deprecated(method),
         bindings,
     })
-}
-
-fn read_binding(
-    config: &Config,
-    input: &MessageDescriptor,
-    output: &MessageDescriptor,
-    rule: &HttpRule,
-) -> Result<Binding, String> {
-    let Some(pattern) = &rule.pattern else {
-        return Err(
-            "the http rule sets no method (get, put, post, delete, patch or custom)".into(),
-        );
-    };
-    let (method, template) = pattern.method_and_path();
-    if method.is_empty()
-        || !(method == "*"
-            || method
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)))
-    {
-        return Err(format!(
-            "custom method {method:?} is not an HTTP method token"
-        ));
-    }
-    let parsed = path::parse(template).map_err(|e| format!("path template {template:?}: {e}"))?;
-    check_path_fields(input, &parsed, template)?;
-    let body = match rule.body.as_str() {
-        "" => Body::None,
-        _ if method == "GET" => {
-            return Err(format!(
-                "GET {template} may not have a body (grpc-gateway rejects it too)"
-            ));
-        }
-        _ if method == "DELETE" && !config.allow_delete_body => {
-            return Err(format!(
-                "DELETE {template} has a body; set the parameter allow_delete_body=true to allow it (as grpc-gateway's option)"
-            ));
-        }
-        "*" if input.full_name() == HTTP_BODY => Body::AllHttpBody,
-        "*" => Body::All,
-        name => {
-            let path = body_field_path(input, name)?;
-            let refs = path.iter().map(field_ref).collect();
-            if is_http_body(path.last().expect("non-empty")) {
-                Body::FieldHttpBody(refs)
-            } else {
-                Body::Field(refs)
-            }
-        }
-    };
-    let response_body = match rule.response_body.as_str() {
-        "" if output.full_name() == HTTP_BODY => ResponseBody::HttpBody,
-        "" => ResponseBody::Whole,
-        name => {
-            let field = top_level_field(output, name, "response_body")?;
-            if is_http_body(&field) {
-                ResponseBody::FieldHttpBody(field_ref(&field))
-            } else {
-                ResponseBody::Field(field_ref(&field))
-            }
-        }
-    };
-    Ok(Binding {
-        method: method.to_string(),
-        template: template.to_string(),
-        body,
-        response_body,
-    })
-}
-
-fn is_http_body(field: &FieldDescriptor) -> bool {
-    matches!(field.kind(), Kind::Message(m) if m.full_name() == HTTP_BODY) && !field.is_list()
-}
-
-fn field_ref(field: &FieldDescriptor) -> FieldRef {
-    FieldRef {
-        name: field.name().to_string(),
-        json_name: field.json_name().to_string(),
-        number: field.number(),
-    }
-}
-
-fn top_level_field(
-    message: &MessageDescriptor,
-    name: &str,
-    what: &str,
-) -> Result<FieldDescriptor, String> {
-    message.get_field_by_name(name).ok_or_else(|| {
-        format!(
-            "{what} field {name:?} does not exist in {}",
-            message.full_name()
-        )
-    })
-}
-
-/// The fields `body: "a.b"` walks: singular messages down to the body field
-/// (grpc-gateway accepts nested body fields; http.proto names a top-level one).
-fn body_field_path(
-    input: &MessageDescriptor,
-    dotted: &str,
-) -> Result<Vec<FieldDescriptor>, String> {
-    let mut message = input.clone();
-    let mut path = Vec::new();
-    let names: Vec<&str> = dotted.split('.').collect();
-    for (i, name) in names.iter().enumerate() {
-        let field = top_level_field(&message, name, "body").map_err(|e| {
-            if names.len() > 1 {
-                format!("body field {dotted:?}: {e}")
-            } else {
-                e
-            }
-        })?;
-        if i + 1 < names.len() {
-            match field.kind() {
-                Kind::Message(m) if !field.is_list() && !field.is_map() => message = m,
-                _ => {
-                    return Err(format!(
-                        "body field {dotted:?} goes through {name:?}, which is not a singular message"
-                    ));
-                }
-            }
-        }
-        path.push(field);
-    }
-    Ok(path)
-}
-
-/// Every path variable names a scalar reachable through singular message
-/// fields; the last field may be a repeated scalar (comma-separated values,
-/// as grpc-gateway).
-fn check_path_fields(
-    input: &MessageDescriptor,
-    template: &Template,
-    text: &str,
-) -> Result<(), String> {
-    for var in &template.variables {
-        let mut message = input.clone();
-        let dotted = var.dotted();
-        for (i, name) in var.field_path.iter().enumerate() {
-            let Some(field) = message.get_field_by_name(name) else {
-                return Err(format!(
-                    "path template {text:?}: field {dotted:?} does not exist ({name:?} is not a field of {})",
-                    message.full_name()
-                ));
-            };
-            let last = i + 1 == var.field_path.len();
-            if field.is_map() {
-                return Err(format!("path template {text:?}: field {dotted:?} is a map"));
-            }
-            if field.is_list() && (!last || matches!(field.kind(), Kind::Message(_))) {
-                return Err(format!(
-                    "path template {text:?}: field {dotted:?} is repeated"
-                ));
-            }
-            match field.kind() {
-                Kind::Message(m) if !last => message = m,
-                Kind::Message(m) => {
-                    return Err(format!(
-                        "path template {text:?}: field {dotted:?} is a message ({}), not a scalar",
-                        m.full_name()
-                    ));
-                }
-                _ if !last => {
-                    return Err(format!(
-                        "path template {text:?}: field {dotted:?} goes through {name:?}, which is not a message"
-                    ));
-                }
-                _ => {}
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Static name of a table: `SPEC_LIBRARY__V1__BOOK`.

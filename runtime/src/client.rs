@@ -466,7 +466,8 @@ fn render_variable(name: &str, values: &[String], pattern: &[Segment]) -> Result
                 format!("path variable {name:?} is empty"),
             ));
         }
-        return Ok(text);
+        // `.`/`..` stay as they are under encoding: refuse them here too.
+        return encode_segment(name, &text).map(|_| text);
     }
     let value = values.join(",");
     let parts: Vec<&str> = value.split('/').collect();
