@@ -21,6 +21,17 @@ pub const GOOGLE_API_HTTP: &str = "google.api.http";
 /// `google.api.field_behavior` (field 1052 of `FieldOptions`).
 pub const GOOGLE_API_FIELD_BEHAVIOR: &str = "google.api.field_behavior";
 
+/// `google.api.default_host` (field 1049 of `ServiceOptions`).
+pub const GOOGLE_API_DEFAULT_HOST: &str = "google.api.default_host";
+
+/// The service's `google.api.default_host`, if set.
+pub fn default_host(service: &impl Element) -> Option<String> {
+    match extension_value(&service.options(), GOOGLE_API_DEFAULT_HOST)? {
+        Value::String(host) if !host.is_empty() => Some(host),
+        _ => None,
+    }
+}
+
 fn extension(options: &DynamicMessage, name: &str) -> Option<ExtensionDescriptor> {
     let descriptor = options.descriptor();
     let ext = descriptor.parent_pool().get_extension_by_name(name)?;

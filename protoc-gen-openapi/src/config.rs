@@ -1,0 +1,172 @@
+//! Plugin parameters: every gnostic protoc-gen-openapi option under its
+//! name and default, plus protoway's (`openapi`, `format`, `error_schema`)
+//! and the rule options the server generator takes (so the document
+//! describes the routes the server really has).
+
+use protoway_codegen::http::HttpOptions;
+use protoway_codegen::params::Params;
+use serde_json::Value;
+
+/// Every parameter this plugin knows.
+pub const PARAMETERS: &[&str] = &[
+    "version",
+    "title",
+    "description",
+    "naming",
+    "fq_schema_naming",
+    "enum_type",
+    "depth",
+    "default_response",
+    "output_mode",
+    "openapi",
+    "format",
+    "error_schema",
+    "default_routes",
+    "default_routes_prefix",
+    "allow_delete_body",
+];
+
+/// Field names in paths, parameters and schemas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Naming {
+    /// lowerCamel JSON names (gnostic's default; what the JSON mapping writes).
+    Json,
+    /// Proto field names.
+    Proto,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputMode {
+    Merged,
+    SourceRelative,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Yaml,
+    Json,
+}
+
+impl Format {
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Yaml => "yaml",
+            Format::Json => "json",
+        }
+    }
+
+    pub fn render(self, doc: &Value) -> String {
+        match self {
+            Format::Yaml => format!(
+                "# Generated with protoc-gen-openapi (protoway) {}. Do not edit.\n\n{}",
+                env!("CARGO_PKG_VERSION"),
+                crate::yaml::to_yaml(doc)
+            ),
+            Format::Json => {
+                let mut text = serde_json::to_string_pretty(doc).expect("documents serialize");
+                text.push('\n');
+                text
+            }
+        }
+    }
+}
+
+/// The error body the default response describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorSchema {
+    /// protoway's (and kratos') `{"code","reason","message","metadata"}`.
+    Protoway,
+    /// `google.rpc.Status`, for grpc-gateway back ends.
+    Status,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub version: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub naming: Naming,
+    pub fq_schema_naming: bool,
+    pub enum_as_string: bool,
+    /// How many times one message type may recur in a flattened query
+    /// parameter path.
+    pub depth: usize,
+    pub default_response: bool,
+    pub output_mode: OutputMode,
+    /// `3.0.3` or `3.1.0`.
+    pub openapi: String,
+    pub format: Format,
+    pub error_schema: ErrorSchema,
+    pub http: HttpOptions,
+}
+
+impl Config {
+    pub fn from_parameter(parameter: &str) -> Result<Config, String> {
+        let p = Params::parse(parameter, PARAMETERS)?;
+        let depth = match p.get("depth") {
+            None => 2,
+            Some(d) => d
+                .parse()
+                .map_err(|_| format!("parameter `depth` is not a number: `{d}`"))?,
+        };
+        let prefix = p.get("default_routes_prefix").unwrap_or("").to_owned();
+        Ok(Config {
+            version: p.get("version").unwrap_or("0.0.1").to_owned(),
+            title: p.get("title").map(str::to_owned),
+            description: p.get("description").map(str::to_owned),
+            naming: match p.choice("naming", &["json", "proto"], "json")? {
+                "proto" => Naming::Proto,
+                _ => Naming::Json,
+            },
+            fq_schema_naming: p.flag("fq_schema_naming", false)?,
+            enum_as_string: p.choice("enum_type", &["integer", "string"], "integer")? == "string",
+            depth,
+            default_response: p.flag("default_response", true)?,
+            output_mode: match p.choice("output_mode", &["merged", "source_relative"], "merged")? {
+                "source_relative" => OutputMode::SourceRelative,
+                _ => OutputMode::Merged,
+            },
+            openapi: p
+                .choice("openapi", &["3.0.3", "3.1.0"], "3.0.3")?
+                .to_owned(),
+            format: match p.choice("format", &["yaml", "json"], "yaml")? {
+                "json" => Format::Json,
+                _ => Format::Yaml,
+            },
+            error_schema: match p.choice("error_schema", &["protoway", "status"], "protoway")? {
+                "status" => ErrorSchema::Status,
+                _ => ErrorSchema::Protoway,
+            },
+            http: HttpOptions {
+                default_routes: p.flag("default_routes", false)?,
+                default_routes_prefix: prefix,
+                allow_delete_body: p.flag("allow_delete_body", false)?,
+            },
+        })
+    }
+
+    /// 3.1 documents use JSON Schema 2020-12 (`type: [x, "null"]`, …).
+    pub fn is_31(&self) -> bool {
+        self.openapi.starts_with("3.1")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gnostic_defaults_and_errors() {
+        let c = Config::from_parameter("").unwrap();
+        assert_eq!(
+            (c.naming, c.depth, c.default_response),
+            (Naming::Json, 2, true)
+        );
+        assert_eq!(c.version, "0.0.1");
+        let c = Config::from_parameter("naming=proto,fq_schema_naming=1,enum_type=string").unwrap();
+        assert!(c.fq_schema_naming && c.enum_as_string && c.naming == Naming::Proto);
+        assert!(Config::from_parameter("naming=snake").is_err());
+        assert!(Config::from_parameter("depth=x").is_err());
+        assert!(Config::from_parameter("nope=1").is_err());
+    }
+}
