@@ -65,7 +65,7 @@ pub fn build(
                 if !doc.is_empty() {
                     tag.insert("description".into(), doc.into());
                 }
-                tags.push(Value::Object(tag));
+                tags.push(tag);
                 if let Some(host) = options::default_host(&service) {
                     let url = if host.contains("://") {
                         host
@@ -136,7 +136,15 @@ pub fn build(
         .collect();
     doc.insert("components".into(), json!({ "schemas": components }));
     if !tags.is_empty() {
-        doc.insert("tags".into(), Value::Array(tags));
+        // One service: its comment is the document's description already
+        // (gnostic); several: each tag carries its own.
+        if tags.len() == 1 {
+            tags[0].remove("description");
+        }
+        doc.insert(
+            "tags".into(),
+            Value::Array(tags.into_iter().map(Value::Object).collect()),
+        );
     }
     Ok(Value::Object(doc))
 }
@@ -482,7 +490,12 @@ fn query_parameters(
         }
         doc_prefix.push(schemas.field_name(&f));
         let name = doc_prefix.join(".");
-        let doc = description_text(schemas.request.comments(&f).doc_lines());
+        let mut doc = description_text(schemas.request.comments(&f).doc_lines());
+        if doc.is_empty()
+            && matches!(f.kind(), Kind::Message(ref m) if m.full_name() == "google.protobuf.Duration")
+        {
+            doc = DURATION_DOC.to_string();
+        }
         let required = options::field_behavior(&f).contains(&FieldBehavior::Required);
         let mut param = |schema: Value, style: Option<&str>| {
             let mut p = Map::new();
@@ -515,6 +528,28 @@ fn query_parameters(
                         json!({"type": "object", "additionalProperties": v}),
                         Some("deepObject"),
                     );
+                }
+            }
+            Kind::Message(m) if is_json_text(m.full_name()) => {
+                // The server reads Struct/Value/ListValue as JSON text: a
+                // `content` parameter. Repeated ones have no OpenAPI form.
+                if !f.is_list()
+                    && let Some(schema) = schemas.kind_schema(&f.kind())
+                {
+                    let mut p = Map::new();
+                    p.insert("name".into(), name.clone().into());
+                    p.insert("in".into(), "query".into());
+                    if !doc.is_empty() {
+                        p.insert("description".into(), doc.clone().into());
+                    }
+                    if required {
+                        p.insert("required".into(), true.into());
+                    }
+                    p.insert(
+                        "content".into(),
+                        json!({"application/json": {"schema": schema}}),
+                    );
+                    out.push(Value::Object(p));
                 }
             }
             Kind::Message(m) if is_scalar_wkt(m.full_name()) => {
@@ -551,6 +586,17 @@ fn query_parameters(
     }
 }
 
+/// gnostic's description of a Duration query parameter.
+const DURATION_DOC: &str = "Represents a a duration between -315,576,000,000s and 315,576,000,000s (around 10000 years). Precision is in nanoseconds. 1 nanosecond is represented as 0.000000001s";
+
+/// Well-known messages the server reads from the query as JSON text.
+fn is_json_text(full_name: &str) -> bool {
+    matches!(
+        full_name,
+        "google.protobuf.Value" | "google.protobuf.Struct" | "google.protobuf.ListValue"
+    )
+}
+
 /// Well-known messages whose JSON form is a single value the query can
 /// carry (RFC 3339, `1.5s`, masks, wrappers, JSON text for Value).
 fn is_scalar_wkt(full_name: &str) -> bool {
@@ -559,9 +605,6 @@ fn is_scalar_wkt(full_name: &str) -> bool {
         "google.protobuf.Timestamp"
             | "google.protobuf.Duration"
             | "google.protobuf.FieldMask"
-            | "google.protobuf.Value"
-            | "google.protobuf.Struct"
-            | "google.protobuf.ListValue"
             | "google.protobuf.BoolValue"
             | "google.protobuf.StringValue"
             | "google.protobuf.BytesValue"

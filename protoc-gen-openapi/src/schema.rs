@@ -276,8 +276,12 @@ impl<'a> Schemas<'a> {
     pub fn finish(&mut self) {
         while let Some(m) = self.pending.pop() {
             let name = self.component_name(m.full_name(), m.package_name());
-            let schema = self.message_schema(&m);
-            self.components.insert(name, schema);
+            // A component already there (the hard-wired google.rpc.Status
+            // of the default response) stays as it is.
+            if !self.components.contains_key(&name) {
+                let schema = self.message_schema(&m);
+                self.components.insert(name, schema);
+            }
         }
     }
 }
