@@ -211,8 +211,14 @@ impl<'a> Schemas<'a> {
                 continue;
             };
             let name = self.field_name(&f);
+            let mut schema = schema;
             if options::field_behavior(&f).contains(&FieldBehavior::Required) {
                 required.push(Value::String(name.clone()));
+                // proto3 cannot tell an empty string from an absent one:
+                // a REQUIRED string must be non-empty.
+                if f.kind() == Kind::String && !f.is_list() && !f.is_map() {
+                    schema["minLength"] = Value::from(1);
+                }
             }
             properties.insert(name, schema);
         }

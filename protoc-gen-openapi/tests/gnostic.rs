@@ -113,6 +113,8 @@ fn category(d: &str) -> Option<&'static str> {
     let query_param = d.contains("/parameters[query:");
     Some(if d.ends_with("/summary") || d.ends_with("/description") {
         "comments: summary + description, no leading spaces, (-- --) removed (#305, #462)"
+    } else if ours && d.ends_with("/minLength") {
+        "REQUIRED strings are non-empty (proto3 has no absent string)"
     } else if ours && d.ends_with("/format") {
         "int64/uint64 carry their format"
     } else if d.ends_with("/responses/200/content/application~1json") {

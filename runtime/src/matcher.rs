@@ -186,13 +186,19 @@ impl<T> Matcher<T> {
             },
             Some(Err(e)) => Outcome::BadRequest(e),
             None => {
+                let matching: Vec<&Route<T>> = self
+                    .routes
+                    .iter()
+                    .filter(|r| route_matches(r, &segments).is_some())
+                    .collect();
+                // `/x/1:move` names the `:move` resource when a route has
+                // that verb; only those routes' methods are allowed there.
+                let with_verb = matching.iter().any(|r| r.verb.is_some());
                 let mut allow: Vec<String> = Vec::new();
-                for route in &self.routes {
-                    if route_matches(route, &segments).is_some() {
-                        match &route.method {
-                            MethodFilter::Any => {}
-                            MethodFilter::Exact(m) => allow.push(m.clone()),
-                        }
+                for route in matching.iter().filter(|r| !with_verb || r.verb.is_some()) {
+                    match &route.method {
+                        MethodFilter::Any => {}
+                        MethodFilter::Exact(m) => allow.push(m.clone()),
                     }
                 }
                 if allow.is_empty() {
@@ -402,6 +408,14 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(m.find("GET", "/nope"), Outcome::NotFound));
+        // A verb path allows only the verb routes' methods.
+        let mut v = Matcher::new();
+        v.insert("GET", "/v1/{name=*}", 0).unwrap();
+        v.insert("POST", "/v1/{name=*}:move", 1).unwrap();
+        match v.find("DELETE", "/v1/a:move") {
+            Outcome::MethodNotAllowed(allow) => assert_eq!(allow, ["POST"]),
+            other => panic!("{other:?}"),
+        }
         assert_eq!(found(&m, "HEAD", "/v1/a/x").unwrap().0, 1);
     }
 }

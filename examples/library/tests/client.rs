@@ -28,7 +28,7 @@ async fn every_rpc_through_the_generated_client() {
         )
         .await
         .unwrap();
-    assert_eq!(shelf.status(), 201);
+    assert_eq!(shelf.status(), 200);
     let shelf = shelf.into_inner();
     assert_eq!(
         c.get_shelf(GetShelfRequest {
