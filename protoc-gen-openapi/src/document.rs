@@ -350,7 +350,18 @@ fn operation(
     match &binding.body {
         Body::None => {}
         Body::All => {
-            let schema = schemas.message_ref(&input);
+            // Fields the path binds are not part of the body (gnostic #323).
+            let from_path: Vec<&str> = template
+                .variables
+                .iter()
+                .filter(|v| v.field_path.len() == 1)
+                .map(|v| v.field_path[0].as_str())
+                .collect();
+            let schema = if from_path.is_empty() {
+                schemas.message_ref(&input)
+            } else {
+                schemas.message_schema_without(&input, &from_path)
+            };
             op.insert("requestBody".into(), json_body(schema));
         }
         Body::AllHttpBody | Body::FieldHttpBody(_) => {

@@ -96,11 +96,50 @@ impl<'a> Schemas<'a> {
         } else {
             self.kind_schema(&f.kind())?
         };
-        let doc = self.request.comments(f).doc_lines().join("\n");
+        let mut doc = self.request.comments(f).doc_lines().join("\n");
+        // Enum values with comments are listed under the field's own text.
+        if let Kind::Enum(e) = f.kind() {
+            let values: Vec<String> = e
+                .values()
+                .filter_map(|v| {
+                    let d = self.request.comments(&v).doc_lines().join(" ");
+                    (!d.is_empty()).then(|| format!("- `{}`: {d}", v.name()))
+                })
+                .collect();
+            if !values.is_empty() {
+                if !doc.is_empty() {
+                    doc.push_str("\n\n");
+                }
+                doc.push_str(&values.join("\n"));
+            }
+        }
+        // A real oneof: at most one member may be set (gnostic #251).
+        let oneof = f.containing_oneof().filter(|o| !o.is_synthetic());
+        if let Some(o) = &oneof {
+            let members: Vec<String> = o
+                .fields()
+                .map(|m| format!("`{}`", self.field_name(&m)))
+                .collect();
+            if !doc.is_empty() {
+                doc.push_str("\n\n");
+            }
+            doc.push_str(&format!(
+                "Member of oneof `{}`: set at most one of {}.",
+                o.name(),
+                members.join(", ")
+            ));
+        }
         let behaviors = options::field_behavior(f);
         let mut extra = Map::new();
         if !doc.is_empty() {
             extra.insert("description".into(), Value::String(doc));
+        }
+        if let Some(o) = &oneof {
+            extra.insert("x-oneof".into(), Value::from(o.name()));
+        }
+        if f.supports_presence() && f.containing_oneof().is_some_and(|o| o.is_synthetic()) {
+            // proto3 `optional`: present or absent, never defaulted.
+            extra.insert("x-proto3-optional".into(), Value::Bool(true));
         }
         if behaviors.contains(&FieldBehavior::OutputOnly) {
             extra.insert("readOnly".into(), Value::Bool(true));
@@ -138,7 +177,8 @@ impl<'a> Schemas<'a> {
             Kind::Uint64 | Kind::Fixed64 => json!({"type": "string", "format": "uint64"}),
             Kind::Bool => json!({"type": "boolean"}),
             Kind::String => json!({"type": "string"}),
-            Kind::Bytes => json!({"type": "string", "format": "bytes"}),
+            // Base64 text: OpenAPI's `byte` format (gnostic writes `bytes`).
+            Kind::Bytes => json!({"type": "string", "format": "byte"}),
             Kind::Enum(e) => self.enum_schema(e),
             Kind::Message(m) => return self.message_kind(m),
         })
@@ -204,9 +244,15 @@ impl<'a> Schemas<'a> {
 
     /// The object schema of a message: its fields as properties.
     fn message_schema(&mut self, m: &MessageDescriptor) -> Value {
+        self.message_schema_without(m, &[])
+    }
+
+    /// The object schema of a message without the fields named (proto
+    /// names): a `body: "*"` body whose path fields come from the path.
+    pub fn message_schema_without(&mut self, m: &MessageDescriptor, skip: &[&str]) -> Value {
         let mut properties = Map::new();
         let mut required = Vec::new();
-        for f in m.fields() {
+        for f in m.fields().filter(|f| !skip.contains(&f.name())) {
             let Some(schema) = self.field_schema(&f) else {
                 continue;
             };

@@ -113,6 +113,16 @@ fn category(d: &str) -> Option<&'static str> {
     let query_param = d.contains("/parameters[query:");
     Some(if d.ends_with("/summary") || d.ends_with("/description") {
         "comments: summary + description, no leading spaces, (-- --) removed (#305, #462)"
+    } else if ((ours || theirs) && d.contains("/requestBody/content/application~1json/schema/"))
+        || (theirs
+            && d.starts_with("only gnostic: /components/schemas/")
+            && d.matches('/').count() == 3)
+    {
+        "body: \"*\" schemas leave out path-bound fields, inline (#323)"
+    } else if d.starts_with("differs:") && d.ends_with("/format") {
+        "bytes use OpenAPI's `byte` format (base64), not `bytes`"
+    } else if ours && (d.ends_with("/x-proto3-optional") || d.ends_with("/x-oneof")) {
+        "proto3 optional and oneof members marked (#251)"
     } else if ours && d.ends_with("/minLength") {
         "REQUIRED strings are non-empty (proto3 has no absent string)"
     } else if ours && d.ends_with("/format") {
@@ -120,7 +130,7 @@ fn category(d: &str) -> Option<&'static str> {
     } else if d.ends_with("/responses/200/content/application~1json") {
         "google.protobuf.Empty replies are JSON objects"
     } else if d.contains("content/*~1*")
-        || (theirs && d.contains("/requestBody/content/application~1json"))
+        || (theirs && d.ends_with("/requestBody/content/application~1json"))
     {
         "HttpBody is raw */* bytes"
     } else if query_param && ours && d.ends_with("/required") {
