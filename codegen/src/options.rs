@@ -32,6 +32,15 @@ pub fn default_host(service: &impl Element) -> Option<String> {
     }
 }
 
+/// A message-typed option extension by full name (`openapi.v3.operation`),
+/// when the options message carries it and the pool knows the extension.
+pub fn message_option(options: &DynamicMessage, name: &str) -> Option<DynamicMessage> {
+    match extension_value(options, name)? {
+        Value::Message(m) => Some(m),
+        _ => None,
+    }
+}
+
 fn extension(options: &DynamicMessage, name: &str) -> Option<ExtensionDescriptor> {
     let descriptor = options.descriptor();
     let ext = descriptor.parent_pool().get_extension_by_name(name)?;

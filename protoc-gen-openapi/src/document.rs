@@ -14,6 +14,7 @@ use protoway_codegen::options::{self, FieldBehavior};
 use protoway_codegen::{Diagnostic, Request};
 use serde_json::{Map, Value, json};
 
+use crate::annotations;
 use crate::config::{Config, Naming};
 use crate::schema::Schemas;
 
@@ -146,7 +147,14 @@ pub fn build(
             Value::Array(tags.into_iter().map(Value::Object).collect()),
         );
     }
-    Ok(Value::Object(doc))
+    // `(openapi.v3.document)` file options, merged last: they win.
+    let mut doc = Value::Object(doc);
+    for file in files {
+        if let Some(a) = annotations::annotation(&file.options(), annotations::DOCUMENT) {
+            annotations::merge(&mut doc, a);
+        }
+    }
+    Ok(doc)
 }
 
 /// Comment lines as one description: `(-- internal --)` notes removed.
@@ -401,11 +409,11 @@ fn operation(
     if options::is_deprecated(method) {
         op.insert("deprecated".into(), true.into());
     }
-    (
-        path_text,
-        binding.method.to_ascii_lowercase(),
-        Value::Object(op),
-    )
+    let mut op = Value::Object(op);
+    if let Some(a) = annotations::annotation(&method.options(), annotations::OPERATION) {
+        annotations::merge(&mut op, a);
+    }
+    (path_text, binding.method.to_ascii_lowercase(), op)
 }
 
 /// `shelves` → `shelf`, `books` → `book`, `indices` → `index`-ish.

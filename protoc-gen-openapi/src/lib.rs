@@ -7,6 +7,7 @@
 //! [`document`] (services → paths and operations), [`schema`] (messages,
 //! enums and well-known types → JSON Schema), [`yaml`] (output).
 
+pub mod annotations;
 pub mod config;
 pub mod document;
 pub mod schema;

@@ -150,6 +150,11 @@ impl<'a> Schemas<'a> {
         if options::is_deprecated(f) {
             extra.insert("deprecated".into(), Value::Bool(true));
         }
+        // `(openapi.v3.property)` adds to or overrides the field's schema.
+        let annotated = crate::annotations::annotation(&f.options(), crate::annotations::PROPERTY);
+        if let Some(Value::Object(a)) = annotated {
+            extra.extend(a);
+        }
         if !extra.is_empty() {
             // A `$ref` takes no siblings in 3.0: wrap it (gnostic's allOf).
             if schema.get("$ref").is_some() {
@@ -281,7 +286,11 @@ impl<'a> Schemas<'a> {
         if options::is_deprecated(m) {
             schema.insert("deprecated".into(), Value::Bool(true));
         }
-        Value::Object(schema)
+        let mut schema = Value::Object(schema);
+        if let Some(a) = crate::annotations::annotation(&m.options(), crate::annotations::SCHEMA) {
+            crate::annotations::merge(&mut schema, a);
+        }
+        schema
     }
 
     /// The error body of the default response, added as a component.

@@ -158,3 +158,40 @@ fn bad_parameters_are_errors() {
     let response = respond(&bytes, protoc_gen_openapi::generate).unwrap();
     assert!(response.error.unwrap().contains("naming"));
 }
+
+/// gnostic's openapi.v3 annotations merge into the document, the operation,
+/// the message schema and the field's schema.
+#[test]
+fn openapi_v3_annotations_merge() {
+    let includes = [
+        format!("{ROOT}/testdata/openapi"),
+        format!("{ROOT}/../shared/conformance/gnostic"),
+        format!("{ROOT}/proto"),
+    ];
+    let bytes = request_bytes(&["annotated/v1/annotated.proto"], &includes, "format=json").unwrap();
+    let response = respond(&bytes, protoc_gen_openapi::generate).unwrap();
+    assert_eq!(response.error, None);
+    let doc: Value = serde_json::from_str(response.file[0].content.as_deref().unwrap()).unwrap();
+    assert_eq!(doc["info"]["title"], "Annotated API");
+    assert_eq!(doc["info"]["version"], "3.2.1");
+    assert_eq!(
+        doc["info"]["contact"]["url"],
+        "https://example.com/protoway"
+    );
+    assert_eq!(
+        doc["components"]["securitySchemes"]["BasicAuth"],
+        serde_json::json!({"type": "http", "scheme": "basic"})
+    );
+    let op = &doc["paths"]["/v1/notes/{id}"]["patch"];
+    assert_eq!(op["summary"], "Update one note");
+    assert_eq!(op["security"], serde_json::json!([{"BasicAuth": []}]));
+    assert_eq!(op["operationId"], "Notes_UpdateNote");
+    let note = &doc["components"]["schemas"]["Note"];
+    assert_eq!(note["title"], "A short note");
+    assert_eq!(note["description"], "A note.");
+    assert_eq!(note["properties"]["text"]["title"], "The text");
+    assert_eq!(note["properties"]["text"]["maxLength"], 255);
+    // The generated parts stay: the generated schema type, the default response.
+    assert_eq!(note["properties"]["text"]["type"], "string");
+    assert!(op["responses"].get("default").is_some());
+}
