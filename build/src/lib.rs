@@ -33,6 +33,8 @@ pub struct Builder {
     http_parameter: Vec<String>,
     extern_paths: Vec<(String, String)>,
     runtime_crate: Option<String>,
+    openapi_out: Option<PathBuf>,
+    openapi_parameter: Vec<String>,
     emit_rerun_if_changed: Option<bool>,
 }
 
@@ -84,6 +86,19 @@ impl Builder {
     /// protoway's `client` feature).
     pub fn client(mut self, yes: bool) -> Self {
         self.http_parameter.push(format!("client={yes}"));
+        self
+    }
+
+    /// Also writes the OpenAPI document of the compiled services to `path`
+    /// (`.json` → JSON, anything else YAML), as protoc-gen-openapi would.
+    pub fn openapi(mut self, path: impl Into<PathBuf>) -> Self {
+        self.openapi_out = Some(path.into());
+        self
+    }
+
+    /// A protoc-gen-openapi parameter (`"naming=proto"`, `"enum_type=string"`).
+    pub fn openapi_parameter(mut self, parameter: &str) -> Self {
+        self.openapi_parameter.push(parameter.to_owned());
         self
     }
 
@@ -171,6 +186,26 @@ impl Builder {
         let request = Request::from_raw(raw_request(&compiler, &self.errors_parameter.join(",")))?;
         generate_into(&request, protoc_gen_rust_errors::generate, &out_dir)
             .map_err(|e| format!("protoc-gen-rust-errors: {e}"))?;
+        if let Some(path) = &self.openapi_out {
+            let mut parameter = self.openapi_parameter.clone();
+            if path.extension().is_some_and(|e| e == "json") {
+                parameter.push("format=json".into());
+            }
+            let request = Request::from_raw(raw_request(&compiler, &parameter.join(",")))?;
+            let files = protoc_gen_openapi::generate(&request).map_err(|d| {
+                let lines: Vec<String> = d.iter().map(ToString::to_string).collect();
+                format!("protoc-gen-openapi: {}", lines.join("\n"))
+            })?;
+            let content = files
+                .into_iter()
+                .next()
+                .and_then(|f| f.content)
+                .ok_or("protoc-gen-openapi: no document (no service has HTTP rules)")?;
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(path, content)?;
+        }
         Ok(())
     }
 }

@@ -22,5 +22,6 @@ async fn main() -> std::io::Result<()> {
     println!(
         "  curl -i http://{addr}/v1/shelves/404      # 404 SHELF_NOT_FOUND, kratos error JSON"
     );
+    println!("  curl -s http://{addr}/openapi.yaml        # the generated OpenAPI document");
     axum::serve(listener, library_example::app()).await
 }

@@ -117,3 +117,18 @@ async fn pagination_filter_and_errors() {
     let (status, err) = call("GET", format!("{base}/v1/shelves?pageSize=abc"), None).await;
     assert_eq!((status, err["code"].as_u64()), (400, Some(400)));
 }
+
+/// The document protoway-build generated is served next to the API.
+#[tokio::test]
+async fn serves_its_openapi_document() {
+    let base = serve().await;
+    let resp = reqwest::get(format!("{base}/openapi.yaml")).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "application/yaml");
+    let text = resp.text().await.unwrap();
+    assert!(
+        text.contains("openapi: \"3.0.3\"")
+            && text.contains("/v1/shelves/{shelf}/books/{book}:move:"),
+        "{text}"
+    );
+}
