@@ -11,6 +11,7 @@
 //! map entries, `*OrReference`-style oneof wrappers collapse to their set
 //! member, `StringArray` to its list and `Any` to its YAML/JSON value.
 
+use heck::ToLowerCamelCase;
 use prost_reflect::{DynamicMessage, ReflectMessage, Value as PValue};
 use protoway_codegen::options::message_option;
 use serde_json::{Map, Value};
@@ -90,20 +91,7 @@ fn key_name(field: &str) -> String {
     if field == "_ref" {
         return "$ref".into();
     }
-    let field = field.trim_start_matches('_');
-    let mut out = String::with_capacity(field.len());
-    let mut upper = false;
-    for c in field.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.push(c.to_ascii_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    field.trim_start_matches('_').to_lower_camel_case()
 }
 
 fn field_value(value: &PValue) -> Value {

@@ -516,7 +516,8 @@ fn query_parameters(
             doc = DURATION_DOC.to_string();
         }
         let required = options::field_behavior(&f).contains(&FieldBehavior::Required);
-        let mut param = |schema: Value, style: Option<&str>| {
+        // One query parameter: `schema` or `content` (JSON text), and a style.
+        let mut param = |key: &str, value: Value, style: Option<&str>| {
             let mut p = Map::new();
             p.insert("name".into(), name.clone().into());
             p.insert("in".into(), "query".into());
@@ -530,7 +531,7 @@ fn query_parameters(
                 p.insert("style".into(), style.into());
                 p.insert("explode".into(), true.into());
             }
-            p.insert("schema".into(), schema);
+            p.insert(key.into(), value);
             if options::is_deprecated(&f) {
                 p.insert("deprecated".into(), true.into());
             }
@@ -544,6 +545,7 @@ fn query_parameters(
                     !matches!(value.kind(), Kind::Message(ref m) if !is_scalar_wkt(m.full_name()));
                 if scalar_values && let Some(v) = schemas.kind_schema(&value.kind()) {
                     param(
+                        "schema",
                         json!({"type": "object", "additionalProperties": v}),
                         Some("deepObject"),
                     );
@@ -555,20 +557,11 @@ fn query_parameters(
                 if !f.is_list()
                     && let Some(schema) = schemas.kind_schema(&f.kind())
                 {
-                    let mut p = Map::new();
-                    p.insert("name".into(), name.clone().into());
-                    p.insert("in".into(), "query".into());
-                    if !doc.is_empty() {
-                        p.insert("description".into(), doc.clone().into());
-                    }
-                    if required {
-                        p.insert("required".into(), true.into());
-                    }
-                    p.insert(
-                        "content".into(),
+                    param(
+                        "content",
                         json!({"application/json": {"schema": schema}}),
+                        None,
                     );
-                    out.push(Value::Object(p));
                 }
             }
             Kind::Message(m) if is_scalar_wkt(m.full_name()) => {
@@ -578,7 +571,7 @@ fn query_parameters(
                     } else {
                         schema
                     };
-                    param(schema, None);
+                    param("schema", schema, None);
                 }
             }
             Kind::Message(m) => {
@@ -596,7 +589,7 @@ fn query_parameters(
                     } else {
                         schema
                     };
-                    param(schema, None);
+                    param("schema", schema, None);
                 }
             }
         }
