@@ -23,6 +23,33 @@ pub type Generator = fn(&Request) -> Result<Vec<ResponseFile>, Vec<Diagnostic>>;
 /// `Err` only when the bytes are not a request at all; everything about the
 /// protos themselves is reported in the response's `error`. A panic inside
 /// the generator is a bug, but still becomes an error response, not a crash.
+/// The per-package loop of the Rust generators: `render` returns a
+/// package's file content (`None` when it has nothing to emit), written
+/// under `output`'s naming; every package's diagnostics are collected.
+pub fn each_package(
+    request: &Request,
+    output: &crate::output::Output,
+    mut render: impl FnMut(
+        &str,
+        &[prost_reflect::FileDescriptor],
+    ) -> Result<Option<String>, Vec<Diagnostic>>,
+) -> Result<Vec<ResponseFile>, Vec<Diagnostic>> {
+    let mut files = Vec::new();
+    let mut diagnostics = Vec::new();
+    for (package, package_files) in request.packages() {
+        match render(&package, &package_files) {
+            Ok(Some(content)) => files.extend(output.files(&package, content)),
+            Ok(None) => {}
+            Err(mut found) => diagnostics.append(&mut found),
+        }
+    }
+    if diagnostics.is_empty() {
+        Ok(files)
+    } else {
+        Err(diagnostics)
+    }
+}
+
 pub fn respond(bytes: &[u8], generate: Generator) -> Result<Response, String> {
     let request = Request::decode(bytes)?;
     Ok(respond_to(&request, generate))

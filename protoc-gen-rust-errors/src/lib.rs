@@ -43,21 +43,12 @@ impl Config {
 pub fn generate(request: &Request) -> Result<Vec<ResponseFile>, Vec<Diagnostic>> {
     let config =
         Config::from_parameter(request.parameter()).map_err(|e| vec![Diagnostic::general(e)])?;
-    let mut files = Vec::new();
-    let mut diagnostics = Vec::new();
-    for (package, package_files) in request.packages() {
-        match model::package_errors(request, &package, &package_files) {
-            Ok(enums) if enums.is_empty() => {}
-            Ok(enums) => match render::render_package(&enums, &config) {
-                Ok(content) => files.extend(config.output.files(&package, content)),
-                Err(e) => diagnostics.push(Diagnostic::general(e)),
-            },
-            Err(mut found) => diagnostics.append(&mut found),
+    protoway_codegen::plugin::each_package(request, &config.output, |package, files| {
+        match model::package_errors(request, package, files)? {
+            enums if enums.is_empty() => Ok(None),
+            enums => render::render_package(&enums, &config)
+                .map(Some)
+                .map_err(|e| vec![Diagnostic::general(e)]),
         }
-    }
-    if diagnostics.is_empty() {
-        Ok(files)
-    } else {
-        Err(diagnostics)
-    }
+    })
 }

@@ -11,12 +11,13 @@
 
 use protoway::client::encode_request;
 use protoway::codec::Codec;
-use protoway::server::{Request, Response, RouteSpec};
+use protoway::server::RouteSpec;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use vectors_it::Echo;
 use vectors_it::grpc::gateway::runtime::internal::examplepb::{Proto2Message, Proto3Message};
-use vectors_it::queryvectors::query_vectors_http::{self, QueryVectors};
+use vectors_it::queryvectors::query_vectors_http;
 use vectors_it::test::StructPb;
 use vectors_it::testproto::Complex;
 
@@ -24,35 +25,6 @@ const VECTORS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../../shared/conformance/vectors/query_params.json"
 );
-
-struct Echo;
-
-impl QueryVectors for Echo {
-    async fn proto3(
-        &self,
-        r: Request<Proto3Message>,
-    ) -> Result<Response<Proto3Message>, protoway::Error> {
-        Ok(r.into_inner().into())
-    }
-    async fn proto2(
-        &self,
-        r: Request<Proto2Message>,
-    ) -> Result<Response<Proto2Message>, protoway::Error> {
-        Ok(r.into_inner().into())
-    }
-    async fn complex(&self, r: Request<Complex>) -> Result<Response<Complex>, protoway::Error> {
-        Ok(r.into_inner().into())
-    }
-    async fn binding(
-        &self,
-        r: Request<vectors_it::binding::HelloRequest>,
-    ) -> Result<Response<vectors_it::binding::HelloRequest>, protoway::Error> {
-        Ok(r.into_inner().into())
-    }
-    async fn struct_pb(&self, r: Request<StructPb>) -> Result<Response<StructPb>, protoway::Error> {
-        Ok(r.into_inner().into())
-    }
-}
 
 /// Encodes `json` as message `M` on `route`, sends it, and returns the
 /// echoed message as JSON alongside the message sent.

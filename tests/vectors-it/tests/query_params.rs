@@ -15,13 +15,11 @@ use std::collections::BTreeMap;
 
 use protoway::Error;
 use protoway::bind::{JsonBuilder, finish};
-use protoway::server::{Request, Response};
 use protoway::wkt::FieldMask;
 use serde_json::Value;
-use vectors_it::grpc::gateway::runtime::internal::examplepb::{Proto2Message, Proto3Message};
-use vectors_it::queryvectors::query_vectors_http::{self, QueryVectors};
-use vectors_it::test::StructPb;
-use vectors_it::testproto::Complex;
+use vectors_it::Echo;
+use vectors_it::grpc::gateway::runtime::internal::examplepb::Proto3Message;
+use vectors_it::queryvectors::query_vectors_http;
 
 const VECTORS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -36,29 +34,6 @@ const MAP_KEY_DEVIATIONS: &[(&str, &str)] = &[(
     "map.kratos.v2",
     "everything after `m.` is the key, so string keys may hold dots (`labels.example.com`); kratos rejects the key",
 )];
-
-struct Echo;
-
-impl QueryVectors for Echo {
-    async fn proto3(&self, r: Request<Proto3Message>) -> Result<Response<Proto3Message>, Error> {
-        Ok(r.into_inner().into())
-    }
-    async fn proto2(&self, r: Request<Proto2Message>) -> Result<Response<Proto2Message>, Error> {
-        Ok(r.into_inner().into())
-    }
-    async fn complex(&self, r: Request<Complex>) -> Result<Response<Complex>, Error> {
-        Ok(r.into_inner().into())
-    }
-    async fn binding(
-        &self,
-        r: Request<vectors_it::binding::HelloRequest>,
-    ) -> Result<Response<vectors_it::binding::HelloRequest>, protoway::Error> {
-        Ok(r.into_inner().into())
-    }
-    async fn struct_pb(&self, r: Request<StructPb>) -> Result<Response<StructPb>, Error> {
-        Ok(r.into_inner().into())
-    }
-}
 
 async fn serve() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
