@@ -2,7 +2,7 @@
 //! for build scripts and tests.
 //!
 //! protoway's own annotation protos (`errors/errors.proto`,
-//! `google/api/*.proto`) are compiled into this crate and resolved after the
+//! `google/api/*.proto`, `openapiv3/*.proto`) are compiled into this crate and resolved after the
 //! user's include directories, so users vendor nothing and their own copies win.
 
 use std::path::Path;
@@ -36,6 +36,14 @@ pub const SHIPPED_PROTOS: &[(&str, &str)] = &[
     (
         "google/api/field_behavior.proto",
         include_str!("../../proto/google/api/field_behavior.proto"),
+    ),
+    (
+        "openapiv3/annotations.proto",
+        include_str!("../../proto/openapiv3/annotations.proto"),
+    ),
+    (
+        "openapiv3/OpenAPIv3.proto",
+        include_str!("../../proto/openapiv3/OpenAPIv3.proto"),
     ),
 ];
 
