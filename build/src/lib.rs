@@ -2,39 +2,53 @@
 //!
 //! ```no_run
 //! protoway_build::configure()
-//!     .compile(&["helloworld/v1/error_reason.proto"], &["proto"])
+//!     .openapi(format!("{}/openapi.yaml", std::env::var("OUT_DIR").unwrap()))
+//!     .compile(&["library/v1/library.proto"], &["proto"])
 //!     .unwrap();
 //! ```
 //!
-//! Compiles the protos with protox (no protoc), runs prost-build and
+//! Compiles the protos ([`descriptors`]: protox in-process, or protoc when
+//! `PROTOC` is set or [`Builder::protoc`] asks), runs prost-build and
 //! pbjson-build for the messages (well-known types from `pbjson_types`, but
-//! Timestamp and FieldMask from `protoway::wkt`, whose JSON follows the mapping), then
-//! protoc-gen-rust-http and protoc-gen-rust-errors in-process, and writes
-//! everything to `OUT_DIR`: `<package>.rs`, `<package>.serde.rs`,
+//! Timestamp and FieldMask from `protoway::wkt`, whose JSON follows the
+//! mapping), then protoc-gen-rust-http and protoc-gen-rust-errors in-process,
+//! and writes everything to `OUT_DIR`: `<package>.rs`, `<package>.serde.rs`,
 //! `<package>.http.rs` and `<package>.errors.rs`. protoway's shipped protos
-//! (`errors/errors.proto`, `google/api/*.proto`) are on the include path.
+//! (`errors/errors.proto`, `google/api/*.proto`, `openapiv3/*.proto`) are on
+//! the include path after the user's, so users vendor nothing and their own
+//! copies win.
+
+pub mod descriptors;
 
 use std::path::{Path, PathBuf};
 
 use protoway_codegen::Request;
-use protoway_codegen::compile::{compiler, generate_into, raw_request};
+use protoway_codegen::compile::generate_into;
 use protoway_codegen::names::json_wkt_extern_paths;
+
+pub use descriptors::Compiled;
 
 /// Starts a build configuration.
 pub fn configure() -> Builder {
     Builder::default()
 }
 
-/// What to generate and where.
+/// What to generate and where. Every parameter of the three plugins has a
+/// method here; options that shape routes (`default_routes*`,
+/// `allow_delete_body`) go to the server and the OpenAPI document alike, so
+/// the two cannot disagree.
 #[derive(Debug, Clone, Default)]
 pub struct Builder {
     out_dir: Option<PathBuf>,
+    compiler: CompilerChoice,
     errors_parameter: Vec<String>,
     http_parameter: Vec<String>,
+    openapi_parameter: Vec<String>,
     extern_paths: Vec<(String, String)>,
     runtime_crate: Option<String>,
+    default_package_filename: Option<String>,
     openapi_out: Option<PathBuf>,
-    openapi_parameter: Vec<String>,
+    errors: Option<bool>,
     emit_rerun_if_changed: Option<bool>,
 }
 
@@ -45,7 +59,27 @@ impl Builder {
         self
     }
 
-    /// Path of the runtime crate in generated code (default `::protoway`).
+    /// Compile with this protoc binary instead of protox. Without this call,
+    /// protoc is used when the `PROTOC` environment variable is set (as
+    /// prost-build reads it), protox otherwise.
+    pub fn protoc(mut self, path: impl Into<PathBuf>) -> Self {
+        self.compiler = CompilerChoice::Protoc(Some(path.into()));
+        self
+    }
+
+    /// `true`: compile with protoc (`$PROTOC`, else `protoc` on `PATH`);
+    /// `false`: with protox even when `PROTOC` is set.
+    pub fn use_protoc(mut self, yes: bool) -> Self {
+        self.compiler = if yes {
+            CompilerChoice::Protoc(None)
+        } else {
+            CompilerChoice::Protox
+        };
+        self
+    }
+
+    /// Path of the runtime crate in generated code (default `::protoway`);
+    /// `runtime_crate` of the HTTP and errors plugins.
     pub fn runtime_crate(mut self, path: &str) -> Self {
         self.runtime_crate = Some(path.to_owned());
         self.errors_parameter.push(format!("runtime_crate={path}"));
@@ -62,16 +96,46 @@ impl Builder {
         self
     }
 
+    /// File stem for protos without a package (prost's
+    /// `default_package_filename`, default `_`), for every generator.
+    pub fn default_package_filename(mut self, stem: &str) -> Self {
+        self.default_package_filename = Some(stem.to_owned());
+        for parameter in [&mut self.http_parameter, &mut self.errors_parameter] {
+            parameter.push(format!("default_package_filename={stem}"));
+        }
+        self
+    }
+
+    /// Where the HTTP and errors code goes: `"file"` (default: own
+    /// `<package>.http.rs` / `.errors.rs`), `"include"` (those files plus an
+    /// `include!` of them appended to prost's `<package>.rs`) or `"insert"`
+    /// (the code itself appended to prost's file). With `include`/`insert`,
+    /// `include!` of `<package>.rs` alone brings everything but serde.
+    pub fn emit(mut self, mode: &str) -> Self {
+        for parameter in [&mut self.http_parameter, &mut self.errors_parameter] {
+            parameter.push(format!("emit={mode}"));
+        }
+        self
+    }
+
     /// Routes for methods without a `google.api.http` rule
-    /// (`POST /{package}.{Service}/{Method}`), like kratos' `omitempty=false`.
+    /// (`POST {prefix}/{package}.{Service}/{Method}`), like kratos'
+    /// `omitempty=false`. Server and document alike.
     pub fn default_routes(mut self, yes: bool) -> Self {
-        self.http_parameter.push(format!("default_routes={yes}"));
+        self.route_parameter(format!("default_routes={yes}"));
+        self
+    }
+
+    /// Prefix of the default routes (`"/rpc"`). Server and document alike.
+    pub fn default_routes_prefix(mut self, prefix: &str) -> Self {
+        self.route_parameter(format!("default_routes_prefix={prefix}"));
         self
     }
 
     /// Accept a body on DELETE rules (grpc-gateway's `allow_delete_body`).
+    /// Server and document alike.
     pub fn allow_delete_body(mut self, yes: bool) -> Self {
-        self.http_parameter.push(format!("allow_delete_body={yes}"));
+        self.route_parameter(format!("allow_delete_body={yes}"));
         self
     }
 
@@ -89,6 +153,12 @@ impl Builder {
         self
     }
 
+    /// Whether to run protoc-gen-rust-errors (default true).
+    pub fn errors(mut self, yes: bool) -> Self {
+        self.errors = Some(yes);
+        self
+    }
+
     /// Also writes the OpenAPI document of the compiled services to `path`
     /// (`.json` → JSON, anything else YAML), as protoc-gen-openapi would.
     pub fn openapi(mut self, path: impl Into<PathBuf>) -> Self {
@@ -96,10 +166,73 @@ impl Builder {
         self
     }
 
-    /// A protoc-gen-openapi parameter (`"naming=proto"`, `"enum_type=string"`).
+    /// Any protoc-gen-openapi parameter as text (`"naming=proto"`); the typed
+    /// methods below set the same parameters.
     pub fn openapi_parameter(mut self, parameter: &str) -> Self {
         self.openapi_parameter.push(parameter.to_owned());
         self
+    }
+
+    /// `info.title` (gnostic's `title`).
+    pub fn openapi_title(self, title: &str) -> Self {
+        self.openapi_parameter(&format!("title={title}"))
+    }
+
+    /// `info.description` (gnostic's `description`).
+    pub fn openapi_description(self, description: &str) -> Self {
+        self.openapi_parameter(&format!("description={description}"))
+    }
+
+    /// `info.version` (gnostic's `version`, default `0.0.1`).
+    pub fn openapi_info_version(self, version: &str) -> Self {
+        self.openapi_parameter(&format!("version={version}"))
+    }
+
+    /// Field names: `"json"` (lowerCamel, default) or `"proto"`.
+    pub fn openapi_naming(self, naming: &str) -> Self {
+        self.openapi_parameter(&format!("naming={naming}"))
+    }
+
+    /// Schemas named by full proto name (`library.v1.Book`).
+    pub fn openapi_fq_schema_naming(self, yes: bool) -> Self {
+        self.openapi_parameter(&format!("fq_schema_naming={yes}"))
+    }
+
+    /// Enums as `"integer"` (default) or `"string"` schemas.
+    pub fn openapi_enum_type(self, enum_type: &str) -> Self {
+        self.openapi_parameter(&format!("enum_type={enum_type}"))
+    }
+
+    /// How often one message may recur in flattened query parameters (default 2).
+    pub fn openapi_depth(self, depth: usize) -> Self {
+        self.openapi_parameter(&format!("depth={depth}"))
+    }
+
+    /// Whether operations get a `default` error response (default true).
+    pub fn openapi_default_response(self, yes: bool) -> Self {
+        self.openapi_parameter(&format!("default_response={yes}"))
+    }
+
+    /// `"merged"` (default, one document) or `"source_relative"` (one per
+    /// proto file, written beside the path given to [`Builder::openapi`]).
+    pub fn openapi_output_mode(self, mode: &str) -> Self {
+        self.openapi_parameter(&format!("output_mode={mode}"))
+    }
+
+    /// The OpenAPI version: `"3.0.3"` (default) or `"3.1.0"`.
+    pub fn openapi_version(self, version: &str) -> Self {
+        self.openapi_parameter(&format!("openapi={version}"))
+    }
+
+    /// `"yaml"` or `"json"` (default: from the extension of the path).
+    pub fn openapi_format(self, format: &str) -> Self {
+        self.openapi_parameter(&format!("format={format}"))
+    }
+
+    /// The default error response: `"protoway"` (the Error JSON the runtime
+    /// sends, default) or `"status"` (google.rpc.Status).
+    pub fn openapi_error_schema(self, schema: &str) -> Self {
+        self.openapi_parameter(&format!("error_schema={schema}"))
     }
 
     /// Whether to print `cargo:rerun-if-changed` lines (default: when run by cargo).
@@ -108,57 +241,89 @@ impl Builder {
         self
     }
 
+    fn route_parameter(&mut self, parameter: String) {
+        self.http_parameter.push(parameter.clone());
+        self.openapi_parameter.insert(0, parameter);
+    }
+
+    /// The protoc to run, if any.
+    fn protoc_binary(&self) -> Option<PathBuf> {
+        let from_env = || {
+            std::env::var_os("PROTOC")
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from)
+        };
+        match &self.compiler {
+            CompilerChoice::Protox => None,
+            CompilerChoice::Default => from_env(),
+            CompilerChoice::Protoc(Some(path)) => Some(path.clone()),
+            CompilerChoice::Protoc(None) => Some(from_env().unwrap_or_else(|| "protoc".into())),
+        }
+    }
+
     /// Compiles `files` (paths under one of `includes`) and writes prost's and
-    /// protoway's code. Errors carry protox's or the plugin's located message.
+    /// protoway's code. Errors carry protox's, protoc's or the plugin's
+    /// located message.
     pub fn compile(
         self,
         files: &[impl AsRef<Path>],
         includes: &[impl AsRef<Path>],
     ) -> Result<(), Box<dyn std::error::Error>> {
-        let out_dir = match self.out_dir {
-            Some(dir) => dir,
+        let out_dir = match &self.out_dir {
+            Some(dir) => dir.clone(),
             None => PathBuf::from(std::env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?),
         };
-        let mut compiler = compiler(includes);
-        compiler.open_files(files)?;
-
+        std::fs::create_dir_all(&out_dir)?;
+        let compiled = match self.protoc_binary() {
+            Some(protoc) => descriptors::with_protoc(&protoc, files, includes, &out_dir)?,
+            None => descriptors::with_protox(files, includes)?,
+        };
         if self
             .emit_rerun_if_changed
             .unwrap_or(std::env::var_os("CARGO").is_some())
         {
-            for file in compiler.files() {
-                if let Some(path) = file.path() {
-                    println!("cargo:rerun-if-changed={}", path.display());
-                }
+            println!("cargo:rerun-if-env-changed=PROTOC");
+            for path in compiled.source_paths(includes) {
+                println!("cargo:rerun-if-changed={}", path.display());
             }
         }
+        self.messages(&compiled, &out_dir)?;
+        self.protoway(&compiled, &out_dir)?;
+        Ok(())
+    }
 
-        // prost: messages and enums of the requested files only.
-        let mut fds = compiler.file_descriptor_set();
-        let generate: Vec<String> = compiler
-            .files()
-            .filter(|f| !f.is_import())
-            .map(|f| f.name().to_owned())
-            .collect();
+    /// prost-build and pbjson-build: messages and enums of the requested
+    /// files, with the same extern paths the HTTP generator uses.
+    fn messages(
+        &self,
+        compiled: &Compiled,
+        out_dir: &Path,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let mut fds = compiled.file_descriptor_set()?;
+        // The requested files and the imports whose types they use (not
+        // every import, as prost-build would: an annotation proto such as
+        // google/api/http.proto would become an unused `google.api.rs`).
         // Extern packages stay in the set: prost resolves their types
         // (derive checks) but generates no code for them.
+        let generate = descriptors::used_files(&fds, &compiled.to_generate);
         fds.file
-            .retain(|f| generate.iter().any(|g| g == f.name()) || f.package() == "google.protobuf");
-        let packages: Vec<String> = {
-            let mut p: Vec<String> = fds
-                .file
-                .iter()
-                .filter(|f| f.package() != "google.protobuf")
-                .map(|f| format!(".{}", f.package()))
-                .collect();
-            p.sort();
-            p.dedup();
-            p
-        };
+            .retain(|f| generate.contains(f.name()) || f.package() == "google.protobuf");
+        let mut packages: Vec<String> = fds
+            .file
+            .iter()
+            .filter(|f| f.package() != "google.protobuf")
+            .map(|f| format!(".{}", f.package()))
+            .collect();
+        packages.sort();
+        packages.dedup();
+
         let mut prost = prost_build::Config::new();
-        prost.out_dir(&out_dir).compile_well_known_types();
+        prost.out_dir(out_dir).compile_well_known_types();
+        if let Some(stem) = &self.default_package_filename {
+            prost.default_package_filename(stem);
+        }
         let mut pbjson = pbjson_build::Builder::new();
-        pbjson.out_dir(&out_dir).ignore_unknown_fields();
+        pbjson.out_dir(out_dir).ignore_unknown_fields();
         let runtime_crate = self.runtime_crate.as_deref().unwrap_or("::protoway");
         for (proto, rust) in json_wkt_extern_paths(runtime_crate)
             .iter()
@@ -178,34 +343,71 @@ impl Builder {
         pbjson
             .register_descriptors(&descriptors)?
             .build(&packages)?;
+        Ok(())
+    }
 
-        // protoway: the plugins, exactly as protoc would run them.
-        let request = Request::from_raw(raw_request(&compiler, &self.http_parameter.join(",")))?;
-        generate_into(&request, protoc_gen_rust_http::generate, &out_dir)
+    /// Our three plugins, in-process, exactly as protoc would run them.
+    fn protoway(
+        &self,
+        compiled: &Compiled,
+        out_dir: &Path,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let request = Request::from_raw(compiled.request(&self.http_parameter.join(",")))?;
+        generate_into(&request, protoc_gen_rust_http::generate, out_dir)
             .map_err(|e| format!("protoc-gen-rust-http: {e}"))?;
-        let request = Request::from_raw(raw_request(&compiler, &self.errors_parameter.join(",")))?;
-        generate_into(&request, protoc_gen_rust_errors::generate, &out_dir)
-            .map_err(|e| format!("protoc-gen-rust-errors: {e}"))?;
-        if let Some(path) = &self.openapi_out {
-            let mut parameter = self.openapi_parameter.clone();
-            if path.extension().is_some_and(|e| e == "json") {
-                parameter.push("format=json".into());
+        if self.errors.unwrap_or(true) {
+            let request = Request::from_raw(compiled.request(&self.errors_parameter.join(",")))?;
+            generate_into(&request, protoc_gen_rust_errors::generate, out_dir)
+                .map_err(|e| format!("protoc-gen-rust-errors: {e}"))?;
+        }
+        let Some(path) = &self.openapi_out else {
+            return Ok(());
+        };
+        let mut parameter = Vec::new();
+        if path.extension().is_some_and(|e| e == "json") {
+            parameter.push("format=json".to_owned());
+        }
+        parameter.extend(self.openapi_parameter.iter().cloned());
+        let request = Request::from_raw(compiled.request(&parameter.join(",")))?;
+        let documents = protoc_gen_openapi::generate(&request).map_err(|d| {
+            let lines: Vec<String> = d.iter().map(ToString::to_string).collect();
+            format!("protoc-gen-openapi: {}", lines.join("\n"))
+        })?;
+        if documents.is_empty() {
+            return Err("protoc-gen-openapi: no document (no service has HTTP rules)".into());
+        }
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        if let Some(dir) = dir {
+            std::fs::create_dir_all(dir)?;
+        }
+        let source_relative = self
+            .openapi_parameter
+            .iter()
+            .any(|p| p == "output_mode=source_relative");
+        if !source_relative {
+            std::fs::write(path, documents[0].content())?;
+        } else {
+            // source_relative: one document per proto, beside `path`.
+            let dir = dir.unwrap_or(Path::new("."));
+            for document in &documents {
+                let target = dir.join(document.name());
+                if let Some(parent) = target.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::write(target, document.content())?;
             }
-            let request = Request::from_raw(raw_request(&compiler, &parameter.join(",")))?;
-            let files = protoc_gen_openapi::generate(&request).map_err(|d| {
-                let lines: Vec<String> = d.iter().map(ToString::to_string).collect();
-                format!("protoc-gen-openapi: {}", lines.join("\n"))
-            })?;
-            let content = files
-                .into_iter()
-                .next()
-                .and_then(|f| f.content)
-                .ok_or("protoc-gen-openapi: no document (no service has HTTP rules)")?;
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)?;
-            }
-            std::fs::write(path, content)?;
         }
         Ok(())
     }
+}
+
+/// Which compiler turns the protos into descriptors.
+#[derive(Debug, Clone, Default)]
+enum CompilerChoice {
+    /// protoc when `PROTOC` is set, protox otherwise.
+    #[default]
+    Default,
+    Protox,
+    /// The given protoc, or `$PROTOC`, or `protoc` on `PATH`.
+    Protoc(Option<PathBuf>),
 }

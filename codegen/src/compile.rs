@@ -110,7 +110,9 @@ pub fn raw_request(compiler: &Compiler, parameter: &str) -> RawCodeGeneratorRequ
 }
 
 /// Runs `generate` on `request` in-process and writes the files it answers
-/// into `out_dir` (a build script's `OUT_DIR`). Returns the paths written; a
+/// into `out_dir` (a build script's `OUT_DIR`). Insertions go where protoc
+/// puts them: before the insertion point's marker in the file an earlier
+/// generator wrote, or, as prost-build writes no markers, at its end. Returns the paths written; a
 /// generation error comes back as the located message.
 pub fn generate_into(
     request: &crate::Request,
@@ -123,13 +125,12 @@ pub fn generate_into(
     }
     let mut written = Vec::new();
     for file in response.file {
-        if file.insertion_point.is_some() {
-            return Err(
-                "emit=insert/include needs prost's file in the same protoc run; use emit=file from build.rs"
-                    .into(),
-            );
-        }
         let path = out_dir.join(file.name());
+        if let Some(point) = &file.insertion_point {
+            insert(&path, point, file.content())?;
+            written.push(path);
+            continue;
+        }
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
         }
@@ -137,4 +138,24 @@ pub fn generate_into(
         written.push(path);
     }
     Ok(written)
+}
+
+/// Applies one insertion like protoc does for `@@protoc_insertion_point(point)`.
+fn insert(path: &Path, point: &str, content: &str) -> Result<(), String> {
+    let existing = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: insertion point `{point}`: {e}", path.display()))?;
+    let marker = format!("// @@protoc_insertion_point({point})");
+    let updated = match existing.find(&marker) {
+        Some(at) => {
+            let line_start = existing[..at].rfind('\n').map_or(0, |i| i + 1);
+            format!(
+                "{}{content}{}",
+                &existing[..line_start],
+                &existing[line_start..]
+            )
+        }
+        None if existing.is_empty() || existing.ends_with('\n') => format!("{existing}{content}"),
+        None => format!("{existing}\n{content}"),
+    };
+    std::fs::write(path, updated).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -1,0 +1,231 @@
+//! protoway-build as a build script uses it: protox and protoc give the same
+//! code, shipped protos resolve and lose to the user's copies, every builder
+//! method reaches its generator.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+const LIBRARY: &str = "library/v1/library.proto";
+
+fn library_includes() -> Vec<String> {
+    vec![format!("{ROOT}/examples/library/proto")]
+}
+
+fn protoc() -> PathBuf {
+    protoc_bin_vendored::protoc_bin_path().expect("vendored protoc")
+}
+
+/// A fresh scratch directory under the target dir, unique per test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("pipeline")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Every file in `dir` by name (scratch files of the protoc run excluded).
+fn outputs(dir: &Path) -> BTreeMap<String, String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "rs" || e == "yaml"))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn protox_and_protoc_generate_the_same_code() {
+    let (a, b) = (scratch("protox"), scratch("protoc"));
+    for (dir, builder) in [
+        (&a, protoway_build::configure().use_protoc(false)),
+        (&b, protoway_build::configure().protoc(protoc())),
+    ] {
+        builder
+            .out_dir(dir)
+            .openapi(dir.join("openapi.yaml"))
+            .emit_rerun_if_changed(false)
+            .compile(&[LIBRARY], &library_includes())
+            .unwrap();
+    }
+    let (protox, protoc) = (outputs(&a), outputs(&b));
+    let names: Vec<&str> = protox.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "library.v1.errors.rs",
+            "library.v1.http.rs",
+            "library.v1.rs",
+            "library.v1.serde.rs",
+            "openapi.yaml"
+        ]
+    );
+    for (name, text) in &protox {
+        assert_eq!(
+            Some(text),
+            protoc.get(name),
+            "{name} differs between protox and protoc"
+        );
+    }
+    // Comments reached the generated code through source info in both modes.
+    assert!(protox["library.v1.http.rs"].contains("/// Creates a shelf"));
+    // protoc got protoway's shipped protos from the scratch include directory.
+    assert!(b.join("protoway-include/google/api/http.proto").is_file());
+}
+
+#[test]
+fn protoc_is_taken_from_the_environment_variable() {
+    let dir = scratch("env");
+    // A PROTOC that does not exist proves the variable is read: the build fails naming it.
+    let missing = dir.join("no-such-protoc");
+    // SAFETY: this test's builder is the only reader, and no other test sets PROTOC.
+    unsafe { std::env::set_var("PROTOC", &missing) };
+    let result = protoway_build::configure()
+        .out_dir(&dir)
+        .emit_rerun_if_changed(false)
+        .compile(&[LIBRARY], &library_includes());
+    let forced_protox = protoway_build::configure()
+        .use_protoc(false)
+        .out_dir(&dir)
+        .emit_rerun_if_changed(false)
+        .compile(&[LIBRARY], &library_includes());
+    unsafe { std::env::remove_var("PROTOC") };
+    let error = result.unwrap_err().to_string();
+    assert!(error.contains("no-such-protoc"), "{error}");
+    forced_protox.unwrap();
+}
+
+/// A user's `errors/errors.proto` replaces the shipped one, with protox and
+/// with protoc: the test proto uses a message only the user's copy has.
+#[test]
+fn user_copies_of_shipped_protos_win() {
+    let user = scratch("user-protos");
+    std::fs::create_dir_all(user.join("errors")).unwrap();
+    std::fs::create_dir_all(user.join("app")).unwrap();
+    std::fs::write(
+        user.join("errors/errors.proto"),
+        r#"syntax = "proto3";
+package errors;
+import "google/protobuf/descriptor.proto";
+extend google.protobuf.EnumOptions { int32 default_code = 1108; }
+extend google.protobuf.EnumValueOptions { int32 code = 1109; }
+message OnlyInTheUsersCopy { string why = 1; }
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        user.join("app/app.proto"),
+        r#"syntax = "proto3";
+package app;
+import "errors/errors.proto";
+message Thing { errors.OnlyInTheUsersCopy marker = 1; }
+enum Reason {
+  option (errors.default_code) = 500;
+  UNKNOWN = 0;
+  GONE = 1 [(errors.code) = 410];
+}
+"#,
+    )
+    .unwrap();
+    for (name, builder) in [
+        ("user-protox", protoway_build::configure().use_protoc(false)),
+        ("user-protoc", protoway_build::configure().protoc(protoc())),
+    ] {
+        let out = scratch(name);
+        builder
+            .out_dir(&out)
+            .emit_rerun_if_changed(false)
+            .compile(&["app/app.proto"], &[&user])
+            .unwrap();
+        let files = outputs(&out);
+        assert!(files["errors.rs"].contains("OnlyInTheUsersCopy"), "{name}");
+        assert!(files["app.errors.rs"].contains("pub fn is_gone"), "{name}");
+    }
+}
+
+#[test]
+fn builder_methods_reach_their_generators() {
+    let out = scratch("methods");
+    protoway_build::configure()
+        .out_dir(&out)
+        .emit_rerun_if_changed(false)
+        .emit("include")
+        .runtime_crate("::protoway")
+        .client(false)
+        .default_stubs(true)
+        .default_routes(true)
+        .default_routes_prefix("/rpc")
+        .allow_delete_body(true)
+        .openapi(out.join("doc/openapi.json"))
+        .openapi_title("Library title")
+        .openapi_description("Library description")
+        .openapi_info_version("9.9.9")
+        .openapi_naming("proto")
+        .openapi_fq_schema_naming(true)
+        .openapi_enum_type("string")
+        .openapi_depth(1)
+        .openapi_default_response(false)
+        .openapi_version("3.1.0")
+        .openapi_error_schema("status")
+        .compile(&[LIBRARY], &library_includes())
+        .unwrap();
+    let files = outputs(&out);
+    // emit=include: prost's file includes ours, so one include! brings all.
+    assert!(files["library.v1.rs"].contains(r#"include!("library.v1.http.rs");"#));
+    assert!(files["library.v1.rs"].contains(r#"include!("library.v1.errors.rs");"#));
+    let http = &files["library.v1.http.rs"];
+    assert!(!http.contains("LibraryServiceClient"), "client(false)");
+    assert!(
+        http.contains("UNIMPLEMENTED") || http.contains("unimplemented"),
+        "default_stubs"
+    );
+
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("doc/openapi.json")).unwrap())
+            .unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["info"]["title"], "Library title");
+    assert_eq!(doc["info"]["description"], "Library description");
+    assert_eq!(doc["info"]["version"], "9.9.9");
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    assert!(schemas.contains_key("library.v1.Book"), "fq_schema_naming");
+    let list_books = &doc["paths"]["/v1/shelves/{shelf}/books"]["get"]["parameters"];
+    assert_eq!(list_books[1]["name"], "page_size", "naming=proto");
+    let get_book = &doc["paths"]["/v1/shelves/{shelf}/books/{book}"]["get"];
+    assert!(
+        get_book["responses"].get("default").is_none(),
+        "default_response=false"
+    );
+    // Routes options reach the document as they reach the server.
+    let default_route = "/rpc/library.v1.LibraryService/GetShelf";
+    assert!(
+        doc["paths"].get(default_route).is_none(),
+        "GetShelf has a rule"
+    );
+    let delete_book = &doc["paths"]["/v1/shelves/{shelf}/books/{book}"]["delete"];
+    assert!(delete_book.is_object());
+}
+
+#[test]
+fn compile_errors_name_the_file() {
+    let out = scratch("errors");
+    for builder in [
+        protoway_build::configure().use_protoc(false),
+        protoway_build::configure().protoc(protoc()),
+    ] {
+        let error = builder
+            .out_dir(&out)
+            .emit_rerun_if_changed(false)
+            .compile(&["library/v1/missing.proto"], &library_includes())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("missing.proto"), "{error}");
+    }
+}
