@@ -352,11 +352,19 @@ impl Builder {
         compiled: &Compiled,
         out_dir: &Path,
     ) -> Result<(), Box<dyn std::error::Error>> {
-        let request = Request::from_raw(compiled.request(&self.http_parameter.join(",")))?;
+        // prost-build writes flat `<package>.rs` files; ours go beside them.
+        let rust_parameter = |own: &[String]| {
+            std::iter::once("flat_output_dir")
+                .chain(own.iter().map(String::as_str))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let request = Request::from_raw(compiled.request(&rust_parameter(&self.http_parameter)))?;
         generate_into(&request, protoc_gen_rust_http::generate, out_dir)
             .map_err(|e| format!("protoc-gen-rust-http: {e}"))?;
         if self.errors.unwrap_or(true) {
-            let request = Request::from_raw(compiled.request(&self.errors_parameter.join(",")))?;
+            let request =
+                Request::from_raw(compiled.request(&rust_parameter(&self.errors_parameter)))?;
             generate_into(&request, protoc_gen_rust_errors::generate, out_dir)
                 .map_err(|e| format!("protoc-gen-rust-errors: {e}"))?;
         }

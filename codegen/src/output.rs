@@ -1,12 +1,14 @@
 //! Where generated code goes: one file per proto package, beside prost's.
 //!
-//! protoc-gen-prost writes `helloworld.v1.rs` and leaves a
+//! protoc-gen-prost 0.5 writes `helloworld/v1/helloworld.v1.rs` (or, with
+//! `flat_output_dir`, `helloworld.v1.rs` as prost-build does) and leaves a
 //! `// @@protoc_insertion_point(module)` in it; companion plugins
-//! (protoc-gen-prost-serde, tonic) write `helloworld.v1.<suffix>.rs`. We do the same,
-//! and can also put our code into prost's file through that insertion point.
+//! (protoc-gen-prost-serde, tonic) write `helloworld.v1.<suffix>.rs` beside it.
+//! We do the same, with the same parameter, and can also put our code into
+//! prost's file through that insertion point.
 
 use crate::ResponseFile;
-use crate::names::package_file_stem;
+use crate::names::{package_file_stem, package_module};
 
 /// How a plugin hands its code to the user (parameter `emit`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +44,9 @@ pub struct Output {
     pub emit: Emit,
     /// File stem for the empty package, as prost's `default_package_filename`.
     pub default_package_filename: String,
+    /// All files in the output directory itself (`flat_output_dir`), instead
+    /// of one directory per package component as protoc-gen-prost's default.
+    pub flat_output_dir: bool,
 }
 
 /// prost's insertion point name inside each package file.
@@ -53,11 +58,29 @@ impl Output {
             suffix,
             emit: Emit::File,
             default_package_filename: "_".to_owned(),
+            flat_output_dir: false,
         }
     }
 
-    /// The file name our code for `package` gets: `helloworld.v1.errors.rs`.
+    /// `helloworld/v1/` (or nothing when flat or for the empty package).
+    fn directory(&self, package: &str) -> String {
+        if self.flat_output_dir {
+            return String::new();
+        }
+        package_module(package)
+            .iter()
+            .map(|part| format!("{part}/"))
+            .collect()
+    }
+
+    /// The file name our code for `package` gets:
+    /// `helloworld/v1/helloworld.v1.errors.rs`.
     pub fn file_name(&self, package: &str) -> String {
+        format!("{}{}", self.directory(package), self.base_name(package))
+    }
+
+    /// The name without directory, as the `include!` beside prost's file uses it.
+    fn base_name(&self, package: &str) -> String {
         format!(
             "{}.{}.rs",
             package_file_stem(package, &self.default_package_filename),
@@ -65,10 +88,11 @@ impl Output {
         )
     }
 
-    /// prost's file for `package`: `helloworld.v1.rs`.
+    /// protoc-gen-prost's file for `package`: `helloworld/v1/helloworld.v1.rs`.
     pub fn prost_file_name(&self, package: &str) -> String {
         format!(
-            "{}.rs",
+            "{}{}.rs",
+            self.directory(package),
             package_file_stem(package, &self.default_package_filename)
         )
     }
@@ -86,7 +110,7 @@ impl Output {
             Emit::File => vec![plain_file(own, content)],
             Emit::Include => vec![
                 plain_file(own.clone(), content),
-                insert(format!("include!(\"{own}\");\n")),
+                insert(format!("include!(\"{}\");\n", self.base_name(package))),
             ],
             Emit::Insert => vec![insert(content)],
         }
@@ -108,15 +132,26 @@ mod tests {
 
     #[test]
     fn names_follow_prost() {
-        let out = Output::new("errors");
-        assert_eq!(out.file_name("helloworld.v1"), "helloworld.v1.errors.rs");
+        let mut out = Output::new("errors");
+        assert_eq!(
+            out.file_name("helloworld.v1"),
+            "helloworld/v1/helloworld.v1.errors.rs"
+        );
         assert_eq!(out.file_name(""), "_.errors.rs");
+        assert_eq!(
+            out.prost_file_name("helloworld.v1"),
+            "helloworld/v1/helloworld.v1.rs"
+        );
+        assert_eq!(out.file_name("foo.type"), "foo/r#type/foo.r#type.errors.rs");
+        out.flat_output_dir = true;
+        assert_eq!(out.file_name("helloworld.v1"), "helloworld.v1.errors.rs");
         assert_eq!(out.prost_file_name("helloworld.v1"), "helloworld.v1.rs");
     }
 
     #[test]
     fn emit_modes() {
         let mut out = Output::new("errors");
+        out.flat_output_dir = true;
         let files = out.files("a.b", "X".into());
         assert_eq!(files.len(), 1);
         assert_eq!(files[0].insertion_point, None);
@@ -135,5 +170,16 @@ mod tests {
         assert_eq!(files.len(), 1);
         assert_eq!(files[0].name.as_deref(), Some("a.b.rs"));
         assert_eq!(files[0].content.as_deref(), Some("X"));
+
+        // Nested: the include names the file beside prost's, in its directory.
+        out.flat_output_dir = false;
+        out.emit = Emit::Include;
+        let files = out.files("a.b", "X".into());
+        assert_eq!(files[0].name.as_deref(), Some("a/b/a.b.errors.rs"));
+        assert_eq!(files[1].name.as_deref(), Some("a/b/a.b.rs"));
+        assert_eq!(
+            files[1].content.as_deref(),
+            Some("include!(\"a.b.errors.rs\");\n")
+        );
     }
 }

@@ -113,6 +113,7 @@ impl Params {
         if let Some(stem) = self.get("default_package_filename") {
             output.default_package_filename = stem.to_owned();
         }
+        output.flat_output_dir = self.flag("flat_output_dir", false)?;
         let runtime_crate = self.get("runtime_crate").unwrap_or("::protoway").to_owned();
         if syn::parse_str::<syn::Path>(&runtime_crate).is_err() {
             return Err(format!(

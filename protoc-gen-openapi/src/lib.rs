@@ -22,7 +22,15 @@ pub use config::Config;
 pub fn generate(request: &Request) -> Result<Vec<ResponseFile>, Vec<Diagnostic>> {
     let config =
         Config::from_parameter(request.parameter()).map_err(|e| vec![Diagnostic::general(e)])?;
+    // Files without services give no document (gnostic writes an empty
+    // one): buf's per-directory strategy runs the plugin on every directory,
+    // and a second `openapi.yaml` would collide with the real one.
+    let has_services = request
+        .files_to_generate()
+        .iter()
+        .any(|f| f.services().len() > 0);
     let groups: Vec<(String, Vec<prost_reflect::FileDescriptor>)> = match config.output_mode {
+        config::OutputMode::Merged if !has_services => Vec::new(),
         config::OutputMode::Merged => vec![(
             format!("openapi.{}", config.format.extension()),
             request.files_to_generate().to_vec(),

@@ -244,3 +244,20 @@ fn shipped_openapiv3_protos_match_gnostic_wire_shape() {
     assert!(ours.len() > 290, "{} fields", ours.len());
     assert_eq!(ours, gnostic);
 }
+
+/// buf runs the plugin once per directory: a directory of plain messages
+/// gives no document, so it cannot collide with the real `openapi.yaml`.
+#[test]
+fn files_without_services_give_no_document() {
+    for mode in ["", "output_mode=source_relative"] {
+        let bytes = request_bytes(
+            &["shelfmark/v1/shelfmark.proto"],
+            &[format!("{ROOT}/examples/buf/proto")],
+            mode,
+        )
+        .unwrap();
+        let response = respond(&bytes, protoc_gen_openapi::generate).unwrap();
+        assert_eq!(response.error, None);
+        assert!(response.file.is_empty(), "{mode}: {:?}", response.file);
+    }
+}

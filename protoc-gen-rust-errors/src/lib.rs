@@ -17,7 +17,12 @@ use protoway_codegen::params::Params;
 use protoway_codegen::{Diagnostic, Request, ResponseFile};
 
 /// Plugin parameters (`--rust-errors_opt=...`).
-pub const PARAMETERS: &[&str] = &["emit", "default_package_filename", "runtime_crate"];
+pub const PARAMETERS: &[&str] = &[
+    "emit",
+    "default_package_filename",
+    "flat_output_dir",
+    "runtime_crate",
+];
 
 /// Settings taken from the plugin parameter.
 #[derive(Debug, Clone)]

@@ -50,9 +50,14 @@ fn protoc_runs_the_plugin_and_matches_in_process_output() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let generated = std::fs::read_to_string(out.join("helloworld.v1.errors.rs")).unwrap();
+    // protoc-gen-prost's layout: one directory per package component.
+    let generated =
+        std::fs::read_to_string(out.join("helloworld/v1/helloworld.v1.errors.rs")).unwrap();
     assert!(generated.contains("pub fn is_user_not_found(err: &::protoway::Error) -> bool"));
-    assert!(out.join("testdata.nested.errors.rs").exists());
+    assert!(
+        out.join("testdata/nested/testdata.nested.errors.rs")
+            .exists()
+    );
 
     // protoc's request and protox's give the same code.
     let bytes = protoway_codegen::compile::request_bytes(

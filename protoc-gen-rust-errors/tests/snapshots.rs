@@ -31,21 +31,21 @@ fn only_file(files: &[&str]) -> (String, String) {
 #[test]
 fn kratos_error_reason() {
     let (name, content) = only_file(&["helloworld/v1/error_reason.proto"]);
-    assert_eq!(name, "helloworld.v1.errors.rs");
+    assert_eq!(name, "helloworld/v1/helloworld.v1.errors.rs");
     insta::assert_snapshot!(content);
 }
 
 #[test]
 fn nested_enums() {
     let (name, content) = only_file(&["nested.proto"]);
-    assert_eq!(name, "testdata.nested.errors.rs");
+    assert_eq!(name, "testdata/nested/testdata.nested.errors.rs");
     insta::assert_snapshot!(content);
 }
 
 #[test]
 fn comments_deprecation_keywords_aliases_and_uncoded_values() {
     let (name, content) = only_file(&["mixed.proto"]);
-    assert_eq!(name, "testdata.mixed.errors.rs");
+    assert_eq!(name, "testdata/mixed/testdata.mixed.errors.rs");
     insta::assert_snapshot!(content);
 }
 
@@ -80,7 +80,10 @@ fn unknown_parameter_lists_known_ones() {
 fn insertion_point_modes() {
     let response = generate(&["helloworld/v1/error_reason.proto"], "emit=insert");
     assert_eq!(response.file.len(), 1);
-    assert_eq!(response.file[0].name.as_deref(), Some("helloworld.v1.rs"));
+    assert_eq!(
+        response.file[0].name.as_deref(),
+        Some("helloworld/v1/helloworld.v1.rs")
+    );
     assert_eq!(response.file[0].insertion_point.as_deref(), Some("module"));
     assert!(
         response.file[0]
@@ -125,6 +128,9 @@ fn several_packages_give_one_file_each() {
         .collect();
     assert_eq!(
         names,
-        ["helloworld.v1.errors.rs", "testdata.nested.errors.rs"]
+        [
+            "helloworld/v1/helloworld.v1.errors.rs",
+            "testdata/nested/testdata.nested.errors.rs"
+        ]
     );
 }

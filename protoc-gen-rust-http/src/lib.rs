@@ -23,6 +23,7 @@ use protoway_codegen::{Diagnostic, Request, ResponseFile};
 pub const PARAMETERS: &[&str] = &[
     "emit",
     "default_package_filename",
+    "flat_output_dir",
     "runtime_crate",
     "extern_path",
     "default_routes",

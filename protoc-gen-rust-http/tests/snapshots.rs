@@ -40,7 +40,7 @@ fn bookstore_every_rule_form() {
         &["bookstore/v1/bookstore.proto"],
         &[format!("{ROOT}/testdata/http")],
     );
-    assert_eq!(name, "bookstore.v1.http.rs");
+    assert_eq!(name, "bookstore/v1/bookstore.v1.http.rs");
     insta::assert_snapshot!(content);
 }
 
@@ -50,7 +50,7 @@ fn kratos_helloworld() {
         &["helloworld/helloworld.proto"],
         &[format!("{SHARED}/conformance/kratos/internal/testdata")],
     );
-    assert_eq!(name, "helloworld.http.rs");
+    assert_eq!(name, "helloworld/helloworld.http.rs");
     insta::assert_snapshot!(content);
 }
 
@@ -60,7 +60,7 @@ fn kratos_layout_greeter() {
         &["helloworld/v1/greeter.proto"],
         &[format!("{SHARED}/conformance/kratos-layout/api")],
     );
-    assert_eq!(name, "helloworld.v1.http.rs");
+    assert_eq!(name, "helloworld/v1/helloworld.v1.http.rs");
     insta::assert_snapshot!(content);
 }
 
@@ -134,7 +134,7 @@ fn grpc_gateway_a_bit_of_everything() {
     );
     assert_eq!(
         name,
-        "grpc.gateway.examples.internal.proto.examplepb.http.rs"
+        "grpc/gateway/examples/internal/proto/examplepb/grpc.gateway.examples.internal.proto.examplepb.http.rs"
     );
     insta::assert_snapshot!(content);
 }
