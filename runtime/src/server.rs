@@ -31,6 +31,9 @@ use crate::{Error, wire};
 /// Default request body limit: 4 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 4 << 20;
 
+/// Default time allowed for reading a request body.
+pub const DEFAULT_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The operation a request was routed to, `/{package}.{Service}/{Method}`;
 /// in the request extensions before binding (so layers see it even when
 /// binding fails) and in the response extensions.
@@ -236,6 +239,7 @@ impl<T> From<T> for Response<T> {
 #[derive(Debug, Clone)]
 struct Config {
     body_limit: usize,
+    body_timeout: Option<std::time::Duration>,
     emit_defaults: bool,
 }
 
@@ -277,6 +281,7 @@ impl Default for Routes {
             entries: Vec::new(),
             config: Config {
                 body_limit: DEFAULT_BODY_LIMIT,
+                body_timeout: Some(DEFAULT_BODY_TIMEOUT),
                 emit_defaults: false,
             },
         }
@@ -378,6 +383,14 @@ impl Routes {
     /// Maximum request body size (default 4 MiB); larger bodies get 413.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.config.body_limit = bytes;
+        self
+    }
+
+    /// How long reading a request body may take (default 30 s); a client
+    /// that sends it slower gets 408 and the connection's slot back. `None`
+    /// waits for ever.
+    pub fn body_timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
+        self.config.body_timeout = timeout;
         self
     }
 
@@ -551,7 +564,12 @@ fn with_operation(
     resp
 }
 
-async fn read_body(parts: &http::request::Parts, body: Body, limit: usize) -> Result<Bytes, Error> {
+async fn read_body(
+    parts: &http::request::Parts,
+    body: Body,
+    limit: usize,
+    timeout: Option<std::time::Duration>,
+) -> Result<Bytes, Error> {
     let too_large = || {
         Error::new(
             413,
@@ -568,7 +586,21 @@ async fn read_body(parts: &http::request::Parts, body: Body, limit: usize) -> Re
     {
         return Err(too_large());
     }
-    match Limited::new(body, limit).collect().await {
+    let collect = Limited::new(body, limit).collect();
+    let collected = match timeout {
+        None => collect.await,
+        Some(timeout) => match tokio::time::timeout(timeout, collect).await {
+            Ok(collected) => collected,
+            Err(_) => {
+                return Err(Error::new(
+                    408,
+                    "REQUEST_TIMEOUT",
+                    format!("the request body did not arrive within {timeout:?}"),
+                ));
+            }
+        },
+    };
+    match collected {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.is::<LengthLimitError>() => Err(too_large()),
         Err(e) => Err(Error::bad_request(
@@ -633,7 +665,7 @@ where
         .and_then(|v| v.to_str().ok());
     let bytes = match spec.body {
         BodyRule::None => Bytes::new(),
-        _ => read_body(parts, body, config.body_limit).await?,
+        _ => read_body(parts, body, config.body_limit, config.body_timeout).await?,
     };
     let body_codec = || {
         codec::request_codec(content_type).ok_or_else(|| {

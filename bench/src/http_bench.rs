@@ -1,0 +1,180 @@
+//! `protoway-bench http`: the generated server against hand-written axum and
+//! bare hyper, interleaved A/B/C rounds with the same load generator.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use prost::Message;
+
+use crate::load::{self, Run, Shape};
+use crate::pb::bench::v1::Item;
+use crate::servers;
+
+pub struct Settings {
+    pub secs: f64,
+    pub rounds: usize,
+    pub concurrency: usize,
+}
+
+struct Case {
+    name: &'static str,
+    shape: Shape,
+}
+
+fn item_2kb() -> Item {
+    Item {
+        name: String::new(),
+        title: "A benchmark item with a title of moderate length".into(),
+        tags: (0..20).map(|i| format!("tag-number-{i}")).collect(),
+        size: 0,
+        description: "lorem ipsum dolor sit amet ".repeat(60),
+    }
+}
+
+fn cases() -> Vec<Case> {
+    let item = item_2kb();
+    let json = Bytes::from(serde_json::to_vec(&item).expect("json"));
+    let protobuf = Bytes::from(item.encode_to_vec());
+    vec![
+        Case {
+            name: "GET path + 3 query params, small JSON reply",
+            shape: Shape {
+                method: hyper::Method::GET,
+                path_and_query: "/v1/shelves/s1/items?pageSize=10&pageToken=abc&filter=rust".into(),
+                content_type: None,
+                accept: None,
+                body: Bytes::new(),
+                expect_status: 200,
+            },
+        },
+        Case {
+            name: "POST 2 KB JSON body",
+            shape: Shape {
+                method: hyper::Method::POST,
+                path_and_query: "/v1/shelves/s1/items".into(),
+                content_type: Some("application/json"),
+                accept: None,
+                body: json,
+                expect_status: 200,
+            },
+        },
+        Case {
+            name: "POST same body as protobuf",
+            shape: Shape {
+                method: hyper::Method::POST,
+                path_and_query: "/v1/shelves/s1/items".into(),
+                content_type: Some("application/x-protobuf"),
+                accept: Some("application/x-protobuf"),
+                body: protobuf,
+                expect_status: 200,
+            },
+        },
+    ]
+}
+
+pub fn run(settings: &Settings) {
+    // Servers on one worker thread, the load generator on another: the two
+    // cores of a CI machine, the same split for every server.
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("server runtime");
+    let client_rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("client runtime");
+    let generated = server_rt.block_on(servers::serve_axum(servers::generated()));
+    let handwritten = server_rt.block_on(servers::serve_axum(servers::handwritten()));
+
+    println!(
+        "HTTP overhead: {} rounds x {:.1}s per server, concurrency {}, interleaved generated/hand-written/bare",
+        settings.rounds, settings.secs, settings.concurrency
+    );
+    let mut failed = Vec::new();
+    for case in cases() {
+        // The floor answers exactly what the generated server answers.
+        let sample = client_rt.block_on(load::run(
+            generated,
+            &case.shape,
+            1,
+            Duration::from_millis(50),
+        ));
+        let content_type = case.shape.content_type.unwrap_or("application/json");
+        let bare = server_rt.block_on(servers::serve_bare(sample.first_body.clone(), content_type));
+        let targets: [(&str, SocketAddr); 3] = [
+            ("generated", generated),
+            ("hand-written", handwritten),
+            ("bare hyper", bare),
+        ];
+        let mut totals = vec![Run::default(), Run::default(), Run::default()];
+        // Warm-up, not counted.
+        for (_, addr) in &targets {
+            client_rt.block_on(load::run(
+                *addr,
+                &case.shape,
+                settings.concurrency,
+                Duration::from_millis(500),
+            ));
+        }
+        for _ in 0..settings.rounds {
+            for (i, (_, addr)) in targets.iter().enumerate() {
+                let run = client_rt.block_on(load::run(
+                    *addr,
+                    &case.shape,
+                    settings.concurrency,
+                    Duration::from_secs_f64(settings.secs),
+                ));
+                totals[i].merge(run);
+            }
+        }
+        let same_bytes = totals[0].first_body == totals[1].first_body;
+        println!(
+            "\n{}  (reply {} bytes; generated and hand-written bytes identical: {})",
+            case.name,
+            totals[0].first_body.len(),
+            same_bytes
+        );
+        println!(
+            "  {:<13} {:>10} {:>9} {:>9} {:>7}",
+            "server", "req/s", "p50 us", "p99 us", "errors"
+        );
+        let mut stats = Vec::new();
+        for (i, (name, _)) in targets.iter().enumerate() {
+            let t = &mut totals[i];
+            let (rps, p50, p99) = (t.per_second(), t.quantile(0.50), t.quantile(0.99));
+            println!("  {name:<13} {rps:>10.0} {p50:>9} {p99:>9} {:>7}", t.errors);
+            stats.push((rps, p50 as f64, p99 as f64, t.errors));
+        }
+        let (g, h, b) = (stats[0], stats[1], stats[2]);
+        let throughput = g.0 / h.0;
+        let p50 = g.1 / h.1.max(1.0);
+        let p99 = g.2 / h.2.max(1.0);
+        let floor = g.0 / b.0;
+        println!(
+            "  ratios: generated/hand-written throughput {throughput:.3} (target >= 0.97), p50 {p50:.3}, p99 {p99:.3} (target <= 1.10); generated/bare hyper throughput {floor:.3}"
+        );
+        if throughput < 0.97 || p99 > 1.10 {
+            failed.push(format!(
+                "{}: throughput {throughput:.3}, p99 {p99:.3}",
+                case.name
+            ));
+        }
+        if case.shape.method == hyper::Method::GET && floor < 0.80 {
+            failed.push(format!("{}: generated/bare {floor:.3} < 0.80", case.name));
+        }
+        if !same_bytes || g.3 + h.3 + b.3 > 0 {
+            failed.push(format!("{}: errors or differing bytes", case.name));
+        }
+    }
+    println!();
+    if failed.is_empty() {
+        println!("all HTTP targets met");
+    } else {
+        println!("targets missed:");
+        for f in failed {
+            println!("  {f}");
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! protoway's benchmarks, one command each (see README "Benchmarks"):
+//!
+//! ```text
+//! cargo run --release -p protoway-bench -- http      # generated vs hand-written axum vs bare hyper
+//! cargo run --release -p protoway-bench -- codegen   # protoc + our plugins vs protoc + stub plugins
+//! cargo run --release -p protoway-bench -- load --addr 127.0.0.1:8000 --pid PID   # 100k writes, read back
+//! ```
+//!
+//! Each prints ratios against a baseline measured in the same run.
+
+pub mod pb {
+    pub mod bench {
+        pub mod v1 {
+            include!(concat!(env!("OUT_DIR"), "/bench.v1.rs"));
+            include!(concat!(env!("OUT_DIR"), "/bench.v1.serde.rs"));
+            include!(concat!(env!("OUT_DIR"), "/bench.v1.http.rs"));
+        }
+    }
+}
+
+mod codegen_bench;
+mod http_bench;
+mod load;
+mod load_test;
+mod plugins;
+mod servers;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: protoway-bench http [--secs S] [--rounds N] [--concurrency C]
+       protoway-bench codegen [--limit N] [--googleapis DIR]
+       protoway-bench load --addr HOST:PORT [--requests N] [--concurrency C] [--pid PID]";
+
+fn flag<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() -> ExitCode {
+    if let Some(code) = plugins::dispatch() {
+        return code;
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    match args.first().map(String::as_str) {
+        Some("http") => http_bench::run(&http_bench::Settings {
+            secs: flag(&args, "--secs", 3.0),
+            rounds: flag(&args, "--rounds", 4),
+            concurrency: flag(&args, "--concurrency", 64),
+        }),
+        Some("codegen") => codegen_bench::run(&codegen_bench::Settings {
+            googleapis: flag(
+                &args,
+                "--googleapis",
+                root.join("../shared/third_party/googleapis"),
+            ),
+            protoway_proto: root.join("proto"),
+            limit: args
+                .iter()
+                .position(|a| a == "--limit")
+                .map(|_| flag(&args, "--limit", usize::MAX)),
+        }),
+        Some("load") => {
+            let ok = load_test::run(&load_test::Settings {
+                addr: flag(&args, "--addr", "127.0.0.1:8000".to_owned()),
+                requests: flag(&args, "--requests", 100_000),
+                concurrency: flag(&args, "--concurrency", 256),
+                pid: args
+                    .iter()
+                    .position(|a| a == "--pid")
+                    .map(|_| flag(&args, "--pid", 0)),
+                deadline: std::time::Duration::from_secs(flag(&args, "--deadline-secs", 300)),
+            });
+            if !ok {
+                return ExitCode::FAILURE;
+            }
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    }
+    ExitCode::SUCCESS
+}
