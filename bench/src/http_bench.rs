@@ -15,6 +15,8 @@ pub struct Settings {
     pub secs: f64,
     pub rounds: usize,
     pub concurrency: usize,
+    /// Only the cases whose name contains this (`GET`, `JSON`, `protobuf`).
+    pub only: Option<String>,
 }
 
 struct Case {
@@ -22,7 +24,7 @@ struct Case {
     shape: Shape,
 }
 
-fn item_2kb() -> Item {
+pub fn item_2kb() -> Item {
     Item {
         name: String::new(),
         title: "A benchmark item with a title of moderate length".into(),
@@ -93,7 +95,13 @@ pub fn run(settings: &Settings) {
         settings.rounds, settings.secs, settings.concurrency
     );
     let mut failed = Vec::new();
-    for case in cases() {
+    let selected = cases().into_iter().filter(|c| {
+        settings
+            .only
+            .as_ref()
+            .is_none_or(|o| c.name.contains(o.as_str()))
+    });
+    for case in selected {
         // The floor answers exactly what the generated server answers.
         let sample = client_rt.block_on(load::run(
             generated,
@@ -108,7 +116,7 @@ pub fn run(settings: &Settings) {
             ("hand-written", handwritten),
             ("bare hyper", bare),
         ];
-        let mut totals = vec![Run::default(), Run::default(), Run::default()];
+        let mut totals = [Run::default(), Run::default(), Run::default()];
         // Warm-up, not counted.
         for (_, addr) in &targets {
             client_rt.block_on(load::run(

@@ -22,14 +22,19 @@ mod codegen_bench;
 mod http_bench;
 mod load;
 mod load_test;
+mod micro;
 mod plugins;
 mod servers;
 
 use std::path::PathBuf;
+
+#[global_allocator]
+static ALLOCATOR: micro::Counting = micro::Counting;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: protoway-bench http [--secs S] [--rounds N] [--concurrency C]
+const USAGE: &str = "usage: protoway-bench http [--secs S] [--rounds N] [--concurrency C] [--only GET|JSON|protobuf]
        protoway-bench codegen [--limit N] [--googleapis DIR]
+       protoway-bench micro [--iterations N] [--only GET|JSON]
        protoway-bench load --addr HOST:PORT [--requests N] [--concurrency C] [--pid PID]";
 
 fn flag<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
@@ -51,6 +56,11 @@ fn main() -> ExitCode {
             secs: flag(&args, "--secs", 3.0),
             rounds: flag(&args, "--rounds", 4),
             concurrency: flag(&args, "--concurrency", 64),
+            only: args
+                .iter()
+                .position(|a| a == "--only")
+                .and_then(|i| args.get(i + 1))
+                .cloned(),
         }),
         Some("codegen") => codegen_bench::run(&codegen_bench::Settings {
             googleapis: flag(
@@ -64,6 +74,13 @@ fn main() -> ExitCode {
                 .position(|a| a == "--limit")
                 .map(|_| flag(&args, "--limit", usize::MAX)),
         }),
+        Some("micro") => micro::run(
+            flag(&args, "--iterations", 200_000),
+            args.iter()
+                .position(|a| a == "--only")
+                .and_then(|i| args.get(i + 1))
+                .map(String::as_str),
+        ),
         Some("load") => {
             let ok = load_test::run(&load_test::Settings {
                 addr: flag(&args, "--addr", "127.0.0.1:8000".to_owned()),

@@ -31,9 +31,6 @@ use crate::{Error, wire};
 /// Default request body limit: 4 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 4 << 20;
 
-/// Default time allowed for reading a request body.
-pub const DEFAULT_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
-
 /// The operation a request was routed to, `/{package}.{Service}/{Method}`;
 /// in the request extensions before binding (so layers see it even when
 /// binding fails) and in the response extensions.
@@ -281,7 +278,7 @@ impl Default for Routes {
             entries: Vec::new(),
             config: Config {
                 body_limit: DEFAULT_BODY_LIMIT,
-                body_timeout: Some(DEFAULT_BODY_TIMEOUT),
+                body_timeout: None,
                 emit_defaults: false,
             },
         }
@@ -386,9 +383,10 @@ impl Routes {
         self
     }
 
-    /// How long reading a request body may take (default 30 s); a client
-    /// that sends it slower gets 408 and the connection's slot back. `None`
-    /// waits for ever.
+    /// How long reading a request body may take; a client that sends it
+    /// slower gets 408 and the connection's slot back. Default `None` (wait,
+    /// as axum does): a timeout needs a tokio runtime with timers enabled,
+    /// which `#[tokio::main]` has but a bare `Builder` does not.
     pub fn body_timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
         self.config.body_timeout = timeout;
         self

@@ -1,0 +1,89 @@
+//! `protoway-bench micro`: the server side alone, in-process (no sockets):
+//! each router answers the same requests through `tower::ServiceExt::oneshot`
+//! in a loop; prints ns per request and the ratio. For profiling the runtime.
+
+use std::time::Instant;
+
+use axum::body::Body;
+use tower::ServiceExt;
+
+use crate::servers;
+
+/// Counts allocations, to print allocations per request.
+pub struct Counting;
+
+pub static ALLOCATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
+    }
+}
+
+type MakeRequest = fn() -> axum::http::Request<Body>;
+
+fn requests() -> Vec<(&'static str, MakeRequest)> {
+    vec![
+        ("GET path + 3 query", || {
+            axum::http::Request::get("/v1/shelves/s1/items?pageSize=10&pageToken=abc&filter=rust")
+                .body(Body::empty())
+                .expect("request")
+        }),
+        ("POST 2 KB JSON", || {
+            let body = serde_json::to_vec(&crate::http_bench::item_2kb()).expect("json");
+            axum::http::Request::post("/v1/shelves/s1/items")
+                .header("content-type", "application/json")
+                .body(Body::from(body))
+                .expect("request")
+        }),
+    ]
+}
+
+pub fn run(iterations: usize, only: Option<&str>) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    for (name, make) in requests() {
+        if only.is_some_and(|o| !name.contains(o)) {
+            continue;
+        }
+        let mut per_request = Vec::new();
+        for (label, router) in [
+            ("generated", servers::generated()),
+            ("hand-written", servers::handwritten()),
+        ] {
+            let prepared: Vec<_> = (0..iterations).map(|_| make()).collect();
+            let a0 = ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed);
+            let t0 = Instant::now();
+            rt.block_on(async {
+                for request in prepared {
+                    let response = router.clone().oneshot(request).await.expect("infallible");
+                    assert_eq!(response.status(), 200);
+                    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                        .await
+                        .expect("body");
+                    std::hint::black_box(body);
+                }
+            });
+            let ns = t0.elapsed().as_nanos() as f64 / iterations as f64;
+            let allocations = (ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed) - a0) as f64
+                / iterations as f64;
+            println!(
+                "  {name:<20} {label:<13} {ns:>8.0} ns/request {allocations:>6.1} allocations/request"
+            );
+            per_request.push(ns);
+        }
+        println!(
+            "  {name:<20} generated/hand-written time {:.3}",
+            per_request[0] / per_request[1]
+        );
+    }
+}
