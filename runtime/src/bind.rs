@@ -10,6 +10,8 @@
 //! grpc-gateway; a singular field given twice, a path through a scalar or a
 //! repeated message, and two members of one oneof are errors naming the key.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use crate::Error;
@@ -30,7 +32,7 @@ pub struct JsonBuilder {
     pub object: Map<String, Value>,
     /// Every parameter applied, for naming the culprit of a later
     /// deserialization error.
-    pub applied: Vec<(String, Vec<String>, Value)>,
+    pub applied: Vec<(String, Vec<Cow<'static, str>>, Value)>,
     /// Which of `applied` went into a repeated field.
     repeated: Vec<bool>,
 }
@@ -52,6 +54,7 @@ impl JsonBuilder {
     ) -> Result<(), Error> {
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+            // Borrowed unless escaped: most keys and values need no copy.
             let key =
                 form_decode(raw_key).ok_or_else(|| bad(raw_key, "malformed percent-escape"))?;
             let value =
@@ -89,9 +92,11 @@ impl JsonBuilder {
             return Ok(());
         }
         let mut message = spec;
-        let mut proto_path: Vec<&str> = Vec::with_capacity(components.len());
+        // Proto names walked so far, for the exclusion check (no allocation
+        // for paths up to 16 deep; deeper keys are never excluded paths).
+        let mut proto_path: [&str; 16] = [""; 16];
         let mut object = &mut self.object;
-        let mut json_path = Vec::with_capacity(components.len());
+        let mut json_path: Vec<Cow<'static, str>> = Vec::with_capacity(components.len());
         let mut i = 0;
         loop {
             let name = components[i].as_ref();
@@ -99,10 +104,13 @@ impl JsonBuilder {
                 // Unknown keys are ignored (grpc-gateway does the same).
                 return Ok(());
             };
-            json_path.push(field.json_name.to_string());
-            proto_path.push(field.name);
-            if excluded.iter().any(|p| p.iter().eq(proto_path.iter())) {
-                return Ok(());
+            json_path.push(Cow::Borrowed(field.json_name));
+            if let Some(slot) = proto_path.get_mut(i) {
+                *slot = field.name;
+                let walked = &proto_path[..=i];
+                if excluded.iter().any(|p| p.iter().eq(walked.iter())) {
+                    return Ok(());
+                }
             }
             if let Some(oneof) = field.oneof
                 && let Some(other) = message.fields.iter().find(|f| {
@@ -149,7 +157,7 @@ impl JsonBuilder {
                     if let Value::Object(m) = slot {
                         m.insert(key.clone(), v.clone());
                     }
-                    json_path.push(key);
+                    json_path.push(Cow::Owned(key));
                     self.applied.push((param.to_string(), json_path, v));
                     self.repeated.push(false);
                     return Ok(());
@@ -244,7 +252,7 @@ impl JsonBuilder {
         };
         for key in path.iter().rev() {
             let mut m = Map::new();
-            m.insert(key.clone(), v);
+            m.insert(key.to_string(), v);
             v = Value::Object(m);
         }
         v
@@ -253,7 +261,7 @@ impl JsonBuilder {
 
 /// Splits `a.b[k].c` into `["a", "b", "k", "c"]`; `m[a.b]` keeps `a.b`;
 /// `Err` for text after a `]` that is not `.…`.
-fn split_key(key: &str) -> Result<Vec<String>, ()> {
+fn split_key(key: &str) -> Result<Vec<&str>, ()> {
     let mut out = Vec::new();
     let mut rest = key;
     while !rest.is_empty() {
@@ -270,8 +278,8 @@ fn split_key(key: &str) -> Result<Vec<String>, ()> {
             && let Some(close) = close_of(open)
             && !rest[..open].contains('.')
         {
-            out.push(rest[..open].to_string());
-            out.push(rest[open + 1..close].to_string());
+            out.push(&rest[..open]);
+            out.push(&rest[open + 1..close]);
             rest = &rest[close + 1..];
             if !rest.is_empty() {
                 // `m[k]x` names nothing: an unknown key, ignored.
@@ -282,16 +290,16 @@ fn split_key(key: &str) -> Result<Vec<String>, ()> {
         match rest.split_once('.') {
             Some((head, "")) => {
                 // `m.` is map `m` with the empty key (kratos).
-                out.push(head.to_string());
-                out.push(String::new());
+                out.push(head);
+                out.push("");
                 rest = "";
             }
             Some((head, tail)) => {
-                out.push(head.to_string());
+                out.push(head);
                 rest = tail;
             }
             None => {
-                out.push(rest.to_string());
+                out.push(rest);
                 rest = "";
             }
         }
@@ -300,14 +308,14 @@ fn split_key(key: &str) -> Result<Vec<String>, ()> {
 }
 
 /// `application/x-www-form-urlencoded` decoding: `+` is a space.
-fn form_decode(s: &str) -> Option<String> {
+fn form_decode(s: &str) -> Option<Cow<'_, str>> {
     if !s.contains(['+', '%']) {
-        return Some(s.to_string());
+        return Some(Cow::Borrowed(s));
     }
     let replaced = s.replace('+', " ");
     crate::percent::decode(&replaced)
         .ok()
-        .map(|c| c.into_owned())
+        .map(|c| Cow::Owned(c.into_owned()))
 }
 
 /// One textual value as the JSON the mapping expects for `kind`.
