@@ -14,6 +14,9 @@ pub const OURS: [&str; 3] = [
     "protoc-gen-openapi",
 ];
 
+/// `CodeGeneratorResponse { supported_features: 1 }` on the wire.
+const SUPPORTS_PROTO3_OPTIONAL: &[u8] = &[0x10, 0x01];
+
 /// Runs as a plugin if the executable's name says so.
 pub fn dispatch() -> Option<ExitCode> {
     let argv0 = std::env::args_os().next()?;
@@ -28,8 +31,11 @@ pub fn dispatch() -> Option<ExitCode> {
             let mut request = Vec::new();
             std::io::stdin().read_to_end(&mut request).expect("stdin");
             std::hint::black_box(&request);
-            // An empty CodeGeneratorResponse is zero bytes.
-            std::io::stdout().flush().expect("stdout");
+            // A response with no files that supports proto3 `optional`
+            // (supported_features = 1), as every real plugin here answers.
+            std::io::stdout()
+                .write_all(SUPPORTS_PROTO3_OPTIONAL)
+                .expect("stdout");
             ExitCode::SUCCESS
         }
         "protoc-gen-capture" => {
@@ -37,6 +43,9 @@ pub fn dispatch() -> Option<ExitCode> {
             std::io::stdin().read_to_end(&mut request).expect("stdin");
             let path = std::env::var_os("PROTOWAY_CAPTURE").expect("PROTOWAY_CAPTURE");
             std::fs::write(path, request).expect("capture");
+            std::io::stdout()
+                .write_all(SUPPORTS_PROTO3_OPTIONAL)
+                .expect("stdout");
             ExitCode::SUCCESS
         }
         _ => return None,

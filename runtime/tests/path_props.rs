@@ -79,7 +79,9 @@ proptest! {
 #[test]
 fn matcher_captures_what_the_path_carries() {
     let mut matcher = Matcher::new();
-    matcher.insert("GET", "/v1/{name=shelves/*/books/*}:read", 1).unwrap();
+    matcher
+        .insert("GET", "/v1/{name=shelves/*/books/*}:read", 1)
+        .unwrap();
     match matcher.find("GET", "/v1/shelves/a%2Fb/books/7:read") {
         Outcome::Found { value, captures } => {
             assert_eq!(*value, 1);
