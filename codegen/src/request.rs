@@ -53,7 +53,15 @@ impl Request {
         for file in &raw.proto_file {
             prost::encoding::bytes::encode(1, file, &mut set);
         }
-        let pool = DescriptorPool::decode(set.as_slice())
+        check_dependency_graph(&raw.proto_file)?;
+        // prost-reflect 0.16.5 can panic on malformed descriptors (an index
+        // out of bounds while labelling its own error; found by the
+        // `plugin_request` fuzz target), so a panic here is bad input too.
+        let decoded =
+            std::panic::catch_unwind(|| DescriptorPool::decode(set.as_slice())).map_err(|_| {
+                "invalid file descriptors in CodeGeneratorRequest (malformed)".to_owned()
+            })?;
+        let pool = decoded
             .map_err(|e| format!("invalid file descriptors in CodeGeneratorRequest: {e}"))?;
         let files_to_generate = raw
             .file_to_generate
@@ -129,4 +137,78 @@ impl Request {
             message,
         )
     }
+}
+
+/// The import list of a `FileDescriptorProto`, decoded without the rest.
+#[derive(Clone, PartialEq, prost::Message)]
+struct FileImports {
+    #[prost(string, optional, tag = "1")]
+    name: Option<String>,
+    #[prost(string, repeated, tag = "3")]
+    dependency: Vec<String>,
+    #[prost(int32, repeated, packed = "false", tag = "10")]
+    public_dependency: Vec<i32>,
+}
+
+/// Rejects import cycles and out-of-range public imports before the pool is
+/// built: prost-reflect 0.16.5 recurses without end on a file that publicly
+/// imports itself (a stack overflow no `catch_unwind` stops; found by the
+/// `plugin_request` fuzz target). protoc never sends such a request.
+fn check_dependency_graph(files: &[Vec<u8>]) -> Result<(), String> {
+    use std::collections::HashMap;
+    let headers = files
+        .iter()
+        .map(|bytes| FileImports::decode(bytes.as_slice()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("invalid file descriptors in CodeGeneratorRequest: {e}"))?;
+    let index: HashMap<&str, usize> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.name.as_deref().unwrap_or(""), i))
+        .collect();
+    for h in &headers {
+        if h.public_dependency
+            .iter()
+            .any(|&d| usize::try_from(d).map_or(true, |d| d >= h.dependency.len()))
+        {
+            return Err(format!(
+                "invalid file descriptors in CodeGeneratorRequest: {}: public import index out of range",
+                h.name.as_deref().unwrap_or("")
+            ));
+        }
+    }
+    // Iterative depth-first search: 0 unvisited, 1 on the stack, 2 done.
+    let mut state = vec![0u8; headers.len()];
+    for start in 0..headers.len() {
+        if state[start] != 0 {
+            continue;
+        }
+        let mut stack = vec![(start, 0usize)];
+        state[start] = 1;
+        while let Some((file, next)) = stack.pop() {
+            let deps = &headers[file].dependency;
+            if next == deps.len() {
+                state[file] = 2;
+                continue;
+            }
+            stack.push((file, next + 1));
+            let Some(&dep) = index.get(deps[next].as_str()) else {
+                continue; // a missing import is the pool's error to report
+            };
+            match state[dep] {
+                0 => {
+                    state[dep] = 1;
+                    stack.push((dep, 0));
+                }
+                1 => {
+                    return Err(format!(
+                        "invalid file descriptors in CodeGeneratorRequest: import cycle through {}",
+                        deps[next]
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
 }

@@ -262,4 +262,22 @@ fn garbage_is_an_error_not_a_panic() {
     };
     let err = Request::decode(&raw.encode_to_vec()).unwrap_err();
     assert!(err.contains("invalid file descriptors"), "{err}");
+    // Found by the `plugin_request` fuzz target: prost-reflect panics while
+    // labelling the error for these 12 bytes; still just an error here.
+    let err = Request::decode(b"\x7a\x0a\x62\x01\x5a\x62\x01\x5a\x62\x02\x01\x5a").unwrap_err();
+    assert!(err.contains("invalid file descriptors"), "{err}");
+    // Also the fuzzer's: a file that publicly imports itself made prost-reflect
+    // recurse until the stack overflowed.
+    let cyclic = prost_types::FileDescriptorProto {
+        name: Some("a.proto".into()),
+        dependency: vec!["a.proto".into()],
+        public_dependency: vec![0],
+        ..Default::default()
+    };
+    let raw = protoway_codegen::request::RawCodeGeneratorRequest {
+        proto_file: vec![cyclic.encode_to_vec()],
+        ..Default::default()
+    };
+    let err = Request::decode(&raw.encode_to_vec()).unwrap_err();
+    assert!(err.contains("import cycle"), "{err}");
 }
