@@ -473,13 +473,13 @@ impl fmt::Display for Template {
                         if k > 0 {
                             f.write_str("/")?;
                         }
-                        write_segment(f, s)?;
+                        write!(f, "{s}")?;
                     }
                 }
                 f.write_str("}")?;
                 i = v.end;
             } else {
-                write_segment(f, &self.segments[i])?;
+                write!(f, "{}", self.segments[i])?;
                 i += 1;
             }
         }
@@ -490,11 +490,14 @@ impl fmt::Display for Template {
     }
 }
 
-fn write_segment(f: &mut fmt::Formatter<'_>, s: &Segment) -> fmt::Result {
-    match s {
-        Segment::Literal(l) => f.write_str(l),
-        Segment::Single => f.write_str("*"),
-        Segment::Multi => f.write_str("**"),
+impl fmt::Display for Segment {
+    /// As written in a template: the literal, `*` or `**`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Segment::Literal(l) => f.write_str(l),
+            Segment::Single => f.write_str("*"),
+            Segment::Multi => f.write_str("**"),
+        }
     }
 }
 
@@ -503,14 +506,7 @@ mod tests {
     use super::*;
 
     fn segs(t: &Template) -> Vec<String> {
-        t.segments
-            .iter()
-            .map(|s| match s {
-                Segment::Literal(l) => l.clone(),
-                Segment::Single => "*".into(),
-                Segment::Multi => "**".into(),
-            })
-            .collect()
+        t.segments.iter().map(ToString::to_string).collect()
     }
 
     #[test]

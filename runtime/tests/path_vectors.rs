@@ -86,14 +86,7 @@ fn load() -> Value {
 }
 
 fn seg_strings(segments: &[Segment]) -> Vec<String> {
-    segments
-        .iter()
-        .map(|s| match s {
-            Segment::Literal(l) => l.clone(),
-            Segment::Single => "*".into(),
-            Segment::Multi => "**".into(),
-        })
-        .collect()
+    segments.iter().map(ToString::to_string).collect()
 }
 
 fn strings(v: &Value) -> Vec<String> {
