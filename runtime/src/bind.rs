@@ -1,9 +1,15 @@
-//! Query and path parameters → a proto3 JSON object, driven by the static
-//! [`MessageSpec`] generated for the request type. The object is then
+//! Query and path parameters → a proto3 JSON tree, driven by the static
+//! [`MessageSpec`] generated for the request type. The tree is then
 //! deserialized by the message's own pbjson serde impl, so every value
 //! syntax the JSON mapping accepts (names or numbers for enums, RFC 3339,
 //! `"1.5s"`, base64 in either alphabet, int64 as text) is accepted here too,
 //! and range checks are the mapping's own.
+//!
+//! The tree ([`Node`]) borrows keys (static field names) and values (the
+//! request's own text unless escaped), so binding `?a=1&b=x` copies each
+//! value once, into the message. When deserialization fails, the
+//! parameters are bound again one by one to name the culprit: errors pay
+//! for the bookkeeping, successes don't.
 //!
 //! Keys: `a.b.c` (proto or JSON names), `m[key]` and `m.key` for maps,
 //! repeated keys for repeated fields. Unknown keys are ignored, like
@@ -11,36 +17,118 @@
 //! repeated message, and two members of one oneof are errors naming the key.
 
 use std::borrow::Cow;
+use std::fmt;
 
-use serde_json::{Map, Value};
+use serde::de::value::{MapDeserializer, SeqDeserializer};
+use serde::de::{self, IntoDeserializer, Visitor};
+use serde_json::Value;
 
 use crate::Error;
 use crate::spec::{Cardinality, Kind, MessageSpec, WellKnown};
 
 /// Why a parameter was rejected; becomes a 400 naming the parameter.
-fn bad(param: &str, why: impl std::fmt::Display) -> Error {
+fn bad(param: impl fmt::Display, why: impl fmt::Display) -> Error {
     Error::bad_request(
         "INVALID_ARGUMENT",
-        format!("invalid parameter {param:?}: {why}"),
+        format!(
+            "invalid parameter \"{}\": {why}",
+            param.to_string().escape_debug()
+        ),
     )
 }
 
-/// Accumulates parameters into a proto3 JSON object.
-#[derive(Debug, Default)]
-pub struct JsonBuilder {
-    /// The object built so far (JSON field names).
-    pub object: Map<String, Value>,
-    /// Every parameter applied, for naming the culprit of a later
-    /// deserialization error.
-    pub applied: Vec<(String, Vec<Cow<'static, str>>, Value)>,
-    /// Which of `applied` went into a repeated field.
-    repeated: Vec<bool>,
+/// A parameter's name for error messages: a query key, or a path
+/// variable's field path (joined only when an error needs it).
+#[derive(Clone, Copy)]
+enum Param<'p> {
+    Key(&'p str),
+    Path(&'p [String]),
 }
 
-impl JsonBuilder {
+impl fmt::Display for Param<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Param::Key(k) => f.write_str(k),
+            Param::Path(p) => f.write_str(&p.join(".")),
+        }
+    }
+}
+
+/// A proto3 JSON value under construction; deserializes like the
+/// `serde_json::Value` it stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node<'a> {
+    /// A string (also numbers, bytes, timestamps: the mapping reads text).
+    Str(Cow<'a, str>),
+    /// A bool.
+    Bool(bool),
+    /// An enum number.
+    Int(i64),
+    /// `null` (`google.protobuf.NullValue`).
+    Null,
+    /// Parsed JSON (`Struct`, `Value`, `ListValue` from a query).
+    Json(Value),
+    /// A repeated field.
+    Arr(Vec<Node<'a>>),
+    /// A message or map: (JSON name or map key, value).
+    Obj(Vec<(Cow<'a, str>, Node<'a>)>),
+}
+
+type Object<'a> = Vec<(Cow<'a, str>, Node<'a>)>;
+
+fn get_mut<'o, 'a>(object: &'o mut Object<'a>, key: &str) -> Option<&'o mut Node<'a>> {
+    object.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
+fn insert<'a>(object: &mut Object<'a>, key: Cow<'a, str>, value: Node<'a>) {
+    match get_mut(object, &key) {
+        Some(slot) => *slot = value,
+        None => object.push((key, value)),
+    }
+}
+
+/// The object at `key`, created (or replacing a non-object) if needed.
+fn child<'o, 'a>(object: &'o mut Object<'a>, key: &'static str) -> &'o mut Object<'a> {
+    let index = match object.iter().position(|(k, _)| k == key) {
+        Some(i) => i,
+        None => {
+            object.push((Cow::Borrowed(key), Node::Obj(Vec::new())));
+            object.len() - 1
+        }
+    };
+    let slot = &mut object[index].1;
+    if !matches!(slot, Node::Obj(_)) {
+        *slot = Node::Obj(Vec::new());
+    }
+    match slot {
+        Node::Obj(o) => o,
+        _ => unreachable!("just made an object"),
+    }
+}
+
+/// Accumulates parameters into a proto3 JSON tree.
+#[derive(Debug, Default)]
+pub struct JsonBuilder<'a> {
+    object: Object<'a>,
+    /// What was applied, to bind again one by one when an error needs a name.
+    spec: Option<&'static MessageSpec>,
+    query: &'a str,
+    excluded: &'a [Vec<String>],
+    variables: &'a [Vec<String>],
+    values: &'a [String],
+}
+
+impl<'a> JsonBuilder<'a> {
     /// An empty builder.
     pub fn new() -> Self {
-        Self::default()
+        JsonBuilder {
+            object: Vec::new(),
+            spec: None,
+            query: "",
+            excluded: &[],
+            variables: &[],
+            values: &[],
+        }
     }
 
     /// Applies a raw query string (`a=1&b.c=x`), ignoring keys at or below
@@ -49,41 +137,67 @@ impl JsonBuilder {
     pub fn query(
         &mut self,
         spec: &'static MessageSpec,
-        query: &str,
-        excluded: &[Vec<String>],
+        query: &'a str,
+        excluded: &'a [Vec<String>],
     ) -> Result<(), Error> {
+        self.spec = Some(spec);
+        self.query = query;
+        self.excluded = excluded;
         for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
-            // Borrowed unless escaped: most keys and values need no copy.
-            let key =
-                form_decode(raw_key).ok_or_else(|| bad(raw_key, "malformed percent-escape"))?;
-            let value =
-                form_decode(raw_value).ok_or_else(|| bad(&key, "malformed percent-escape"))?;
-            let Ok(components) = split_key(&key) else {
-                continue;
-            };
-            self.set(spec, &key, &components, &value, false, excluded)?;
+            self.query_pair(spec, pair, excluded)?;
         }
         Ok(())
     }
 
-    /// Applies a path capture; it overrides anything already set.
-    pub fn path(
+    fn query_pair(
         &mut self,
         spec: &'static MessageSpec,
-        field_path: &[String],
-        value: &str,
+        pair: &'a str,
+        excluded: &[Vec<String>],
     ) -> Result<(), Error> {
-        let param = field_path.join(".");
-        self.set(spec, &param, field_path, value, true, &[])
+        let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+        // Borrowed unless escaped: most keys and values need no copy.
+        let key = form_decode(raw_key).ok_or_else(|| bad(raw_key, "malformed percent-escape"))?;
+        let value = form_decode(raw_value).ok_or_else(|| bad(&key, "malformed percent-escape"))?;
+        let Ok(components) = split_key(&key) else {
+            return Ok(());
+        };
+        self.set(spec, Param::Key(&key), &components, value, false, excluded)
+    }
+
+    /// Applies the path captures (`values[i]` binds `variables[i]`, a field
+    /// path of proto names); they override anything already set.
+    pub fn paths(
+        &mut self,
+        spec: &'static MessageSpec,
+        variables: &'a [Vec<String>],
+        values: &'a [String],
+    ) -> Result<(), Error> {
+        self.spec = Some(spec);
+        self.variables = variables;
+        self.values = values;
+        for (field_path, value) in variables.iter().zip(values) {
+            self.path(spec, field_path, value)?;
+        }
+        Ok(())
+    }
+
+    fn path(
+        &mut self,
+        spec: &'static MessageSpec,
+        field_path: &'a [String],
+        value: &'a str,
+    ) -> Result<(), Error> {
+        let param = Param::Path(field_path);
+        self.set(spec, param, field_path, Cow::Borrowed(value), true, &[])
     }
 
     fn set<S: AsRef<str>>(
         &mut self,
         spec: &'static MessageSpec,
-        param: &str,
+        param: Param<'_>,
         components: &[S],
-        value: &str,
+        value: Cow<'a, str>,
         overwrite: bool,
         excluded: &[Vec<String>],
     ) -> Result<(), Error> {
@@ -96,7 +210,6 @@ impl JsonBuilder {
         // for paths up to 16 deep; deeper keys are never excluded paths).
         let mut proto_path: [&str; 16] = [""; 16];
         let mut object = &mut self.object;
-        let mut json_path: Vec<Cow<'static, str>> = Vec::with_capacity(components.len());
         let mut i = 0;
         loop {
             let name = components[i].as_ref();
@@ -104,7 +217,6 @@ impl JsonBuilder {
                 // Unknown keys are ignored (grpc-gateway does the same).
                 return Ok(());
             };
-            json_path.push(Cow::Borrowed(field.json_name));
             if let Some(slot) = proto_path.get_mut(i) {
                 *slot = field.name;
                 let walked = &proto_path[..=i];
@@ -116,7 +228,7 @@ impl JsonBuilder {
                 && let Some(other) = message.fields.iter().find(|f| {
                     f.oneof == Some(oneof)
                         && f.number != field.number
-                        && object.contains_key(f.json_name)
+                        && object.iter().any(|(k, _)| k == f.json_name)
                 })
             {
                 return Err(bad(
@@ -133,13 +245,7 @@ impl JsonBuilder {
                             format!("{:?} is a repeated message", field.name),
                         ));
                     }
-                    let slot = object
-                        .entry(field.json_name)
-                        .or_insert_with(|| Value::Object(Map::new()));
-                    if !slot.is_object() {
-                        *slot = Value::Object(Map::new());
-                    }
-                    object = slot.as_object_mut().expect("object");
+                    object = child(object, field.json_name);
                     message = inner;
                     i += 1;
                 }
@@ -151,15 +257,7 @@ impl JsonBuilder {
                         .collect::<Vec<_>>()
                         .join(".");
                     let v = scalar(param, map.value, value)?;
-                    let slot = object
-                        .entry(field.json_name)
-                        .or_insert_with(|| Value::Object(Map::new()));
-                    if let Value::Object(m) = slot {
-                        m.insert(key.clone(), v.clone());
-                    }
-                    json_path.push(Cow::Owned(key));
-                    self.applied.push((param.to_string(), json_path, v));
-                    self.repeated.push(false);
+                    insert(child(object, field.json_name), Cow::Owned(key), v);
                     return Ok(());
                 }
                 _ if !last => {
@@ -168,31 +266,25 @@ impl JsonBuilder {
                 kind if overwrite && field.cardinality == Cardinality::Repeated => {
                     // A repeated field in the path: comma-separated values
                     // (grpc-gateway), replacing anything the query set.
-                    let items = value
-                        .split(',')
+                    let items = split_commas(value)
+                        .into_iter()
                         .map(|item| scalar(param, kind, item))
                         .collect::<Result<Vec<_>, _>>()?;
-                    for item in &items {
-                        self.applied
-                            .push((param.to_string(), json_path.clone(), item.clone()));
-                        self.repeated.push(true);
-                    }
-                    object.insert(field.json_name.to_string(), Value::Array(items));
+                    insert(object, Cow::Borrowed(field.json_name), Node::Arr(items));
                     return Ok(());
                 }
                 kind => {
                     let v = scalar(param, kind, value)?;
                     let repeated = field.cardinality == Cardinality::Repeated;
-                    match object.get_mut(field.json_name) {
-                        Some(Value::Array(items)) if repeated && !overwrite => {
-                            items.push(v.clone())
-                        }
-                        Some(Value::String(mask))
+                    match get_mut(object, field.json_name) {
+                        Some(Node::Arr(items)) if repeated && !overwrite => items.push(v),
+                        Some(Node::Str(mask))
                             if matches!(kind, Kind::WellKnown(WellKnown::FieldMask))
                                 && !overwrite =>
                         {
                             // Repeated keys of a FieldMask join into one mask.
-                            if let Value::String(more) = &v {
+                            if let Node::Str(more) = &v {
+                                let mask = mask.to_mut();
                                 mask.push(',');
                                 mask.push_str(more);
                             }
@@ -201,38 +293,13 @@ impl JsonBuilder {
                             return Err(bad(param, "given more than once for a singular field"));
                         }
                         _ => {
-                            let stored = if repeated {
-                                Value::Array(vec![v.clone()])
-                            } else {
-                                v.clone()
-                            };
-                            object.insert(field.json_name.to_string(), stored);
+                            let stored = if repeated { Node::Arr(vec![v]) } else { v };
+                            insert(object, Cow::Borrowed(field.json_name), stored);
                         }
                     }
-                    self.applied.push((param.to_string(), json_path, v));
-                    self.repeated.push(repeated);
                     return Ok(());
                 }
             }
-        }
-    }
-
-    /// Puts a JSON value (a body field) at a JSON-name path.
-    pub fn insert_at<'a>(&mut self, path: impl IntoIterator<Item = &'a str>, value: Value) {
-        let mut object = &mut self.object;
-        let mut path = path.into_iter().peekable();
-        while let Some(key) = path.next() {
-            if path.peek().is_none() {
-                object.insert(key.to_string(), value);
-                return;
-            }
-            let slot = object
-                .entry(key)
-                .or_insert_with(|| Value::Object(Map::new()));
-            if !slot.is_object() {
-                *slot = Value::Object(Map::new());
-            }
-            object = slot.as_object_mut().expect("object");
         }
     }
 
@@ -241,21 +308,142 @@ impl JsonBuilder {
         self.object.is_empty()
     }
 
-    /// The single-parameter object for `applied[index]`, used to find which
-    /// parameter a deserialization error came from.
-    pub fn isolated(&self, index: usize) -> Value {
-        let (_, path, value) = &self.applied[index];
-        let mut v = if self.repeated[index] {
-            Value::Array(vec![value.clone()])
-        } else {
-            value.clone()
-        };
-        for key in path.iter().rev() {
-            let mut m = Map::new();
-            m.insert(key.to_string(), v);
-            v = Value::Object(m);
+    /// The tree built so far.
+    pub fn tree(&self) -> &[(Cow<'a, str>, Node<'a>)] {
+        &self.object
+    }
+}
+
+/// `value` split at commas, borrowing when `value` does.
+fn split_commas(value: Cow<'_, str>) -> Vec<Cow<'_, str>> {
+    match value {
+        Cow::Borrowed(v) => v.split(',').map(Cow::Borrowed).collect(),
+        Cow::Owned(v) => v.split(',').map(|s| Cow::Owned(s.to_string())).collect(),
+    }
+}
+
+impl<'de> de::Deserializer<'de> for Node<'de> {
+    type Error = de::value::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self {
+            Node::Str(Cow::Borrowed(s)) => visitor.visit_borrowed_str(s),
+            Node::Str(Cow::Owned(s)) => visitor.visit_string(s),
+            Node::Bool(b) => visitor.visit_bool(b),
+            // As serde_json does: non-negative numbers are u64.
+            Node::Int(n) => match u64::try_from(n) {
+                Ok(u) => visitor.visit_u64(u),
+                Err(_) => visitor.visit_i64(n),
+            },
+            Node::Null => visitor.visit_unit(),
+            Node::Json(value) => value.deserialize_any(visitor).map_err(de::Error::custom),
+            Node::Arr(items) => {
+                let mut seq = SeqDeserializer::new(items.into_iter());
+                let out = visitor.visit_seq(&mut seq)?;
+                seq.end()?;
+                Ok(out)
+            }
+            Node::Obj(entries) => {
+                let mut map = MapDeserializer::new(entries.into_iter().map(|(k, v)| (Key(k), v)));
+                let out = visitor.visit_map(&mut map)?;
+                map.end()?;
+                Ok(out)
+            }
         }
-        v
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self {
+            Node::Null | Node::Json(Value::Null) => visitor.visit_none(),
+            other => visitor.visit_some(other),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct enum
+        identifier ignored_any
+    }
+}
+
+/// An object key. Map keys are text in JSON; like serde_json's map keys,
+/// they deserialize as bools and numbers too (`map<bool, _>`, `map<int32, _>`).
+struct Key<'a>(Cow<'a, str>);
+
+macro_rules! parse_key {
+    ($($method:ident => $visit:ident,)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+            match self.0.parse() {
+                Ok(v) => visitor.$visit(v),
+                Err(_) => Err(de::Error::invalid_value(de::Unexpected::Str(&self.0), &visitor)),
+            }
+        }
+    )*};
+}
+
+impl<'de> de::Deserializer<'de> for Key<'de> {
+    type Error = de::value::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Cow::Borrowed(s) => visitor.visit_borrowed_str(s),
+            Cow::Owned(s) => visitor.visit_string(s),
+        }
+    }
+
+    parse_key! {
+        deserialize_bool => visit_bool,
+        deserialize_i8 => visit_i8,
+        deserialize_i16 => visit_i16,
+        deserialize_i32 => visit_i32,
+        deserialize_i64 => visit_i64,
+        deserialize_u8 => visit_u8,
+        deserialize_u16 => visit_u16,
+        deserialize_u32 => visit_u32,
+        deserialize_u64 => visit_u64,
+        deserialize_f32 => visit_f32,
+        deserialize_f64 => visit_f64,
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        i128 u128 char str string bytes byte_buf unit unit_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+impl<'de> IntoDeserializer<'de, de::value::Error> for Key<'de> {
+    type Deserializer = Self;
+
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+impl<'de> IntoDeserializer<'de, de::value::Error> for Node<'de> {
+    type Deserializer = Self;
+
+    fn into_deserializer(self) -> Self {
+        self
     }
 }
 
@@ -319,42 +507,39 @@ fn form_decode(s: &str) -> Option<Cow<'_, str>> {
 }
 
 /// One textual value as the JSON the mapping expects for `kind`.
-fn scalar(param: &str, kind: Kind, text: &str) -> Result<Value, Error> {
+fn scalar<'a>(param: Param<'_>, kind: Kind, text: Cow<'a, str>) -> Result<Node<'a>, Error> {
     Ok(match kind.unwrapped() {
-        Kind::Bool => Value::Bool(match text {
+        Kind::Bool => Node::Bool(match &*text {
             "true" | "True" | "TRUE" | "t" | "T" | "1" => true,
             "false" | "False" | "FALSE" | "f" | "F" | "0" => false,
             _ => return Err(bad(param, format!("{text:?} is not a bool"))),
         }),
         Kind::Enum(e) => match text.parse::<i32>() {
-            Ok(n) if e.values.iter().any(|(_, v)| *v == n) => Value::from(n),
+            Ok(n) if e.values.iter().any(|(_, v)| *v == n) => Node::Int(n.into()),
             Ok(n) => return Err(bad(param, format!("{n} is not a value of {}", e.name))),
-            Err(_) if e.values.iter().any(|(name, _)| *name == text) => {
-                Value::String(text.to_string())
-            }
+            Err(_) if e.values.iter().any(|(name, _)| *name == text) => Node::Str(text),
             Err(_) => return Err(bad(param, format!("{text:?} is not a value of {}", e.name))),
         },
         Kind::WellKnown(WellKnown::Struct | WellKnown::Value | WellKnown::ListValue) => {
-            match serde_json::from_str::<Value>(text) {
-                Ok(v) => v,
-                Err(_) if matches!(kind, Kind::WellKnown(WellKnown::Value)) => {
-                    Value::String(text.to_string())
-                }
+            match serde_json::from_str::<Value>(&text) {
+                Ok(v) => Node::Json(v),
+                Err(_) if matches!(kind, Kind::WellKnown(WellKnown::Value)) => Node::Str(text),
                 Err(e) => return Err(bad(param, format!("not JSON: {e}"))),
             }
         }
-        Kind::WellKnown(WellKnown::NullValue) => Value::Null,
+        Kind::WellKnown(WellKnown::NullValue) => Node::Null,
         // The mapping's `"1.5s"`, and Go's `1h2m3.5s` that grpc-gateway and
         // kratos clients send.
-        Kind::WellKnown(WellKnown::Duration) => {
-            Value::String(go_duration_to_json(text).unwrap_or_else(|| text.to_string()))
-        }
+        Kind::WellKnown(WellKnown::Duration) => match go_duration_to_json(&text) {
+            Some(converted) => Node::Str(Cow::Owned(converted)),
+            None => Node::Str(text),
+        },
         Kind::Message(_) | Kind::Map(_) | Kind::WellKnown(WellKnown::Any | WellKnown::Empty) => {
             return Err(bad(param, "a message needs a field path (a.b=…)"));
         }
         // Numbers, strings, bytes, Timestamp, Duration, FieldMask: the JSON
         // mapping reads them from strings and checks them itself.
-        _ => Value::String(text.to_string()),
+        _ => Node::Str(text),
     })
 }
 
@@ -412,33 +597,46 @@ fn go_duration_to_json(text: &str) -> Option<String> {
     })
 }
 
-/// Deserializes the built object into `M`; on failure, names the first
+/// Deserializes the built tree into `M`; on failure, names the first
 /// parameter that fails on its own.
-pub fn finish<M: serde::de::DeserializeOwned>(builder: JsonBuilder) -> Result<M, Error> {
+pub fn finish<M: serde::de::DeserializeOwned>(builder: JsonBuilder<'_>) -> Result<M, Error> {
     let JsonBuilder {
         object,
-        applied,
-        repeated,
+        spec,
+        query,
+        excluded,
+        variables,
+        values,
     } = builder;
-    match serde_json::from_value::<M>(Value::Object(object)) {
-        Ok(m) => Ok(m),
-        Err(e) => {
-            let builder = JsonBuilder {
-                object: Map::new(),
-                applied,
-                repeated,
-            };
-            for (i, (param, _, _)) in builder.applied.iter().enumerate() {
-                if let Err(one) = serde_json::from_value::<M>(builder.isolated(i)) {
-                    return Err(bad(param, one));
-                }
+    let e = match M::deserialize(Node::Obj(object)) {
+        Ok(message) => return Ok(message),
+        Err(e) => e,
+    };
+    if let Some(spec) = spec {
+        let fails_alone = |one: JsonBuilder<'_>| M::deserialize(Node::Obj(one.object)).err();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let mut one = JsonBuilder::new();
+            if one.query_pair(spec, pair, excluded).is_ok()
+                && let Some(why) = fails_alone(one)
+            {
+                let raw_key = pair.split_once('=').map_or(pair, |(k, _)| k);
+                let key = form_decode(raw_key).unwrap_or(Cow::Borrowed(raw_key));
+                return Err(bad(key, why));
             }
-            Err(Error::bad_request(
-                "INVALID_ARGUMENT",
-                format!("invalid parameters: {e}"),
-            ))
+        }
+        for (field_path, value) in variables.iter().zip(values) {
+            let mut one = JsonBuilder::new();
+            if one.path(spec, field_path, value).is_ok()
+                && let Some(why) = fails_alone(one)
+            {
+                return Err(bad(Param::Path(field_path), why));
+            }
         }
     }
+    Err(Error::bad_request(
+        "INVALID_ARGUMENT",
+        format!("invalid parameters: {e}"),
+    ))
 }
 
 #[cfg(test)]

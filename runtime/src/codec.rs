@@ -20,13 +20,47 @@ impl Codec {
     }
 }
 
-fn essence(media: &str) -> String {
-    media
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase()
+/// What a media type names; case-insensitive, without copying the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Media {
+    Empty,
+    Json,
+    /// `application/…+json`.
+    JsonSuffix,
+    Protobuf,
+    /// `*/*`.
+    Any,
+    /// `application/*`.
+    AnyApplication,
+    Other,
+}
+
+fn media(value: &str) -> Media {
+    let m = value.split(';').next().unwrap_or("").trim();
+    let is = |name: &str| m.eq_ignore_ascii_case(name);
+    // Bytes, not str slices: a header may cut a multi-byte character.
+    let b = m.as_bytes();
+    if m.is_empty() {
+        Media::Empty
+    } else if is("application/json") {
+        Media::Json
+    } else if is("application/x-protobuf")
+        || is("application/protobuf")
+        || is("application/vnd.google.protobuf")
+    {
+        Media::Protobuf
+    } else if is("*/*") {
+        Media::Any
+    } else if is("application/*") {
+        Media::AnyApplication
+    } else if b.len() >= 17
+        && b[..12].eq_ignore_ascii_case(b"application/")
+        && b[b.len() - 5..].eq_ignore_ascii_case(b"+json")
+    {
+        Media::JsonSuffix
+    } else {
+        Media::Other
+    }
 }
 
 /// The codec of a request body by its Content-Type; a missing header means
@@ -35,12 +69,9 @@ pub fn request_codec(content_type: Option<&str>) -> Option<Codec> {
     let Some(ct) = content_type else {
         return Some(Codec::Json);
     };
-    match essence(ct).as_str() {
-        "" | "application/json" => Some(Codec::Json),
-        "application/x-protobuf" | "application/protobuf" | "application/vnd.google.protobuf" => {
-            Some(Codec::Protobuf)
-        }
-        other if other.starts_with("application/") && other.ends_with("+json") => Some(Codec::Json),
+    match media(ct) {
+        Media::Empty | Media::Json | Media::JsonSuffix => Some(Codec::Json),
+        Media::Protobuf => Some(Codec::Protobuf),
         _ => None,
     }
 }
@@ -55,7 +86,7 @@ pub fn negotiate(accept: Option<&str>) -> Option<Codec> {
     let mut proto: Option<(u8, f32)> = None;
     for range in accept.split(',') {
         let mut parts = range.split(';');
-        let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let media = media(parts.next().unwrap_or(""));
         let mut q = 1.0f32;
         for p in parts {
             if let Some((k, v)) = p.split_once('=')
@@ -69,19 +100,17 @@ pub fn negotiate(accept: Option<&str>) -> Option<Codec> {
                 *slot = Some((specificity, q));
             }
         };
-        match media.as_str() {
-            "*/*" => {
+        match media {
+            Media::Any => {
                 consider(&mut json, 0);
                 consider(&mut proto, 0);
             }
-            "application/*" => {
+            Media::AnyApplication => {
                 consider(&mut json, 1);
                 consider(&mut proto, 1);
             }
-            "application/json" => consider(&mut json, 2),
-            "application/x-protobuf"
-            | "application/protobuf"
-            | "application/vnd.google.protobuf" => consider(&mut proto, 2),
+            Media::Json => consider(&mut json, 2),
+            Media::Protobuf => consider(&mut proto, 2),
             _ => {}
         }
     }
@@ -136,5 +165,18 @@ mod tests {
             Some(Codec::Protobuf)
         );
         assert_eq!(request_codec(Some("text/plain")), None);
+        assert_eq!(
+            request_codec(Some("Application/Problem+JSON")),
+            Some(Codec::Json)
+        );
+        assert_eq!(request_codec(Some("application/+json")), Some(Codec::Json));
+        assert_eq!(request_codec(Some("applicatioé/x+jsoné+json")), None);
+        assert_eq!(request_codec(Some("aéééééééééé+json")), None);
+        assert_eq!(
+            request_codec(Some("APPLICATION/X-PROTOBUF")),
+            Some(Codec::Protobuf)
+        );
+        assert_eq!(request_codec(Some("application/jsonx")), None);
+        assert_eq!(request_codec(Some("é")), None);
     }
 }

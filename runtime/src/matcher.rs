@@ -177,7 +177,7 @@ impl<T> Matcher<T> {
             best = self.best(&segments, |m| m.accepts("GET"));
         }
         match best {
-            Some(Ok((route, segs))) => match captures(route, &segs) {
+            Some(Ok((route, view))) => match captures(route, &view) {
                 Ok(captures) => Outcome::Found {
                     value: &route.value,
                     captures,
@@ -215,61 +215,103 @@ impl<T> Matcher<T> {
         }
     }
 
-    #[allow(clippy::type_complexity)]
-    fn best<'m, 'p>(
+    fn best<'m, 's, 'p>(
         &'m self,
-        segments: &[&'p str],
+        segments: &'s [&'p str],
         method_ok: impl Fn(&MethodFilter) -> bool,
-    ) -> Option<Result<(&'m Route<T>, Vec<&'p str>), &'static str>> {
-        let mut best: Option<(&Route<T>, Vec<&'p str>, Vec<u8>)> = None;
+    ) -> Option<Result<(&'m Route<T>, View<'s, 'p>), &'static str>> {
+        let mut best: Option<(&Route<T>, View<'s, 'p>)> = None;
         for route in self.routes.iter().filter(|r| method_ok(&r.method)) {
-            let Some(segs) = route_matches(route, segments) else {
+            let Some(view) = route_matches(route, segments) else {
                 continue;
             };
-            let score = score(route, segs.len());
-            if best.as_ref().is_none_or(|(_, _, s)| score < *s) {
-                best = Some((route, segs, score));
+            // Strictly more specific only: a full tie keeps the earlier route.
+            if best
+                .as_ref()
+                .is_none_or(|(b, bv)| specificity(route, view.len()).lt(specificity(b, bv.len())))
+            {
+                best = Some((route, view));
             }
         }
-        best.map(|(r, s, _)| Ok((r, s)))
+        best.map(Ok)
     }
 }
 
-/// The request segments a route sees (its verb stripped) when it matches.
-fn route_matches<'p, T>(route: &Route<T>, segments: &[&'p str]) -> Option<Vec<&'p str>> {
-    let mut segs = segments.to_vec();
+/// The request segments a route sees: the verb stripped from the last one.
+/// A view instead of a copy, so trying a route allocates nothing.
+#[derive(Debug, Clone, Copy)]
+struct View<'s, 'p> {
+    segments: &'s [&'p str],
+    /// The last segment without its `:verb`, when the route has one.
+    last: Option<&'p str>,
+}
+
+impl<'p> View<'_, 'p> {
+    fn len(&self) -> usize {
+        self.segments.len()
+    }
+
+    fn get(&self, i: usize) -> &'p str {
+        match self.last {
+            Some(stem) if i + 1 == self.segments.len() => stem,
+            _ => self.segments[i],
+        }
+    }
+
+    /// Segments `start..end` joined with `/`.
+    fn join(&self, start: usize, end: usize) -> String {
+        let mut out = String::new();
+        for i in start..end {
+            if i > start {
+                out.push('/');
+            }
+            out.push_str(self.get(i));
+        }
+        out
+    }
+}
+
+/// The view a route sees when it matches the request segments.
+fn route_matches<'s, 'p, T>(route: &Route<T>, segments: &'s [&'p str]) -> Option<View<'s, 'p>> {
+    let mut view = View {
+        segments,
+        last: None,
+    };
     if let Some(verb) = &route.verb {
-        let last = segs.last_mut()?;
+        let last = segments.last()?;
         let stem = last.strip_suffix(verb.as_str())?.strip_suffix(':')?;
-        *last = stem;
-        if segs.len() == 1 && stem.is_empty() && route.parts.is_empty() {
-            segs.clear();
+        if segments.len() == 1 && stem.is_empty() && route.parts.is_empty() {
+            // `/:verb` on the root template: no segments at all.
+            view.segments = &[];
+        } else {
+            view.last = Some(stem);
         }
     }
     let n = route.parts.len();
+    let len = view.len();
     let ok = match route.multi_at {
         None => {
-            segs.len() == n
+            len == n
                 && route
                     .parts
                     .iter()
-                    .zip(&segs)
-                    .all(|(p, s)| part_matches(p, s))
+                    .enumerate()
+                    .all(|(i, p)| part_matches(p, view.get(i)))
         }
         Some(m) => {
             let tail = n - m - 1;
-            segs.len() >= n - 1
+            len + 1 >= n
                 && route.parts[..m]
                     .iter()
-                    .zip(&segs[..m])
-                    .all(|(p, s)| part_matches(p, s))
+                    .enumerate()
+                    .all(|(i, p)| part_matches(p, view.get(i)))
                 && route.parts[m + 1..]
                     .iter()
-                    .zip(&segs[segs.len() - tail..])
-                    .all(|(p, s)| part_matches(p, s))
+                    .enumerate()
+                    .all(|(j, p)| part_matches(p, view.get(len - tail + j)))
         }
     };
-    ok.then_some(segs)
+    ok.then_some(view)
 }
 
 fn part_matches(part: &Part, segment: &str) -> bool {
@@ -285,20 +327,16 @@ fn part_matches(part: &Part, segment: &str) -> bool {
     }
 }
 
-/// Lower is more specific: per request segment 0 = literal, 1 = `*`,
-/// 2 = `**`; then 0 for a verb route, 1 without.
-fn score<T>(route: &Route<T>, len: usize) -> Vec<u8> {
-    let mut s = Vec::with_capacity(len + 1);
-    for i in 0..len {
-        let part = &route.parts[template_index(route, len, i)];
-        s.push(match part {
+/// Lower is more specific, compared lexicographically: per request segment
+/// 0 = literal, 1 = `*`, 2 = `**`; then 0 for a verb route, 1 without.
+fn specificity<T>(route: &Route<T>, len: usize) -> impl Iterator<Item = u8> + '_ {
+    (0..len)
+        .map(move |i| match route.parts[template_index(route, len, i)] {
             Part::Literal(_) => 0,
             Part::Single => 1,
             Part::Multi => 2,
-        });
-    }
-    s.push(u8::from(route.verb.is_none()));
-    s
+        })
+        .chain(std::iter::once(u8::from(route.verb.is_none())))
 }
 
 /// Which template part consumed request segment `i`.
@@ -334,17 +372,17 @@ fn segment_range<T>(route: &Route<T>, len: usize, start: usize, end: usize) -> (
 
 fn captures<'m, T>(
     route: &'m Route<T>,
-    segs: &[&str],
+    view: &View<'_, '_>,
 ) -> Result<Vec<(&'m [String], String)>, percent::DecodeError> {
     route
         .variables
         .iter()
         .map(|v| {
-            let (s, e) = segment_range(route, segs.len(), v.start, v.end);
+            let (s, e) = segment_range(route, view.len(), v.start, v.end);
             let value = if v.single {
-                percent::decode(segs[s])?.into_owned()
+                percent::decode(view.get(s))?.into_owned()
             } else {
-                percent::decode_except_slash(&segs[s..e].join("/"))?.into_owned()
+                percent::decode_except_slash(&view.join(s, e))?.into_owned()
             };
             Ok((v.field_path.as_slice(), value))
         })

@@ -31,13 +31,15 @@ use crate::{Error, wire};
 /// Default request body limit: 4 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 4 << 20;
 
-/// The operation a request was routed to, `/{package}.{Service}/{Method}`;
-/// in the request extensions before binding (so layers see it even when
-/// binding fails) and in the response extensions.
+/// The operation a request was routed to, `/{package}.{Service}/{Method}`:
+/// in the request extensions seen by [`Routes::layer`] layers (before
+/// binding, so they see it even when binding fails), in the response
+/// extensions for layers around the router, and [`Request::operation`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Operation(pub &'static str);
 
-/// Path captures of the matched route, in template order.
+/// Path captures of the matched route, in template order: carried in the
+/// request extensions only through [`Routes::layer`] layers.
 #[derive(Debug, Clone)]
 struct PathValues(Vec<String>);
 
@@ -241,18 +243,34 @@ struct Config {
 }
 
 type Endpoint = BoxCloneSyncService<http::Request<Body>, axum::response::Response, Infallible>;
-type MakeEndpoint = Arc<dyn Fn(Arc<Config>) -> Endpoint + Send + Sync>;
+type ResponseFuture =
+    std::pin::Pin<Box<dyn Future<Output = Result<axum::response::Response, Infallible>> + Send>>;
+/// Serves one matched request, given its path captures: called directly
+/// (no service clone, one boxed future) unless the route has layers.
+type Handler = Arc<dyn Fn(http::Request<Body>, Vec<String>) -> ResponseFuture + Send + Sync>;
+type MakeHandler = Arc<dyn Fn(Arc<Config>) -> Handler + Send + Sync>;
+type WrapEndpoint = Arc<dyn Fn(Endpoint) -> Endpoint + Send + Sync>;
 
+#[derive(Clone)]
 struct Entry {
     spec: &'static RouteSpec,
-    make: MakeEndpoint,
+    make: MakeHandler,
+    /// [`Routes::layer`] layers, innermost first.
+    layers: Vec<WrapEndpoint>,
+}
+
+/// What a matched route runs.
+enum Target {
+    Direct(Handler),
+    /// Through tower layers: the captures travel as [`PathValues`].
+    Layered(Endpoint),
 }
 
 /// Routes of one or more generated services; turn them into an
 /// [`axum::Router`] with [`Routes::into_router`].
 #[derive(Clone)]
 pub struct Routes {
-    entries: Vec<Arc<Entry>>,
+    entries: Vec<Entry>,
     config: Config,
 }
 
@@ -308,25 +326,28 @@ impl Routes {
         if let BodyRule::Field(body) | BodyRule::FieldHttpBody(body) = &spec.body {
             query_excluded.push(body.iter().map(|f| f.name.to_string()).collect());
         }
-        let variables = Arc::new(BoundFields {
+        let fields = BoundFields {
             variables,
             query_excluded,
-        });
-        let make: MakeEndpoint = Arc::new(move |config: Arc<Config>| {
-            let handler = handler.clone();
-            let variables = variables.clone();
-            BoxCloneSyncService::new(tower::service_fn(move |req: http::Request<Body>| {
-                let handler = handler.clone();
-                let config = config.clone();
-                let variables = variables.clone();
-                async move {
+        };
+        let make: MakeHandler = Arc::new(move |config: Arc<Config>| {
+            // One Arc per route: a request clones it once.
+            let route = Arc::new((handler.clone(), fields.clone(), config));
+            Arc::new(move |req: http::Request<Body>, values: Vec<String>| {
+                let route = route.clone();
+                Box::pin(async move {
+                    let (handler, fields, config) = &*route;
                     Ok::<_, Infallible>(
-                        serve::<M, R, F, Fut>(spec, &config, &variables, handler, req).await,
+                        serve::<M, R, F, Fut>(spec, config, fields, handler, req, values).await,
                     )
-                }
-            }))
+                }) as ResponseFuture
+            }) as Handler
         });
-        self.entries.push(Arc::new(Entry { spec, make }));
+        self.entries.push(Entry {
+            spec,
+            make,
+            layers: Vec::new(),
+        });
         self
     }
 
@@ -362,18 +383,11 @@ impl Routes {
             + 'static,
         <L::Service as Service<http::Request<Body>>>::Future: Send + 'static,
     {
-        self.entries = self
-            .entries
-            .into_iter()
-            .map(|e| {
-                let inner = e.make.clone();
-                let layer = layer.clone();
-                Arc::new(Entry {
-                    spec: e.spec,
-                    make: Arc::new(move |c| BoxCloneSyncService::new(layer.layer(inner(c)))),
-                })
-            })
-            .collect();
+        let wrap: WrapEndpoint =
+            Arc::new(move |inner| BoxCloneSyncService::new(layer.layer(inner)));
+        for entry in &mut self.entries {
+            entry.layers.push(wrap.clone());
+        }
         self
     }
 
@@ -411,12 +425,28 @@ impl Routes {
         let config = Arc::new(self.config);
         let mut matcher = Matcher::new();
         for e in &self.entries {
+            let handler = (e.make)(config.clone());
+            let target = if e.layers.is_empty() {
+                Target::Direct(handler)
+            } else {
+                let innermost = tower::service_fn(move |mut req: http::Request<Body>| {
+                    let values = req
+                        .extensions_mut()
+                        .remove::<PathValues>()
+                        .map(|p| p.0)
+                        .unwrap_or_default();
+                    handler(req, values)
+                });
+                let endpoint = e
+                    .layers
+                    .iter()
+                    .fold(BoxCloneSyncService::new(innermost), |inner, wrap| {
+                        wrap(inner)
+                    });
+                Target::Layered(endpoint)
+            };
             // Templates were validated at generation time.
-            if let Err(err) = matcher.insert(
-                e.spec.method,
-                e.spec.template,
-                (e.spec, (e.make)(config.clone())),
-            ) {
+            if let Err(err) = matcher.insert(e.spec.method, e.spec.template, (e.spec, target)) {
                 panic!(
                     "invalid template {:?} for {}: {err}",
                     e.spec.template, e.spec.operation
@@ -440,7 +470,7 @@ impl Routes {
 /// The tower service behind [`Routes::into_router`].
 #[derive(Clone)]
 pub struct RoutesService {
-    matcher: Arc<Matcher<(&'static RouteSpec, Endpoint)>>,
+    matcher: Arc<Matcher<(&'static RouteSpec, Target)>>,
 }
 
 impl std::fmt::Debug for RoutesService {
@@ -454,8 +484,7 @@ impl std::fmt::Debug for RoutesService {
 impl Service<http::Request<Body>> for RoutesService {
     type Response = axum::response::Response;
     type Error = Infallible;
-    type Future =
-        std::pin::Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+    type Future = ResponseFuture;
 
     fn poll_ready(
         &mut self,
@@ -468,14 +497,18 @@ impl Service<http::Request<Body>> for RoutesService {
         let outcome = self.matcher.find(req.method().as_str(), req.uri().path());
         match outcome {
             Outcome::Found {
-                value: (spec, endpoint),
+                value: (spec, target),
                 captures,
             } => {
                 let values = captures.into_iter().map(|(_, v)| v).collect();
-                req.extensions_mut().insert(Operation(spec.operation));
-                req.extensions_mut().insert(PathValues(values));
-                let endpoint = endpoint.clone();
-                Box::pin(endpoint.oneshot(req))
+                match target {
+                    Target::Direct(handler) => handler(req, values),
+                    Target::Layered(endpoint) => {
+                        req.extensions_mut().insert(Operation(spec.operation));
+                        req.extensions_mut().insert(PathValues(values));
+                        Box::pin(endpoint.clone().oneshot(req))
+                    }
+                }
             }
             Outcome::MethodNotAllowed(allow) => {
                 let mut resp = error_response(
@@ -511,8 +544,9 @@ async fn serve<M, R, F, Fut>(
     spec: &'static RouteSpec,
     config: &Config,
     fields: &BoundFields,
-    handler: F,
+    handler: &F,
     req: http::Request<Body>,
+    values: Vec<String>,
 ) -> axum::response::Response
 where
     M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
@@ -538,7 +572,7 @@ where
         );
     };
     let (parts, body) = req.into_parts();
-    let message = match bind_request::<M>(spec, config, fields, &parts, body).await {
+    let message = match bind_request::<M>(spec, config, fields, &parts, body, &values).await {
         Ok(m) => m,
         Err(e) => return with_operation(spec, error_response(codec, e)),
     };
@@ -625,6 +659,7 @@ fn decode_message<M: prost::Message + Default + serde::de::DeserializeOwned>(
 }
 
 /// The field paths a route binds from its path and body.
+#[derive(Clone)]
 struct BoundFields {
     /// Field path of each path variable, in template order.
     variables: Vec<Vec<String>>,
@@ -648,15 +683,11 @@ async fn bind_request<M>(
     fields: &BoundFields,
     parts: &http::request::Parts,
     body: Body,
+    values: &[String],
 ) -> Result<M, Error>
 where
     M: prost::Message + Default + serde::de::DeserializeOwned,
 {
-    let captures = parts
-        .extensions
-        .get::<PathValues>()
-        .map(|p| p.0.as_slice())
-        .unwrap_or(&[]);
     let content_type = parts
         .headers
         .get(header::CONTENT_TYPE)
@@ -679,58 +710,25 @@ where
     };
     let mut builder = JsonBuilder::new();
     let query = parts.uri.query().unwrap_or("");
-    let apply_path = |builder: &mut JsonBuilder| -> Result<(), Error> {
-        for (field_path, value) in fields.variables.iter().zip(captures) {
-            builder.path(spec.request, field_path, value)?;
-        }
-        Ok(())
-    };
     // Body first, then query, then path: later sources win.
-    let (mut message, builder) = match &spec.body {
+    let mut message = match &spec.body {
         BodyRule::None => {
             builder.query(spec.request, query, &fields.query_excluded)?;
-            apply_path(&mut builder)?;
+            builder.paths(spec.request, &fields.variables, values)?;
             return bind::finish(builder);
         }
-        BodyRule::All => {
-            let codec = body_codec()?;
-            let message: M = decode_message(codec, &bytes)?;
-            apply_path(&mut builder)?;
-            (message, builder)
-        }
+        BodyRule::All => decode_message(body_codec()?, &bytes)?,
         BodyRule::AllHttpBody => {
             let encoded = wire::encode_http_body(content_type.unwrap_or(""), &bytes);
-            let message = M::decode(encoded.as_slice())
-                .map_err(|e| Error::bad_request("INVALID_ARGUMENT", e.to_string()))?;
-            apply_path(&mut builder)?;
-            (message, builder)
+            M::decode(encoded.as_slice())
+                .map_err(|e| Error::bad_request("INVALID_ARGUMENT", e.to_string()))?
         }
         BodyRule::Field(path) => {
             let codec = body_codec()?;
             builder.query(spec.request, query, &fields.query_excluded)?;
             match codec {
-                Codec::Json => {
-                    if !bytes.is_empty() {
-                        let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
-                            Error::bad_request(
-                                "INVALID_ARGUMENT",
-                                format!("invalid JSON body: {e}"),
-                            )
-                        })?;
-                        builder.insert_at(path.iter().map(|f| f.json_name), value);
-                    }
-                    apply_path(&mut builder)?;
-                    return bind::finish(builder).map_err(|e| {
-                        if e.message().starts_with("invalid parameters") {
-                            Error::bad_request(
-                                "INVALID_ARGUMENT",
-                                format!("invalid body: {}", e.message()),
-                            )
-                        } else {
-                            e
-                        }
-                    });
-                }
+                Codec::Json if bytes.is_empty() => M::default(),
+                Codec::Json => decode_json_field::<M>(path, &bytes)?,
                 Codec::Protobuf => {
                     let target = path.iter().try_fold(None, |parent: Option<&FieldSpec>, f| {
                         let message = match parent {
@@ -760,26 +758,23 @@ where
                             format!("field {name:?} is not a message: send it as JSON"),
                         ));
                     }
-                    let message = M::decode(wrap_path(path, &bytes).as_slice()).map_err(|e| {
+                    M::decode(wrap_path(path, &bytes).as_slice()).map_err(|e| {
                         Error::bad_request(
                             "INVALID_ARGUMENT",
                             format!("invalid protobuf body: {e}"),
                         )
-                    })?;
-                    apply_path(&mut builder)?;
-                    (message, builder)
+                    })?
                 }
             }
         }
         BodyRule::FieldHttpBody(path) => {
             builder.query(spec.request, query, &fields.query_excluded)?;
             let hb = wire::encode_http_body(content_type.unwrap_or(""), &bytes);
-            let message = M::decode(wrap_path(path, &hb).as_slice())
-                .map_err(|e| Error::bad_request("INVALID_ARGUMENT", e.to_string()))?;
-            apply_path(&mut builder)?;
-            (message, builder)
+            M::decode(wrap_path(path, &hb).as_slice())
+                .map_err(|e| Error::bad_request("INVALID_ARGUMENT", e.to_string()))?
         }
     };
+    builder.paths(spec.request, &fields.variables, values)?;
     if !builder.is_empty() {
         let overlay: M = bind::finish(builder)?;
         message
@@ -787,6 +782,105 @@ where
             .map_err(|e| Error::internal_server("MERGE", e.to_string()))?;
     }
     Ok(message)
+}
+
+/// `M` from a JSON body that is the value of the field at `path`
+/// (`body: "item"`), read straight into the message as if the body were
+/// `{"item": …}`, without building that document or a `Value` first.
+fn decode_json_field<M: serde::de::DeserializeOwned>(
+    path: &[FieldRef],
+    bytes: &[u8],
+) -> Result<M, Error> {
+    let invalid = |e: serde_json::Error| {
+        Error::bad_request("INVALID_ARGUMENT", format!("invalid JSON body: {e}"))
+    };
+    let mut json = serde_json::Deserializer::from_slice(bytes);
+    let message = M::deserialize(FieldBody {
+        path,
+        json: &mut json,
+    })
+    .map_err(invalid)?;
+    json.end().map_err(invalid)?;
+    Ok(message)
+}
+
+/// A deserializer presenting `{"<path[0]>": {"<path[1]>": … <json>}}`.
+struct FieldBody<'p, 'j, 'de> {
+    path: &'p [FieldRef],
+    json: &'j mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>,
+}
+
+impl<'de> serde::Deserializer<'de> for FieldBody<'_, '_, 'de> {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_map(OneField { body: Some(self) })
+    }
+
+    /// A message field (`Option<Inner>` in prost): present.
+    fn deserialize_option<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_newtype_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+/// The single entry of a [`FieldBody`] level.
+struct OneField<'p, 'j, 'de> {
+    body: Option<FieldBody<'p, 'j, 'de>>,
+}
+
+impl<'de> serde::de::MapAccess<'de> for OneField<'_, '_, 'de> {
+    type Error = serde_json::Error;
+
+    fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Self::Error> {
+        match &self.body {
+            Some(body) => {
+                let key = body.path.first().map_or("", |f| f.json_name);
+                seed.deserialize(serde::de::value::BorrowedStrDeserializer::new(key))
+                    .map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<V: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, Self::Error> {
+        let body = self
+            .body
+            .take()
+            .ok_or_else(|| serde::de::Error::custom("no value"))?;
+        match body.path {
+            [] | [_] => seed.deserialize(body.json),
+            [_, rest @ ..] => seed.deserialize(FieldBody {
+                path: rest,
+                json: body.json,
+            }),
+        }
+    }
 }
 
 fn encode_reply<R: prost::Message + serde::Serialize>(
@@ -800,29 +894,30 @@ fn encode_reply<R: prost::Message + serde::Serialize>(
         status,
         mut headers,
     } = reply;
-    let encoded: Result<(String, Vec<u8>), Error> = (|| match (&spec.response_body, codec) {
+    let encoded: Result<(HeaderValue, Vec<u8>), Error> = (|| match (&spec.response_body, codec) {
         (ResponseBody::HttpBody, _) => raw_http_body(&message.encode_to_vec()),
         (ResponseBody::FieldHttpBody(f), _) => {
             let field =
                 wire::extract_len_field(&message.encode_to_vec(), f.number).unwrap_or_default();
             raw_http_body(&field)
         }
-        (ResponseBody::Whole, Codec::Protobuf) => {
-            Ok((codec.content_type().into(), message.encode_to_vec()))
-        }
+        (ResponseBody::Whole, Codec::Protobuf) => Ok((
+            HeaderValue::from_static(codec.content_type()),
+            message.encode_to_vec(),
+        )),
         (ResponseBody::Field(f), Codec::Protobuf) => Ok((
-            codec.content_type().into(),
+            HeaderValue::from_static(codec.content_type()),
             wire::extract_len_field(&message.encode_to_vec(), f.number).unwrap_or_default(),
         )),
         (ResponseBody::Whole, Codec::Json) if !config.emit_defaults => Ok((
-            codec.content_type().into(),
+            HeaderValue::from_static(codec.content_type()),
             serde_json::to_vec(&message).map_err(internal)?,
         )),
         (ResponseBody::Whole, Codec::Json) => {
             let mut v = serde_json::to_value(&message).map_err(internal)?;
             fill_defaults(spec.reply, &mut v);
             Ok((
-                codec.content_type().into(),
+                HeaderValue::from_static(codec.content_type()),
                 serde_json::to_vec(&v).map_err(internal)?,
             ))
         }
@@ -837,16 +932,14 @@ fn encode_reply<R: prost::Message + serde::Serialize>(
                 .or_else(|| spec.reply.field(f.name).map(default_json))
                 .unwrap_or(Value::Null);
             Ok((
-                codec.content_type().into(),
+                HeaderValue::from_static(codec.content_type()),
                 serde_json::to_vec(&field).map_err(internal)?,
             ))
         }
     })();
     match encoded {
         Ok((content_type, body)) => {
-            if let Ok(v) = HeaderValue::from_str(&content_type) {
-                headers.insert(header::CONTENT_TYPE, v);
-            }
+            headers.insert(header::CONTENT_TYPE, content_type);
             let mut resp = (status, body).into_response();
             resp.headers_mut().extend(headers);
             resp
@@ -859,14 +952,14 @@ fn internal(e: impl std::fmt::Display) -> Error {
     Error::internal_server("ENCODING", format!("encoding the reply failed: {e}"))
 }
 
-fn raw_http_body(encoded: &[u8]) -> Result<(String, Vec<u8>), Error> {
+fn raw_http_body(encoded: &[u8]) -> Result<(HeaderValue, Vec<u8>), Error> {
     let (content_type, data) =
         wire::decode_http_body(encoded).ok_or_else(|| internal("bad HttpBody"))?;
-    let content_type = if content_type.is_empty() {
-        "application/octet-stream".to_string()
-    } else {
-        content_type
-    };
+    // An empty or unsendable (control characters) type: plain bytes.
+    let content_type = HeaderValue::from_str(&content_type)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     Ok((content_type, data))
 }
 

@@ -41,8 +41,16 @@ where
     let reply = reqwest::get(format!("{base}{}", encoded.path_and_query))
         .await
         .unwrap();
-    assert_eq!(reply.status(), 200, "{}", encoded.path_and_query);
-    let echoed: Value = serde_json::from_slice(&reply.bytes().await.unwrap()).unwrap();
+    let status = reply.status();
+    let bytes = reply.bytes().await.unwrap();
+    assert_eq!(
+        status,
+        200,
+        "{}: {}",
+        encoded.path_and_query,
+        String::from_utf8_lossy(&bytes)
+    );
+    let echoed: Value = serde_json::from_slice(&bytes).unwrap();
     // Through text, as a server writes it (a Value would widen f32 to f64).
     let sent: Value = serde_json::from_str(&serde_json::to_string(&message).unwrap()).unwrap();
     (sent, echoed, encoded.path_and_query)
