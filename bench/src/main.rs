@@ -34,7 +34,7 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage: protoway-bench http [--secs S] [--rounds N] [--concurrency C] [--only GET|JSON|protobuf]
        protoway-bench codegen [--limit N] [--googleapis DIR]
-       protoway-bench micro [--iterations N] [--only GET|JSON]
+       protoway-bench micro [--iterations N] [--only GET|JSON|protobuf] [--server generated|hand-written]
        protoway-bench load --addr HOST:PORT [--requests N] [--concurrency C] [--pid PID]";
 
 fn flag<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
@@ -78,6 +78,10 @@ fn main() -> ExitCode {
             flag(&args, "--iterations", 200_000),
             args.iter()
                 .position(|a| a == "--only")
+                .and_then(|i| args.get(i + 1))
+                .map(String::as_str),
+            args.iter()
+                .position(|a| a == "--server")
                 .and_then(|i| args.get(i + 1))
                 .map(String::as_str),
         ),

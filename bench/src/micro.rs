@@ -44,10 +44,20 @@ fn requests() -> Vec<(&'static str, MakeRequest)> {
                 .body(Body::from(body))
                 .expect("request")
         }),
+        ("POST protobuf", || {
+            use prost::Message;
+            let body = crate::http_bench::item_2kb().encode_to_vec();
+            axum::http::Request::post("/v1/shelves/s1/items")
+                .header("content-type", "application/x-protobuf")
+                .header("accept", "application/x-protobuf")
+                .body(Body::from(body))
+                .expect("request")
+        }),
     ]
 }
 
-pub fn run(iterations: usize, only: Option<&str>) {
+/// `server` runs one of the two alone (for a profiler).
+pub fn run(iterations: usize, only: Option<&str>, server: Option<&str>) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
@@ -60,6 +70,9 @@ pub fn run(iterations: usize, only: Option<&str>) {
             ("generated", servers::generated()),
             ("hand-written", servers::handwritten()),
         ] {
+            if server.is_some_and(|s| s != label) {
+                continue;
+            }
             let prepared: Vec<_> = (0..iterations).map(|_| make()).collect();
             let a0 = ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed);
             let t0 = Instant::now();
@@ -81,9 +94,11 @@ pub fn run(iterations: usize, only: Option<&str>) {
             );
             per_request.push(ns);
         }
-        println!(
-            "  {name:<20} generated/hand-written time {:.3}",
-            per_request[0] / per_request[1]
-        );
+        if let [generated, handwritten] = per_request[..] {
+            println!(
+                "  {name:<20} generated/hand-written time {:.3}",
+                generated / handwritten
+            );
+        }
     }
 }

@@ -25,6 +25,7 @@ use serde_json::Value;
 
 use crate::Error;
 use crate::spec::{Cardinality, Kind, MessageSpec, WellKnown};
+use crate::strs::Strs;
 
 /// Why a parameter was rejected; becomes a 400 naming the parameter.
 fn bad(param: impl fmt::Display, why: impl fmt::Display) -> Error {
@@ -449,8 +450,8 @@ impl<'de> IntoDeserializer<'de, de::value::Error> for Node<'de> {
 
 /// Splits `a.b[k].c` into `["a", "b", "k", "c"]`; `m[a.b]` keeps `a.b`;
 /// `Err` for text after a `]` that is not `.…`.
-fn split_key(key: &str) -> Result<Vec<&str>, ()> {
-    let mut out = Vec::new();
+fn split_key(key: &str) -> Result<Strs<'_, 8>, ()> {
+    let mut out = Strs::new();
     let mut rest = key;
     while !rest.is_empty() {
         // `m[k]` at the end of the key takes everything up to the last `]`,
@@ -497,7 +498,7 @@ fn split_key(key: &str) -> Result<Vec<&str>, ()> {
 
 /// `application/x-www-form-urlencoded` decoding: `+` is a space.
 fn form_decode(s: &str) -> Option<Cow<'_, str>> {
-    if !s.contains(['+', '%']) {
+    if !s.bytes().any(|b| b == b'+' || b == b'%') {
         return Some(Cow::Borrowed(s));
     }
     let replaced = s.replace('+', " ");
@@ -645,17 +646,17 @@ mod tests {
 
     #[test]
     fn keys_split() {
-        assert_eq!(split_key("a.b.c").unwrap(), ["a", "b", "c"]);
-        assert_eq!(split_key("m[k.x]").unwrap(), ["m", "k.x"]);
-        assert_eq!(split_key("m[k]").unwrap(), ["m", "k"]);
-        assert_eq!(split_key("m[k].v").unwrap(), ["m", "k", "v"]);
-        assert_eq!(split_key("a").unwrap(), ["a"]);
-        assert_eq!(split_key("m.").unwrap(), ["m", ""]);
+        assert_eq!(&*split_key("a.b.c").unwrap(), ["a", "b", "c"]);
+        assert_eq!(&*split_key("m[k.x]").unwrap(), ["m", "k.x"]);
+        assert_eq!(&*split_key("m[k]").unwrap(), ["m", "k"]);
+        assert_eq!(&*split_key("m[k].v").unwrap(), ["m", "k", "v"]);
+        assert_eq!(&*split_key("a").unwrap(), ["a"]);
+        assert_eq!(&*split_key("m.").unwrap(), ["m", ""]);
         assert!(split_key("").unwrap().is_empty());
         assert!(split_key("m[k]=").is_err());
-        assert_eq!(split_key("m[]]").unwrap(), ["m", "]"]);
-        assert_eq!(split_key("m[a[b]").unwrap(), ["m", "a[b"]);
-        assert_eq!(split_key("m[a]b]").unwrap(), ["m", "a]b"]);
+        assert_eq!(&*split_key("m[]]").unwrap(), ["m", "]"]);
+        assert_eq!(&*split_key("m[a[b]").unwrap(), ["m", "a[b"]);
+        assert_eq!(&*split_key("m[a]b]").unwrap(), ["m", "a]b"]);
     }
 
     #[test]

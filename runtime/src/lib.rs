@@ -14,6 +14,7 @@ pub mod path;
 pub mod percent;
 pub mod spec;
 pub mod status;
+mod strs;
 pub mod wire;
 #[cfg(feature = "wkt")]
 pub mod wkt;

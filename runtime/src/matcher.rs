@@ -10,6 +10,7 @@ use std::borrow::Cow;
 
 use crate::path::{self, Segment, Template};
 use crate::percent;
+use crate::strs::Strs;
 
 /// Which HTTP methods a route answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,8 +168,8 @@ impl<T> Matcher<T> {
         if !percent::is_well_formed(rest) {
             return Outcome::BadRequest("malformed percent-escape in the request path");
         }
-        let segments: Vec<&str> = if rest.is_empty() {
-            Vec::new()
+        let segments: Strs<'_, 16> = if rest.is_empty() {
+            Strs::new()
         } else {
             rest.split('/').collect()
         };

@@ -332,15 +332,13 @@ impl Routes {
         };
         let make: MakeHandler = Arc::new(move |config: Arc<Config>| {
             // One Arc per route: a request clones it once.
-            let route = Arc::new((handler.clone(), fields.clone(), config));
+            let route = Arc::new(RouteState {
+                handler: handler.clone(),
+                fields: fields.clone(),
+                config,
+            });
             Arc::new(move |req: http::Request<Body>, values: Vec<String>| {
-                let route = route.clone();
-                Box::pin(async move {
-                    let (handler, fields, config) = &*route;
-                    Ok::<_, Infallible>(
-                        serve::<M, R, F, Fut>(spec, config, fields, handler, req, values).await,
-                    )
-                }) as ResponseFuture
+                start::<M, R, F, Fut>(spec, &route, req, values)
             }) as Handler
         });
         self.entries.push(Entry {
@@ -539,53 +537,115 @@ impl Service<http::Request<Body>> for RoutesService {
     }
 }
 
-/// The whole life of one routed request.
-async fn serve<M, R, F, Fut>(
+/// What every request of one route shares.
+struct RouteState<F> {
+    handler: F,
+    fields: BoundFields,
+    config: Arc<Config>,
+}
+
+/// A request up to its first await: negotiation, and for body-less routes
+/// binding and the handler call, happen here, so the future boxed per
+/// request holds only what lives across an await (a smaller allocation).
+fn start<M, R, F, Fut>(
     spec: &'static RouteSpec,
-    config: &Config,
-    fields: &BoundFields,
-    handler: &F,
+    route: &Arc<RouteState<F>>,
     req: http::Request<Body>,
     values: Vec<String>,
-) -> axum::response::Response
+) -> ResponseFuture
 where
     M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
     R: prost::Message + serde::Serialize + Send + 'static,
-    F: Fn(Request<M>) -> Fut,
-    Fut: Future<Output = Result<Response<R>, Error>>,
+    F: Fn(Request<M>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Response<R>, Error>> + Send + 'static,
 {
     let accept = req
         .headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok());
     let Some(codec) = codec::negotiate(accept) else {
-        return with_operation(
-            spec,
-            error_response(
-                Codec::Json,
-                Error::new(
-                    406,
-                    "NOT_ACCEPTABLE",
-                    "acceptable replies are application/json and application/x-protobuf",
-                ),
-            ),
+        let error = Error::new(
+            406,
+            "NOT_ACCEPTABLE",
+            "acceptable replies are application/json and application/x-protobuf",
         );
+        return ready(spec, error_response(Codec::Json, error));
     };
     let (parts, body) = req.into_parts();
-    let message = match bind_request::<M>(spec, config, fields, &parts, body, &values).await {
-        Ok(m) => m,
-        Err(e) => return with_operation(spec, error_response(codec, e)),
-    };
-    let request = Request {
+    if let BodyRule::None = spec.body {
+        let message = match bind_request::<M>(spec, &route.fields, &parts, Bytes::new(), &values) {
+            Ok(m) => m,
+            Err(e) => return ready(spec, error_response(codec, e)),
+        };
+        drop(values);
+        let reply = (route.handler)(Request {
+            message,
+            parts,
+            operation: spec.operation,
+        });
+        return Box::pin(respond(spec, route.clone(), codec, reply));
+    }
+    Box::pin(read_then_respond::<M, R, F, Fut>(
+        spec,
+        route.clone(),
+        codec,
+        parts,
+        body,
+        values,
+    ))
+}
+
+fn ready(spec: &'static RouteSpec, response: axum::response::Response) -> ResponseFuture {
+    Box::pin(std::future::ready(Ok(with_operation(spec, response))))
+}
+
+/// Reads the body, binds, calls the handler and encodes its reply.
+async fn read_then_respond<M, R, F, Fut>(
+    spec: &'static RouteSpec,
+    route: Arc<RouteState<F>>,
+    codec: Codec,
+    parts: http::request::Parts,
+    body: Body,
+    values: Vec<String>,
+) -> Result<axum::response::Response, Infallible>
+where
+    M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
+    R: prost::Message + serde::Serialize + Send + 'static,
+    F: Fn(Request<M>) -> Fut,
+    Fut: Future<Output = Result<Response<R>, Error>>,
+{
+    let config = &route.config;
+    let bytes = read_body(&parts, body, config.body_limit, config.body_timeout).await;
+    let message =
+        match bytes.and_then(|b| bind_request::<M>(spec, &route.fields, &parts, b, &values)) {
+            Ok(m) => m,
+            Err(e) => return Ok(with_operation(spec, error_response(codec, e))),
+        };
+    drop(values);
+    let reply = (route.handler)(Request {
         message,
         parts,
         operation: spec.operation,
-    };
-    let response = match handler(request).await {
-        Ok(reply) => encode_reply(spec, config, codec, reply),
+    });
+    respond(spec, route, codec, reply).await
+}
+
+/// Awaits the handler and encodes its reply (or error) in `codec`.
+async fn respond<F, R, Fut>(
+    spec: &'static RouteSpec,
+    route: Arc<RouteState<F>>,
+    codec: Codec,
+    reply: Fut,
+) -> Result<axum::response::Response, Infallible>
+where
+    R: prost::Message + serde::Serialize,
+    Fut: Future<Output = Result<Response<R>, Error>>,
+{
+    let response = match reply.await {
+        Ok(reply) => encode_reply(spec, &route.config, codec, reply),
         Err(e) => error_response(codec, e),
     };
-    with_operation(spec, response)
+    Ok(with_operation(spec, response))
 }
 
 fn with_operation(
@@ -621,7 +681,8 @@ async fn read_body(
     let collect = Limited::new(body, limit).collect();
     let collected = match timeout {
         None => collect.await,
-        Some(timeout) => match tokio::time::timeout(timeout, collect).await {
+        // Boxed: a timer is large and most routers set no timeout.
+        Some(timeout) => match Box::pin(tokio::time::timeout(timeout, collect)).await {
             Ok(collected) => collected,
             Err(_) => {
                 return Err(Error::new(
@@ -667,22 +728,22 @@ struct BoundFields {
     query_excluded: Vec<Vec<String>>,
 }
 
-/// `bytes` (the encoded innermost field value) wrapped as the request
-/// message's field path, outermost first.
-fn wrap_path(path: &[FieldRef], bytes: &[u8]) -> Vec<u8> {
-    let mut encoded = bytes.to_vec();
-    for field in path.iter().rev() {
-        encoded = wire::wrap_field(field.number, &encoded);
-    }
-    encoded
+/// `M` decoded from `bytes` as the value of the field at `path`
+/// (outermost first): a header chained in front, no copy of the body.
+fn decode_at_path<M: prost::Message + Default>(
+    path: &[FieldRef],
+    bytes: &[u8],
+) -> Result<M, prost::DecodeError> {
+    use bytes::Buf;
+    let header = wire::nesting_header(path.iter().map(|f| f.number), bytes.len());
+    M::decode(header.as_slice().chain(bytes))
 }
 
-async fn bind_request<M>(
+fn bind_request<M>(
     spec: &'static RouteSpec,
-    config: &Config,
     fields: &BoundFields,
     parts: &http::request::Parts,
-    body: Body,
+    bytes: Bytes,
     values: &[String],
 ) -> Result<M, Error>
 where
@@ -692,10 +753,6 @@ where
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let bytes = match spec.body {
-        BodyRule::None => Bytes::new(),
-        _ => read_body(parts, body, config.body_limit, config.body_timeout).await?,
-    };
     let body_codec = || {
         codec::request_codec(content_type).ok_or_else(|| {
             Error::new(
@@ -758,7 +815,7 @@ where
                             format!("field {name:?} is not a message: send it as JSON"),
                         ));
                     }
-                    M::decode(wrap_path(path, &bytes).as_slice()).map_err(|e| {
+                    decode_at_path::<M>(path, &bytes).map_err(|e| {
                         Error::bad_request(
                             "INVALID_ARGUMENT",
                             format!("invalid protobuf body: {e}"),
@@ -770,7 +827,7 @@ where
         BodyRule::FieldHttpBody(path) => {
             builder.query(spec.request, query, &fields.query_excluded)?;
             let hb = wire::encode_http_body(content_type.unwrap_or(""), &bytes);
-            M::decode(wrap_path(path, &hb).as_slice())
+            decode_at_path::<M>(path, &hb)
                 .map_err(|e| Error::bad_request("INVALID_ARGUMENT", e.to_string()))?
         }
     };

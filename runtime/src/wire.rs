@@ -32,6 +32,22 @@ pub fn put_len_field(out: &mut Vec<u8>, number: u32, payload: &[u8]) {
     out.extend_from_slice(payload);
 }
 
+/// The record headers (key, length) that nest a `len`-byte payload under
+/// the fields `numbers`, outermost first: header + payload encodes the
+/// outer message, so a body can be decoded in place (`Buf::chain`) instead
+/// of copied behind the header.
+pub fn nesting_header(numbers: impl DoubleEndedIterator<Item = u32>, len: usize) -> Vec<u8> {
+    let mut header = Vec::with_capacity(16);
+    let mut level = Vec::with_capacity(10);
+    for number in numbers.rev() {
+        level.clear();
+        put_varint(&mut level, u64::from(number) << 3 | 2);
+        put_varint(&mut level, (len + header.len()) as u64);
+        header.splice(0..0, level.iter().copied());
+    }
+    header
+}
+
 /// `payload` as the encoding of a message whose field `number` holds it.
 pub fn wrap_field(number: u32, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(payload.len() + 10);
@@ -105,5 +121,13 @@ mod tests {
         assert_eq!(extract_len_field(&msg, 9).unwrap(), b"");
         assert!(extract_len_field(&[0x1a, 0x05, 1], 3).is_none());
         assert_eq!(extract_len_field(&wrap_field(7, b"xy"), 7).unwrap(), b"xy");
+        // Nested: 1 { 2 { "xy" } } the same as wrapping twice.
+        let mut nested = nesting_header([1, 2].into_iter(), 2);
+        nested.extend_from_slice(b"xy");
+        assert_eq!(nested, wrap_field(1, &wrap_field(2, b"xy")));
+        let long = vec![7u8; 300];
+        let mut nested = nesting_header([3, 200_000].into_iter(), long.len());
+        nested.extend_from_slice(&long);
+        assert_eq!(nested, wrap_field(3, &wrap_field(200_000, &long)));
     }
 }
