@@ -25,7 +25,7 @@ use serde_json::Value;
 
 use crate::Error;
 use crate::spec::{Cardinality, Kind, MessageSpec, WellKnown};
-use crate::strs::Strs;
+use crate::strs::{self, Strs};
 
 /// Why a parameter was rejected; becomes a 400 naming the parameter.
 fn bad(param: impl fmt::Display, why: impl fmt::Display) -> Error {
@@ -144,7 +144,7 @@ impl<'a> JsonBuilder<'a> {
         self.spec = Some(spec);
         self.query = query;
         self.excluded = excluded;
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
+        for pair in strs::split(query, b'&').filter(|p| !p.is_empty()) {
             self.query_pair(spec, pair, excluded)?;
         }
         Ok(())
@@ -156,7 +156,7 @@ impl<'a> JsonBuilder<'a> {
         pair: &'a str,
         excluded: &[Vec<String>],
     ) -> Result<(), Error> {
-        let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+        let (raw_key, raw_value) = strs::split_once(pair, b'=').unwrap_or((pair, ""));
         // Borrowed unless escaped: most keys and values need no copy.
         let key = form_decode(raw_key).ok_or_else(|| bad(raw_key, "malformed percent-escape"))?;
         let value = form_decode(raw_value).ok_or_else(|| bad(&key, "malformed percent-escape"))?;
@@ -460,12 +460,12 @@ fn split_key(key: &str) -> Result<Strs<'_, 8>, ()> {
             if rest.ends_with(']') {
                 Some(rest.len() - 1)
             } else {
-                rest[open..].find(']').map(|c| c + open)
+                strs::find(&rest[open..], b']').map(|c| c + open)
             }
         };
-        if let Some(open) = rest.find('[')
+        if let Some(open) = strs::find(rest, b'[')
             && let Some(close) = close_of(open)
-            && !rest[..open].contains('.')
+            && strs::find(&rest[..open], b'.').is_none()
         {
             out.push(&rest[..open]);
             out.push(&rest[open + 1..close]);
@@ -476,7 +476,7 @@ fn split_key(key: &str) -> Result<Strs<'_, 8>, ()> {
             }
             continue;
         }
-        match rest.split_once('.') {
+        match strs::split_once(rest, b'.') {
             Some((head, "")) => {
                 // `m.` is map `m` with the empty key (kratos).
                 out.push(head);

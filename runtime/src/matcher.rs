@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use crate::path::{self, Segment, Template};
 use crate::percent;
-use crate::strs::Strs;
+use crate::strs::{self, Strs};
 
 /// Which HTTP methods a route answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,7 +171,7 @@ impl<T> Matcher<T> {
         let segments: Strs<'_, 16> = if rest.is_empty() {
             Strs::new()
         } else {
-            rest.split('/').collect()
+            strs::split(rest, b'/').collect()
         };
         let mut best = self.best(&segments, |m| m.accepts(method));
         if best.is_none() && method == "HEAD" {

@@ -35,7 +35,7 @@ pub fn is_well_formed(s: &str) -> bool {
 }
 
 fn decode_with(s: &str, keep_slash: bool) -> Result<Cow<'_, str>, DecodeError> {
-    if !s.contains('%') {
+    if !s.as_bytes().contains(&b'%') {
         return Ok(Cow::Borrowed(s));
     }
     let b = s.as_bytes();

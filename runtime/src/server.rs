@@ -630,22 +630,26 @@ where
     respond(spec, route, codec, reply).await
 }
 
-/// Awaits the handler and encodes its reply (or error) in `codec`.
-async fn respond<F, R, Fut>(
+/// The handler's future, its reply (or error) encoded in `codec`. A
+/// combinator, not an `async fn`: that would store `reply` twice.
+fn respond<F, R, Fut>(
     spec: &'static RouteSpec,
     route: Arc<RouteState<F>>,
     codec: Codec,
     reply: Fut,
-) -> Result<axum::response::Response, Infallible>
+) -> impl Future<Output = Result<axum::response::Response, Infallible>>
 where
     R: prost::Message + serde::Serialize,
     Fut: Future<Output = Result<Response<R>, Error>>,
 {
-    let response = match reply.await {
-        Ok(reply) => encode_reply(spec, &route.config, codec, reply),
-        Err(e) => error_response(codec, e),
-    };
-    Ok(with_operation(spec, response))
+    use futures_util::FutureExt;
+    reply.map(move |reply| {
+        let response = match reply {
+            Ok(reply) => encode_reply(spec, &route.config, codec, reply),
+            Err(e) => error_response(codec, e),
+        };
+        Ok(with_operation(spec, response))
+    })
 }
 
 fn with_operation(

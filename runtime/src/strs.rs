@@ -1,6 +1,37 @@
-//! A short list of `&str` kept on the stack: the segments of a request
-//! path and the components of a query key are counted per request, and a
-//! heap allocation for each would cost more than the matching itself.
+//! Small string tools for the per-request path: a short list of `&str`
+//! kept on the stack (the segments of a request path, the components of a
+//! query key), and ASCII searches by byte. A heap allocation per list, or
+//! `str::find`'s general searcher per call, would cost more than the
+//! matching itself on strings this short.
+
+/// Byte offset of the first `byte` (ASCII) in `s`.
+pub(crate) fn find(s: &str, byte: u8) -> Option<usize> {
+    s.bytes().position(|b| b == byte)
+}
+
+/// `s` split at the first `byte` (ASCII), like `str::split_once`.
+pub(crate) fn split_once(s: &str, byte: u8) -> Option<(&str, &str)> {
+    // An ASCII byte is always a character boundary, so slicing is safe.
+    find(s, byte).map(|i| (&s[..i], &s[i + 1..]))
+}
+
+/// `s` split at every `byte` (ASCII), like `str::split`.
+pub(crate) fn split(s: &str, byte: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match split_once(current, byte) {
+            Some((head, tail)) => {
+                rest = Some(tail);
+                Some(head)
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
+}
 
 /// Up to `N` string slices inline, more on the heap.
 #[derive(Debug, Clone)]
@@ -54,7 +85,16 @@ impl<'a, const N: usize> FromIterator<&'a str> for Strs<'a, N> {
 
 #[cfg(test)]
 mod tests {
-    use super::Strs;
+    use super::*;
+
+    #[test]
+    fn byte_searches_agree_with_str() {
+        for s in ["", "a", "/", "a/b", "/a//b/", "é/ü/", "ab/cd/é"] {
+            assert_eq!(split(s, b'/').collect::<Vec<_>>(), s.split('/').collect::<Vec<_>>());
+            assert_eq!(split_once(s, b'/'), s.split_once('/'));
+            assert_eq!(find(s, b'/'), s.find('/'));
+        }
+    }
 
     #[test]
     fn spills_to_the_heap_in_order() {
