@@ -733,14 +733,16 @@ struct BoundFields {
 }
 
 /// `M` decoded from `bytes` as the value of the field at `path`
-/// (outermost first): a header chained in front, no copy of the body.
+/// (outermost first): a header chained in front, no copy of the body. Both
+/// halves are `Bytes`, so prost takes string and bytes fields as slices of
+/// the body instead of copying them out first.
 fn decode_at_path<M: prost::Message + Default>(
     path: &[FieldRef],
-    bytes: &[u8],
+    bytes: Bytes,
 ) -> Result<M, prost::DecodeError> {
     use bytes::Buf;
     let header = wire::nesting_header(path.iter().map(|f| f.number), bytes.len());
-    M::decode(header.as_slice().chain(bytes))
+    M::decode(Bytes::from(header).chain(bytes))
 }
 
 fn bind_request<M>(
@@ -819,7 +821,7 @@ where
                             format!("field {name:?} is not a message: send it as JSON"),
                         ));
                     }
-                    decode_at_path::<M>(path, &bytes).map_err(|e| {
+                    decode_at_path::<M>(path, bytes).map_err(|e| {
                         Error::bad_request(
                             "INVALID_ARGUMENT",
                             format!("invalid protobuf body: {e}"),
@@ -831,7 +833,7 @@ where
         BodyRule::FieldHttpBody(path) => {
             builder.query(spec.request, query, &fields.query_excluded)?;
             let hb = wire::encode_http_body(content_type.unwrap_or(""), &bytes);
-            decode_at_path::<M>(path, &hb)
+            decode_at_path::<M>(path, Bytes::from(hb))
                 .map_err(|e| Error::bad_request("INVALID_ARGUMENT", e.to_string()))?
         }
     };
