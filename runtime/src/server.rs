@@ -107,7 +107,9 @@ pub struct RouteSpec {
 #[derive(Debug)]
 pub struct Request<T> {
     message: T,
-    parts: http::request::Parts,
+    /// Boxed: request futures hold the request, and a smaller future is a
+    /// cheaper allocation per request.
+    parts: Box<http::request::Parts>,
     operation: &'static str,
 }
 
@@ -116,7 +118,7 @@ impl<T> Request<T> {
     pub fn new(message: T) -> Self {
         Request {
             message,
-            parts: http::Request::new(()).into_parts().0,
+            parts: Box::new(http::Request::new(()).into_parts().0),
             operation: "",
         }
     }
@@ -572,6 +574,7 @@ where
         return ready(spec, error_response(Codec::Json, error));
     };
     let (parts, body) = req.into_parts();
+    let parts = Box::new(parts);
     if let BodyRule::None = spec.body {
         let message = match bind_request::<M>(spec, &route.fields, &parts, Bytes::new(), &values) {
             Ok(m) => m,
@@ -604,7 +607,7 @@ async fn read_then_respond<M, R, F, Fut>(
     spec: &'static RouteSpec,
     route: Arc<RouteState<F>>,
     codec: Codec,
-    parts: http::request::Parts,
+    parts: Box<http::request::Parts>,
     body: Body,
     values: Vec<String>,
 ) -> Result<axum::response::Response, Infallible>
