@@ -313,6 +313,11 @@ impl<'a> JsonBuilder<'a> {
     pub fn tree(&self) -> &[(Cow<'a, str>, Node<'a>)] {
         &self.object
     }
+
+    /// The tree built so far, as (JSON name, value) entries.
+    pub fn into_tree(self) -> Vec<(Cow<'a, str>, Node<'a>)> {
+        self.object
+    }
 }
 
 /// `value` split at commas, borrowing when `value` does.
@@ -377,7 +382,7 @@ impl<'de> de::Deserializer<'de> for Node<'de> {
 
 /// An object key. Map keys are text in JSON; like serde_json's map keys,
 /// they deserialize as bools and numbers too (`map<bool, _>`, `map<int32, _>`).
-struct Key<'a>(Cow<'a, str>);
+pub struct Key<'a>(pub Cow<'a, str>);
 
 macro_rules! parse_key {
     ($($method:ident => $visit:ident,)*) => {$(

@@ -21,12 +21,13 @@ use serde_json::Value;
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 
-use crate::bind::{self, JsonBuilder};
+use crate::bind::{self, JsonBuilder, Node};
 use crate::codec::{self, Codec};
 use crate::matcher::{Matcher, Outcome};
 use crate::path;
 use crate::spec::{Cardinality, FieldSpec, Kind, MessageSpec, WellKnown};
 use crate::{Error, wire};
+use std::borrow::Cow;
 
 /// Default request body limit: 4 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 4 << 20;
@@ -735,19 +736,87 @@ struct BoundFields {
     query_excluded: Vec<Vec<String>>,
 }
 
-/// `M` decoded from `bytes` as the value of the field at `path`
-/// (outermost first): a header chained in front, no copy of the body. Both
-/// halves are `Bytes`, so prost takes string and bytes fields as slices of
-/// the body instead of copying them out first.
-fn decode_at_path<M: prost::Message + Default>(
+/// `M` from protobuf `body` as the value of the field at `path` (outermost
+/// first; empty for the whole message), then the parameters in `builder`
+/// merged over it. The body is read through a chained header, not copied:
+/// prost takes string and bytes fields as slices of it.
+fn decode_protobuf<M>(
     path: &[FieldRef],
-    bytes: Bytes,
-) -> Result<M, prost::DecodeError> {
+    body: Bytes,
+    builder: JsonBuilder<'_>,
+) -> Result<Result<M, prost::DecodeError>, Error>
+where
+    M: prost::Message + Default + serde::de::DeserializeOwned,
+{
     use bytes::Buf;
-    let header = wire::nesting_header(path.iter().map(|f| f.number), bytes.len());
-    M::decode(Bytes::from(header).chain(bytes))
+    let decoded = if path.is_empty() {
+        M::decode(body)
+    } else {
+        let header = wire::nesting_header(path.iter().map(|f| f.number), body.len());
+        M::decode(Bytes::from(header).chain(body))
+    };
+    let Ok(mut message) = decoded else {
+        return Ok(decoded);
+    };
+    if !builder.is_empty() {
+        let overlay: M = bind::finish(builder)?;
+        message
+            .merge(overlay.encode_to_vec().as_slice())
+            .map_err(|e| Error::internal_server("MERGE", e.to_string()))?;
+    }
+    Ok(Ok(message))
 }
 
+fn unsupported_media(content_type: Option<&str>) -> Error {
+    Error::new(
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+        format!(
+            "unsupported Content-Type {:?}: use application/json or application/x-protobuf",
+            content_type.unwrap_or("")
+        ),
+    )
+}
+
+/// `body: "a.b"` in protobuf needs a singular message field there.
+fn check_protobuf_field(request: &'static MessageSpec, path: &[FieldRef]) -> Result<(), Error> {
+    let target = path.iter().try_fold(None, |parent: Option<&FieldSpec>, f| {
+        let message = match parent {
+            None => request,
+            Some(FieldSpec {
+                kind: Kind::Message(m),
+                ..
+            }) => m,
+            Some(_) => return None,
+        };
+        message.field(f.name).map(Some)
+    });
+    let is_message = matches!(
+        target,
+        Some(Some(FieldSpec {
+            kind: Kind::Message(_),
+            cardinality: Cardinality::Singular | Cardinality::Optional,
+            ..
+        }))
+    );
+    if is_message {
+        Ok(())
+    } else {
+        let name = path.last().map_or("", |f| f.name);
+        Err(Error::new(
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            format!("field {name:?} is not a message: send it as JSON"),
+        ))
+    }
+}
+
+fn invalid_protobuf(e: prost::DecodeError) -> Error {
+    Error::bad_request("INVALID_ARGUMENT", format!("invalid protobuf body: {e}"))
+}
+
+/// The request message from body, query and path. Body first, then
+/// query, then path: later sources win.
 fn bind_request<M>(
     spec: &'static RouteSpec,
     fields: &BoundFields,
@@ -762,85 +831,110 @@ where
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let body_codec = || {
-        codec::request_codec(content_type).ok_or_else(|| {
-            Error::new(
-                415,
-                "UNSUPPORTED_MEDIA_TYPE",
-                format!(
-                    "unsupported Content-Type {:?}: use application/json or application/x-protobuf",
-                    content_type.unwrap_or("")
-                ),
-            )
-        })
-    };
-    let mut builder = JsonBuilder::new();
     let query = parts.uri.query().unwrap_or("");
-    // Body first, then query, then path: later sources win.
-    let mut message = match &spec.body {
-        BodyRule::None => {
+    // `body: "*"` takes no query parameters; every other rule does.
+    let with_query = !matches!(spec.body, BodyRule::All | BodyRule::AllHttpBody);
+    let params = || -> Result<JsonBuilder<'_>, Error> {
+        let mut builder = JsonBuilder::new();
+        if with_query {
             builder.query(spec.request, query, &fields.query_excluded)?;
-            builder.paths(spec.request, &fields.variables, values)?;
-            return bind::finish(builder);
         }
-        BodyRule::All => decode_message(body_codec()?, &bytes)?,
-        BodyRule::AllHttpBody => {
-            let encoded = wire::encode_http_body(content_type.unwrap_or(""), &bytes);
-            M::decode(encoded.as_slice())
-                .map_err(|e| Error::bad_request("INVALID_ARGUMENT", e.to_string()))?
-        }
-        BodyRule::Field(path) => {
-            let codec = body_codec()?;
-            builder.query(spec.request, query, &fields.query_excluded)?;
-            match codec {
-                Codec::Json if bytes.is_empty() => M::default(),
-                Codec::Json => decode_json_field::<M>(path, &bytes)?,
-                Codec::Protobuf => {
-                    let target = path.iter().try_fold(None, |parent: Option<&FieldSpec>, f| {
-                        let message = match parent {
-                            None => spec.request,
-                            Some(FieldSpec {
-                                kind: Kind::Message(m),
-                                ..
-                            }) => m,
-                            Some(_) => return None,
-                        };
-                        message.field(f.name).map(Some)
-                    });
-                    let is_message = matches!(
-                        target,
-                        Some(Some(FieldSpec {
-                            kind: Kind::Message(_),
-                            cardinality: crate::spec::Cardinality::Singular
-                                | crate::spec::Cardinality::Optional,
-                            ..
-                        }))
-                    );
-                    let name = path.last().map_or("", |f| f.name);
-                    if !is_message {
-                        return Err(Error::new(
-                            415,
-                            "UNSUPPORTED_MEDIA_TYPE",
-                            format!("field {name:?} is not a message: send it as JSON"),
-                        ));
-                    }
-                    decode_at_path::<M>(path, bytes).map_err(|e| {
-                        Error::bad_request(
-                            "INVALID_ARGUMENT",
-                            format!("invalid protobuf body: {e}"),
-                        )
-                    })?
-                }
-            }
-        }
-        BodyRule::FieldHttpBody(path) => {
-            builder.query(spec.request, query, &fields.query_excluded)?;
-            let hb = wire::encode_http_body(content_type.unwrap_or(""), &bytes);
-            decode_at_path::<M>(path, Bytes::from(hb))
-                .map_err(|e| Error::bad_request("INVALID_ARGUMENT", e.to_string()))?
+        builder.paths(spec.request, &fields.variables, values)?;
+        Ok(builder)
+    };
+    let codec = match &spec.body {
+        BodyRule::None => return bind::finish(params()?),
+        BodyRule::AllHttpBody | BodyRule::FieldHttpBody(_) => Codec::Protobuf,
+        BodyRule::All | BodyRule::Field(_) => {
+            codec::request_codec(content_type).ok_or_else(|| unsupported_media(content_type))?
         }
     };
-    builder.paths(spec.request, &fields.variables, values)?;
+    if let (BodyRule::Field(path), Codec::Protobuf) = (&spec.body, codec) {
+        check_protobuf_field(spec.request, path)?;
+    }
+    if let (BodyRule::Field(path), Codec::Json) = (&spec.body, codec)
+        && !bytes.is_empty()
+    {
+        return decode_json_field::<M>(spec.request, path, &bytes, params);
+    }
+    let builder = params()?;
+    match (&spec.body, codec) {
+        (BodyRule::AllHttpBody, _) => {
+            let hb = wire::encode_http_body(content_type.unwrap_or(""), &bytes);
+            decode_protobuf(&[], Bytes::from(hb), builder)?
+                .map_err(|e| Error::bad_request("INVALID_ARGUMENT", e.to_string()))
+        }
+        (BodyRule::FieldHttpBody(path), _) => {
+            let hb = wire::encode_http_body(content_type.unwrap_or(""), &bytes);
+            decode_protobuf(path, Bytes::from(hb), builder)?
+                .map_err(|e| Error::bad_request("INVALID_ARGUMENT", e.to_string()))
+        }
+        (BodyRule::All, Codec::Protobuf) => {
+            decode_protobuf(&[], bytes, builder)?.map_err(invalid_protobuf)
+        }
+        (BodyRule::Field(path), Codec::Protobuf) => {
+            decode_protobuf(path, bytes, builder)?.map_err(invalid_protobuf)
+        }
+        (_, Codec::Json) => {
+            let mut message: M = decode_message(Codec::Json, &bytes)?;
+            if !builder.is_empty() {
+                let overlay: M = bind::finish(builder)?;
+                message
+                    .merge(overlay.encode_to_vec().as_slice())
+                    .map_err(|e| Error::internal_server("MERGE", e.to_string()))?;
+            }
+            Ok(message)
+        }
+        (BodyRule::None, _) => unreachable!("answered above"),
+    }
+}
+
+/// `M` from a JSON body that is the value of the field at `path`
+/// (`body: "item"`) plus the query and path parameters `params()` binds,
+/// read in one pass as if the body were `{"item": …, "param": …}`: no
+/// `Value`, no merge. When a parameter lands in the body field (or in its
+/// oneof), or the pass fails, the sources are decoded separately and
+/// merged, which also names the failing one.
+fn decode_json_field<'b, M>(
+    request: &'static MessageSpec,
+    path: &[FieldRef],
+    bytes: &[u8],
+    params: impl Fn() -> Result<JsonBuilder<'b>, Error>,
+) -> Result<M, Error>
+where
+    M: prost::Message + Default + serde::de::DeserializeOwned,
+{
+    let builder = params()?;
+    let outer = path.first().map_or("", |f| f.name);
+    let disjoint = request
+        .field(outer)
+        .is_some_and(|f| f.oneof.is_none() && builder.tree().iter().all(|(k, _)| k != f.json_name));
+    let builder = if disjoint {
+        let mut json = serde_json::Deserializer::from_slice(bytes);
+        let message = M::deserialize(FieldBody {
+            path,
+            json: &mut json,
+            params: builder.into_tree(),
+        })
+        .and_then(|m| json.end().map(|()| m));
+        if let Ok(message) = message {
+            return Ok(message);
+        }
+        params()?
+    } else {
+        builder
+    };
+    let invalid = |e: serde_json::Error| {
+        Error::bad_request("INVALID_ARGUMENT", format!("invalid JSON body: {e}"))
+    };
+    let mut json = serde_json::Deserializer::from_slice(bytes);
+    let mut message: M = M::deserialize(FieldBody {
+        path,
+        json: &mut json,
+        params: Vec::new(),
+    })
+    .map_err(invalid)?;
+    json.end().map_err(invalid)?;
     if !builder.is_empty() {
         let overlay: M = bind::finish(builder)?;
         message
@@ -850,40 +944,27 @@ where
     Ok(message)
 }
 
-/// `M` from a JSON body that is the value of the field at `path`
-/// (`body: "item"`), read straight into the message as if the body were
-/// `{"item": …}`, without building that document or a `Value` first.
-fn decode_json_field<M: serde::de::DeserializeOwned>(
-    path: &[FieldRef],
-    bytes: &[u8],
-) -> Result<M, Error> {
-    let invalid = |e: serde_json::Error| {
-        Error::bad_request("INVALID_ARGUMENT", format!("invalid JSON body: {e}"))
-    };
-    let mut json = serde_json::Deserializer::from_slice(bytes);
-    let message = M::deserialize(FieldBody {
-        path,
-        json: &mut json,
-    })
-    .map_err(invalid)?;
-    json.end().map_err(invalid)?;
-    Ok(message)
-}
-
-/// A deserializer presenting `{"<path[0]>": {"<path[1]>": … <json>}}`.
+/// A deserializer presenting `{"<path[0]>": {"<path[1]>": … <json>}}`,
+/// with `params` beside the outermost field.
 struct FieldBody<'p, 'j, 'de> {
     path: &'p [FieldRef],
     json: &'j mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>,
+    params: Vec<(Cow<'de, str>, Node<'de>)>,
 }
 
 impl<'de> serde::Deserializer<'de> for FieldBody<'_, '_, 'de> {
     type Error = serde_json::Error;
 
     fn deserialize_any<V: serde::de::Visitor<'de>>(
-        self,
+        mut self,
         visitor: V,
     ) -> Result<V::Value, Self::Error> {
-        visitor.visit_map(OneField { body: Some(self) })
+        let params = std::mem::take(&mut self.params).into_iter();
+        visitor.visit_map(Entries {
+            params,
+            pending: None,
+            body: Some(self),
+        })
     }
 
     /// A message field (`Option<Inner>` in prost): present.
@@ -909,18 +990,27 @@ impl<'de> serde::Deserializer<'de> for FieldBody<'_, '_, 'de> {
     }
 }
 
-/// The single entry of a [`FieldBody`] level.
-struct OneField<'p, 'j, 'de> {
+/// The entries of a [`FieldBody`] level: its parameters, then the body.
+struct Entries<'p, 'j, 'de> {
+    params: std::vec::IntoIter<(Cow<'de, str>, Node<'de>)>,
+    pending: Option<Node<'de>>,
     body: Option<FieldBody<'p, 'j, 'de>>,
 }
 
-impl<'de> serde::de::MapAccess<'de> for OneField<'_, '_, 'de> {
+impl<'de> serde::de::MapAccess<'de> for Entries<'_, '_, 'de> {
     type Error = serde_json::Error;
 
     fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, Self::Error> {
+        if let Some((key, value)) = self.params.next() {
+            self.pending = Some(value);
+            return seed
+                .deserialize(bind::Key(key))
+                .map(Some)
+                .map_err(serde::de::Error::custom);
+        }
         match &self.body {
             Some(body) => {
                 let key = body.path.first().map_or("", |f| f.json_name);
@@ -935,6 +1025,9 @@ impl<'de> serde::de::MapAccess<'de> for OneField<'_, '_, 'de> {
         &mut self,
         seed: V,
     ) -> Result<V::Value, Self::Error> {
+        if let Some(value) = self.pending.take() {
+            return seed.deserialize(value).map_err(serde::de::Error::custom);
+        }
         let body = self
             .body
             .take()
@@ -944,6 +1037,7 @@ impl<'de> serde::de::MapAccess<'de> for OneField<'_, '_, 'de> {
             [_, rest @ ..] => seed.deserialize(FieldBody {
                 path: rest,
                 json: body.json,
+                params: Vec::new(),
             }),
         }
     }

@@ -90,7 +90,10 @@ mod tests {
     #[test]
     fn byte_searches_agree_with_str() {
         for s in ["", "a", "/", "a/b", "/a//b/", "é/ü/", "ab/cd/é"] {
-            assert_eq!(split(s, b'/').collect::<Vec<_>>(), s.split('/').collect::<Vec<_>>());
+            assert_eq!(
+                split(s, b'/').collect::<Vec<_>>(),
+                s.split('/').collect::<Vec<_>>()
+            );
             assert_eq!(split_once(s, b'/'), s.split_once('/'));
             assert_eq!(find(s, b'/'), s.find('/'));
         }
