@@ -19,6 +19,7 @@ pub mod pb {
 }
 
 mod codegen_bench;
+mod compile_bench;
 mod http_bench;
 mod load;
 mod load_test;
@@ -34,6 +35,7 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage: protoway-bench http [--secs S] [--rounds N] [--concurrency C] [--only GET|JSON|protobuf]
        protoway-bench codegen [--limit N] [--googleapis DIR]
+       protoway-bench compile [--api google/cloud/dataproc/v1] [--rounds N] [--profile dev|release]
        protoway-bench micro [--iterations N] [--only GET|JSON|protobuf] [--server generated|hand-written]
        protoway-bench load --addr HOST:PORT [--requests N] [--concurrency C] [--pid PID]";
 
@@ -74,6 +76,22 @@ fn main() -> ExitCode {
                 .position(|a| a == "--limit")
                 .map(|_| flag(&args, "--limit", usize::MAX)),
         }),
+        Some("compile") => {
+            let ok = compile_bench::run(&compile_bench::Settings {
+                root: root.clone(),
+                googleapis: flag(
+                    &args,
+                    "--googleapis",
+                    root.join("../shared/third_party/googleapis"),
+                ),
+                api: flag(&args, "--api", "google/cloud/dataproc/v1".to_owned()),
+                rounds: flag(&args, "--rounds", 3),
+                profile: flag(&args, "--profile", "dev".to_owned()),
+            });
+            if !ok {
+                return ExitCode::FAILURE;
+            }
+        }
         Some("micro") => micro::run(
             flag(&args, "--iterations", 200_000),
             args.iter()

@@ -343,38 +343,37 @@ fn kind_tokens(
     owner: &str,
     field: &str,
     maps: &mut Vec<TokenStream>,
-    rt: &TokenStream,
 ) -> TokenStream {
     match kind {
         KindRef::Scalar(s) => {
             let v = ident(s);
-            quote!(#rt::spec::Kind::#v)
+            quote!(Kind::#v)
         }
         KindRef::WellKnown(w) => {
             let v = ident(w);
-            quote!(#rt::spec::Kind::WellKnown(#rt::spec::WellKnown::#v))
+            quote!(Kind::WellKnown(WellKnown::#v))
         }
         KindRef::Enum(e) => {
             let name = ident(&table_ident("ENUM", e));
-            quote!(#rt::spec::Kind::Enum(&#name))
+            quote!(Kind::Enum(&#name))
         }
         KindRef::Message(m) => {
             let name = ident(&table_ident("MESSAGE", m));
-            quote!(#rt::spec::Kind::Message(&#name))
+            quote!(Kind::Message(&#name))
         }
         KindRef::Map(k, v) => {
             let name = ident(&table_ident("MAP", &format!("{owner}.{field}")));
-            let key = kind_tokens(k, owner, field, maps, rt);
-            let value = kind_tokens(v, owner, field, maps, rt);
+            let key = kind_tokens(k, owner, field, maps);
+            let value = kind_tokens(v, owner, field, maps);
             maps.push(quote! {
-                pub static #name: #rt::spec::MapSpec = #rt::spec::MapSpec { key: #key, value: #value };
+                pub static #name: MapSpec = MapSpec { key: #key, value: #value };
             });
-            quote!(#rt::spec::Kind::Map(&#name))
+            quote!(Kind::Map(&#name))
         }
     }
 }
 
-fn render_message(m: &MessageTable, rt: &TokenStream) -> TokenStream {
+fn render_message(m: &MessageTable) -> TokenStream {
     let name = ident(&table_ident("MESSAGE", &m.full_name));
     let full = &m.full_name;
     let mut maps = Vec::new();
@@ -382,27 +381,18 @@ fn render_message(m: &MessageTable, rt: &TokenStream) -> TokenStream {
         .fields
         .iter()
         .map(|f| {
-            let kind = kind_tokens(&f.kind, &m.full_name, &f.name, &mut maps, rt);
+            let kind = kind_tokens(&f.kind, &m.full_name, &f.name, &mut maps);
             let (fname, json, number) = (&f.name, &f.json_name, Literal::u32_unsuffixed(f.number));
-            let cardinality = ident(f.cardinality);
-            let oneof = match &f.oneof {
-                Some(o) => quote!(::core::option::Option::Some(#o)),
-                None => quote!(::core::option::Option::None),
-            };
-            quote! {
-                #rt::spec::FieldSpec {
-                    name: #fname,
-                    json_name: #json,
-                    number: #number,
-                    kind: #kind,
-                    cardinality: #rt::spec::Cardinality::#cardinality,
-                    oneof: #oneof,
-                }
+            let constructor = ident(&f.cardinality.to_lowercase());
+            let field = quote!(FieldSpec::#constructor(#fname, #json, #number, #kind));
+            match &f.oneof {
+                Some(o) => quote!(#field.in_oneof(#o)),
+                None => field,
             }
         })
         .collect::<Vec<_>>();
     quote! {
-        pub static #name: #rt::spec::MessageSpec = #rt::spec::MessageSpec {
+        pub static #name: MessageSpec = MessageSpec {
             name: #full,
             fields: &[#(#fields),*],
         };
@@ -410,7 +400,7 @@ fn render_message(m: &MessageTable, rt: &TokenStream) -> TokenStream {
     }
 }
 
-fn render_enum(e: &EnumTable, rt: &TokenStream) -> TokenStream {
+fn render_enum(e: &EnumTable) -> TokenStream {
     let name = ident(&table_ident("ENUM", &e.full_name));
     let full = &e.full_name;
     let values = e.values.iter().map(|(n, v)| {
@@ -418,7 +408,7 @@ fn render_enum(e: &EnumTable, rt: &TokenStream) -> TokenStream {
         quote!((#n, #v))
     });
     quote! {
-        pub static #name: #rt::spec::EnumSpec = #rt::spec::EnumSpec {
+        pub static #name: EnumSpec = EnumSpec {
             name: #full,
             values: &[#(#values),*],
         };
@@ -430,15 +420,38 @@ fn render_tables(package: &Package, rt: &TokenStream) -> TokenStream {
         return TokenStream::new();
     }
     let module = ident(TABLES);
-    let messages = package.messages.values().map(|m| render_message(m, rt));
-    let enums = package.enums.values().map(|e| render_enum(e, rt));
+    let messages: TokenStream = package.messages.values().map(render_message).collect();
+    let enums: TokenStream = package.enums.values().map(render_enum).collect();
+    // Short names for the spec types, imported only when used (no unused
+    // import warnings in generated code).
+    let imports = [
+        "EnumSpec",
+        "FieldSpec",
+        "Kind",
+        "MapSpec",
+        "MessageSpec",
+        "WellKnown",
+    ]
+    .into_iter()
+    .filter(|name| uses_ident(&messages, name) || uses_ident(&enums, name))
+    .map(ident);
     quote! {
         /// Field tables of the request and reply messages: what query and
         /// path binding needs, without reflection at run time.
         #[doc(hidden)]
         mod #module {
-            #(#messages)*
-            #(#enums)*
+            use #rt::spec::{#(#imports),*};
+            #messages
+            #enums
         }
     }
+}
+
+/// Whether `tokens` contain the identifier `name` (not inside a literal).
+fn uses_ident(tokens: &TokenStream, name: &str) -> bool {
+    tokens.clone().into_iter().any(|tree| match tree {
+        proc_macro2::TokenTree::Ident(i) => i == name,
+        proc_macro2::TokenTree::Group(g) => uses_ident(&g.stream(), name),
+        _ => false,
+    })
 }

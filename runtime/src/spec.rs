@@ -129,6 +129,62 @@ pub enum WellKnown {
     DoubleValue,
 }
 
+/// Compact constructors for generated tables: one short call per field
+/// keeps the generated files small, which is what their parse and compile
+/// time is proportional to.
+impl FieldSpec {
+    /// An implicit-presence (proto3 scalar) or message field.
+    pub const fn singular(
+        name: &'static str,
+        json_name: &'static str,
+        number: u32,
+        kind: Kind,
+    ) -> Self {
+        FieldSpec {
+            name,
+            json_name,
+            number,
+            kind,
+            cardinality: Cardinality::Singular,
+            oneof: None,
+        }
+    }
+
+    /// An explicit-presence field (proto2 `optional`, proto3 `optional`).
+    pub const fn optional(
+        name: &'static str,
+        json_name: &'static str,
+        number: u32,
+        kind: Kind,
+    ) -> Self {
+        FieldSpec {
+            cardinality: Cardinality::Optional,
+            ..FieldSpec::singular(name, json_name, number, kind)
+        }
+    }
+
+    /// A `repeated` field.
+    pub const fn repeated(
+        name: &'static str,
+        json_name: &'static str,
+        number: u32,
+        kind: Kind,
+    ) -> Self {
+        FieldSpec {
+            cardinality: Cardinality::Repeated,
+            ..FieldSpec::singular(name, json_name, number, kind)
+        }
+    }
+
+    /// The same field as a member of the oneof `oneof`.
+    pub const fn in_oneof(self, oneof: &'static str) -> Self {
+        FieldSpec {
+            oneof: Some(oneof),
+            ..self
+        }
+    }
+}
+
 impl MessageSpec {
     /// The field called `name` by its proto or JSON name.
     pub fn field(&self, name: &str) -> Option<&'static FieldSpec> {

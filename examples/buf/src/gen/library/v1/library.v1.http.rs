@@ -791,299 +791,116 @@ pub mod library_service_http {
 /// path binding needs, without reflection at run time.
 #[doc(hidden)]
 mod protoway_http_tables {
-    pub static MESSAGE_GOOGLE__PROTOBUF__EMPTY: ::protoway::spec::MessageSpec =
-        ::protoway::spec::MessageSpec {
-            name: "google.protobuf.Empty",
-            fields: &[],
-        };
-    pub static MESSAGE_LIBRARY__V1__BOOK: ::protoway::spec::MessageSpec =
-        ::protoway::spec::MessageSpec {
-            name: "library.v1.Book",
-            fields: &[
-                ::protoway::spec::FieldSpec {
-                    name: "name",
-                    json_name: "name",
-                    number: 1,
-                    kind: ::protoway::spec::Kind::String,
-                    cardinality: ::protoway::spec::Cardinality::Singular,
-                    oneof: ::core::option::Option::None,
-                },
-                ::protoway::spec::FieldSpec {
-                    name: "author",
-                    json_name: "author",
-                    number: 2,
-                    kind: ::protoway::spec::Kind::String,
-                    cardinality: ::protoway::spec::Cardinality::Singular,
-                    oneof: ::core::option::Option::None,
-                },
-                ::protoway::spec::FieldSpec {
-                    name: "title",
-                    json_name: "title",
-                    number: 3,
-                    kind: ::protoway::spec::Kind::String,
-                    cardinality: ::protoway::spec::Cardinality::Singular,
-                    oneof: ::core::option::Option::None,
-                },
-                ::protoway::spec::FieldSpec {
-                    name: "read",
-                    json_name: "read",
-                    number: 4,
-                    kind: ::protoway::spec::Kind::Bool,
-                    cardinality: ::protoway::spec::Cardinality::Singular,
-                    oneof: ::core::option::Option::None,
-                },
-            ],
-        };
-    pub static MESSAGE_LIBRARY__V1__CREATE_BOOK_REQUEST: ::protoway::spec::MessageSpec =
-        ::protoway::spec::MessageSpec {
-            name: "library.v1.CreateBookRequest",
-            fields: &[
-                ::protoway::spec::FieldSpec {
-                    name: "parent",
-                    json_name: "parent",
-                    number: 1,
-                    kind: ::protoway::spec::Kind::String,
-                    cardinality: ::protoway::spec::Cardinality::Singular,
-                    oneof: ::core::option::Option::None,
-                },
-                ::protoway::spec::FieldSpec {
-                    name: "book",
-                    json_name: "book",
-                    number: 2,
-                    kind: ::protoway::spec::Kind::Message(&MESSAGE_LIBRARY__V1__BOOK),
-                    cardinality: ::protoway::spec::Cardinality::Singular,
-                    oneof: ::core::option::Option::None,
-                },
-            ],
-        };
-    pub static MESSAGE_LIBRARY__V1__CREATE_SHELF_REQUEST: ::protoway::spec::MessageSpec =
-        ::protoway::spec::MessageSpec {
-            name: "library.v1.CreateShelfRequest",
-            fields: &[::protoway::spec::FieldSpec {
-                name: "shelf",
-                json_name: "shelf",
-                number: 1,
-                kind: ::protoway::spec::Kind::Message(&MESSAGE_LIBRARY__V1__SHELF),
-                cardinality: ::protoway::spec::Cardinality::Singular,
-                oneof: ::core::option::Option::None,
-            }],
-        };
-    pub static MESSAGE_LIBRARY__V1__DELETE_BOOK_REQUEST: ::protoway::spec::MessageSpec =
-        ::protoway::spec::MessageSpec {
-            name: "library.v1.DeleteBookRequest",
-            fields: &[::protoway::spec::FieldSpec {
-                name: "name",
-                json_name: "name",
-                number: 1,
-                kind: ::protoway::spec::Kind::String,
-                cardinality: ::protoway::spec::Cardinality::Singular,
-                oneof: ::core::option::Option::None,
-            }],
-        };
-    pub static MESSAGE_LIBRARY__V1__DELETE_SHELF_REQUEST: ::protoway::spec::MessageSpec =
-        ::protoway::spec::MessageSpec {
-            name: "library.v1.DeleteShelfRequest",
-            fields: &[::protoway::spec::FieldSpec {
-                name: "name",
-                json_name: "name",
-                number: 1,
-                kind: ::protoway::spec::Kind::String,
-                cardinality: ::protoway::spec::Cardinality::Singular,
-                oneof: ::core::option::Option::None,
-            }],
-        };
-    pub static MESSAGE_LIBRARY__V1__GET_BOOK_REQUEST: ::protoway::spec::MessageSpec =
-        ::protoway::spec::MessageSpec {
-            name: "library.v1.GetBookRequest",
-            fields: &[::protoway::spec::FieldSpec {
-                name: "name",
-                json_name: "name",
-                number: 1,
-                kind: ::protoway::spec::Kind::String,
-                cardinality: ::protoway::spec::Cardinality::Singular,
-                oneof: ::core::option::Option::None,
-            }],
-        };
-    pub static MESSAGE_LIBRARY__V1__GET_SHELF_REQUEST: ::protoway::spec::MessageSpec =
-        ::protoway::spec::MessageSpec {
-            name: "library.v1.GetShelfRequest",
-            fields: &[::protoway::spec::FieldSpec {
-                name: "name",
-                json_name: "name",
-                number: 1,
-                kind: ::protoway::spec::Kind::String,
-                cardinality: ::protoway::spec::Cardinality::Singular,
-                oneof: ::core::option::Option::None,
-            }],
-        };
-    pub static MESSAGE_LIBRARY__V1__LIST_BOOKS_REQUEST: ::protoway::spec::MessageSpec =
-        ::protoway::spec::MessageSpec {
-            name: "library.v1.ListBooksRequest",
-            fields: &[
-                ::protoway::spec::FieldSpec {
-                    name: "parent",
-                    json_name: "parent",
-                    number: 1,
-                    kind: ::protoway::spec::Kind::String,
-                    cardinality: ::protoway::spec::Cardinality::Singular,
-                    oneof: ::core::option::Option::None,
-                },
-                ::protoway::spec::FieldSpec {
-                    name: "page_size",
-                    json_name: "pageSize",
-                    number: 2,
-                    kind: ::protoway::spec::Kind::I32,
-                    cardinality: ::protoway::spec::Cardinality::Singular,
-                    oneof: ::core::option::Option::None,
-                },
-                ::protoway::spec::FieldSpec {
-                    name: "page_token",
-                    json_name: "pageToken",
-                    number: 3,
-                    kind: ::protoway::spec::Kind::String,
-                    cardinality: ::protoway::spec::Cardinality::Singular,
-                    oneof: ::core::option::Option::None,
-                },
-                ::protoway::spec::FieldSpec {
-                    name: "filter",
-                    json_name: "filter",
-                    number: 4,
-                    kind: ::protoway::spec::Kind::String,
-                    cardinality: ::protoway::spec::Cardinality::Singular,
-                    oneof: ::core::option::Option::None,
-                },
-            ],
-        };
-    pub static MESSAGE_LIBRARY__V1__LIST_BOOKS_RESPONSE: ::protoway::spec::MessageSpec =
-        ::protoway::spec::MessageSpec {
-            name: "library.v1.ListBooksResponse",
-            fields: &[
-                ::protoway::spec::FieldSpec {
-                    name: "books",
-                    json_name: "books",
-                    number: 1,
-                    kind: ::protoway::spec::Kind::Message(&MESSAGE_LIBRARY__V1__BOOK),
-                    cardinality: ::protoway::spec::Cardinality::Repeated,
-                    oneof: ::core::option::Option::None,
-                },
-                ::protoway::spec::FieldSpec {
-                    name: "next_page_token",
-                    json_name: "nextPageToken",
-                    number: 2,
-                    kind: ::protoway::spec::Kind::String,
-                    cardinality: ::protoway::spec::Cardinality::Singular,
-                    oneof: ::core::option::Option::None,
-                },
-            ],
-        };
-    pub static MESSAGE_LIBRARY__V1__LIST_SHELVES_REQUEST: ::protoway::spec::MessageSpec =
-        ::protoway::spec::MessageSpec {
-            name: "library.v1.ListShelvesRequest",
-            fields: &[
-                ::protoway::spec::FieldSpec {
-                    name: "page_size",
-                    json_name: "pageSize",
-                    number: 1,
-                    kind: ::protoway::spec::Kind::I32,
-                    cardinality: ::protoway::spec::Cardinality::Singular,
-                    oneof: ::core::option::Option::None,
-                },
-                ::protoway::spec::FieldSpec {
-                    name: "page_token",
-                    json_name: "pageToken",
-                    number: 2,
-                    kind: ::protoway::spec::Kind::String,
-                    cardinality: ::protoway::spec::Cardinality::Singular,
-                    oneof: ::core::option::Option::None,
-                },
-            ],
-        };
-    pub static MESSAGE_LIBRARY__V1__LIST_SHELVES_RESPONSE: ::protoway::spec::MessageSpec =
-        ::protoway::spec::MessageSpec {
-            name: "library.v1.ListShelvesResponse",
-            fields: &[
-                ::protoway::spec::FieldSpec {
-                    name: "shelves",
-                    json_name: "shelves",
-                    number: 1,
-                    kind: ::protoway::spec::Kind::Message(&MESSAGE_LIBRARY__V1__SHELF),
-                    cardinality: ::protoway::spec::Cardinality::Repeated,
-                    oneof: ::core::option::Option::None,
-                },
-                ::protoway::spec::FieldSpec {
-                    name: "next_page_token",
-                    json_name: "nextPageToken",
-                    number: 2,
-                    kind: ::protoway::spec::Kind::String,
-                    cardinality: ::protoway::spec::Cardinality::Singular,
-                    oneof: ::core::option::Option::None,
-                },
-            ],
-        };
-    pub static MESSAGE_LIBRARY__V1__MOVE_BOOK_REQUEST: ::protoway::spec::MessageSpec =
-        ::protoway::spec::MessageSpec {
-            name: "library.v1.MoveBookRequest",
-            fields: &[
-                ::protoway::spec::FieldSpec {
-                    name: "name",
-                    json_name: "name",
-                    number: 1,
-                    kind: ::protoway::spec::Kind::String,
-                    cardinality: ::protoway::spec::Cardinality::Singular,
-                    oneof: ::core::option::Option::None,
-                },
-                ::protoway::spec::FieldSpec {
-                    name: "other_shelf_name",
-                    json_name: "otherShelfName",
-                    number: 2,
-                    kind: ::protoway::spec::Kind::String,
-                    cardinality: ::protoway::spec::Cardinality::Singular,
-                    oneof: ::core::option::Option::None,
-                },
-            ],
-        };
-    pub static MESSAGE_LIBRARY__V1__SHELF: ::protoway::spec::MessageSpec =
-        ::protoway::spec::MessageSpec {
-            name: "library.v1.Shelf",
-            fields: &[
-                ::protoway::spec::FieldSpec {
-                    name: "name",
-                    json_name: "name",
-                    number: 1,
-                    kind: ::protoway::spec::Kind::String,
-                    cardinality: ::protoway::spec::Cardinality::Singular,
-                    oneof: ::core::option::Option::None,
-                },
-                ::protoway::spec::FieldSpec {
-                    name: "theme",
-                    json_name: "theme",
-                    number: 2,
-                    kind: ::protoway::spec::Kind::String,
-                    cardinality: ::protoway::spec::Cardinality::Singular,
-                    oneof: ::core::option::Option::None,
-                },
-            ],
-        };
-    pub static MESSAGE_LIBRARY__V1__UPDATE_BOOK_REQUEST: ::protoway::spec::MessageSpec =
-        ::protoway::spec::MessageSpec {
-            name: "library.v1.UpdateBookRequest",
-            fields: &[
-                ::protoway::spec::FieldSpec {
-                    name: "book",
-                    json_name: "book",
-                    number: 1,
-                    kind: ::protoway::spec::Kind::Message(&MESSAGE_LIBRARY__V1__BOOK),
-                    cardinality: ::protoway::spec::Cardinality::Singular,
-                    oneof: ::core::option::Option::None,
-                },
-                ::protoway::spec::FieldSpec {
-                    name: "update_mask",
-                    json_name: "updateMask",
-                    number: 2,
-                    kind: ::protoway::spec::Kind::WellKnown(::protoway::spec::WellKnown::FieldMask),
-                    cardinality: ::protoway::spec::Cardinality::Singular,
-                    oneof: ::core::option::Option::None,
-                },
-            ],
-        };
+    use ::protoway::spec::{FieldSpec, Kind, MessageSpec, WellKnown};
+    pub static MESSAGE_GOOGLE__PROTOBUF__EMPTY: MessageSpec = MessageSpec {
+        name: "google.protobuf.Empty",
+        fields: &[],
+    };
+    pub static MESSAGE_LIBRARY__V1__BOOK: MessageSpec = MessageSpec {
+        name: "library.v1.Book",
+        fields: &[
+            FieldSpec::singular("name", "name", 1, Kind::String),
+            FieldSpec::singular("author", "author", 2, Kind::String),
+            FieldSpec::singular("title", "title", 3, Kind::String),
+            FieldSpec::singular("read", "read", 4, Kind::Bool),
+        ],
+    };
+    pub static MESSAGE_LIBRARY__V1__CREATE_BOOK_REQUEST: MessageSpec = MessageSpec {
+        name: "library.v1.CreateBookRequest",
+        fields: &[
+            FieldSpec::singular("parent", "parent", 1, Kind::String),
+            FieldSpec::singular("book", "book", 2, Kind::Message(&MESSAGE_LIBRARY__V1__BOOK)),
+        ],
+    };
+    pub static MESSAGE_LIBRARY__V1__CREATE_SHELF_REQUEST: MessageSpec = MessageSpec {
+        name: "library.v1.CreateShelfRequest",
+        fields: &[FieldSpec::singular(
+            "shelf",
+            "shelf",
+            1,
+            Kind::Message(&MESSAGE_LIBRARY__V1__SHELF),
+        )],
+    };
+    pub static MESSAGE_LIBRARY__V1__DELETE_BOOK_REQUEST: MessageSpec = MessageSpec {
+        name: "library.v1.DeleteBookRequest",
+        fields: &[FieldSpec::singular("name", "name", 1, Kind::String)],
+    };
+    pub static MESSAGE_LIBRARY__V1__DELETE_SHELF_REQUEST: MessageSpec = MessageSpec {
+        name: "library.v1.DeleteShelfRequest",
+        fields: &[FieldSpec::singular("name", "name", 1, Kind::String)],
+    };
+    pub static MESSAGE_LIBRARY__V1__GET_BOOK_REQUEST: MessageSpec = MessageSpec {
+        name: "library.v1.GetBookRequest",
+        fields: &[FieldSpec::singular("name", "name", 1, Kind::String)],
+    };
+    pub static MESSAGE_LIBRARY__V1__GET_SHELF_REQUEST: MessageSpec = MessageSpec {
+        name: "library.v1.GetShelfRequest",
+        fields: &[FieldSpec::singular("name", "name", 1, Kind::String)],
+    };
+    pub static MESSAGE_LIBRARY__V1__LIST_BOOKS_REQUEST: MessageSpec = MessageSpec {
+        name: "library.v1.ListBooksRequest",
+        fields: &[
+            FieldSpec::singular("parent", "parent", 1, Kind::String),
+            FieldSpec::singular("page_size", "pageSize", 2, Kind::I32),
+            FieldSpec::singular("page_token", "pageToken", 3, Kind::String),
+            FieldSpec::singular("filter", "filter", 4, Kind::String),
+        ],
+    };
+    pub static MESSAGE_LIBRARY__V1__LIST_BOOKS_RESPONSE: MessageSpec = MessageSpec {
+        name: "library.v1.ListBooksResponse",
+        fields: &[
+            FieldSpec::repeated(
+                "books",
+                "books",
+                1,
+                Kind::Message(&MESSAGE_LIBRARY__V1__BOOK),
+            ),
+            FieldSpec::singular("next_page_token", "nextPageToken", 2, Kind::String),
+        ],
+    };
+    pub static MESSAGE_LIBRARY__V1__LIST_SHELVES_REQUEST: MessageSpec = MessageSpec {
+        name: "library.v1.ListShelvesRequest",
+        fields: &[
+            FieldSpec::singular("page_size", "pageSize", 1, Kind::I32),
+            FieldSpec::singular("page_token", "pageToken", 2, Kind::String),
+        ],
+    };
+    pub static MESSAGE_LIBRARY__V1__LIST_SHELVES_RESPONSE: MessageSpec = MessageSpec {
+        name: "library.v1.ListShelvesResponse",
+        fields: &[
+            FieldSpec::repeated(
+                "shelves",
+                "shelves",
+                1,
+                Kind::Message(&MESSAGE_LIBRARY__V1__SHELF),
+            ),
+            FieldSpec::singular("next_page_token", "nextPageToken", 2, Kind::String),
+        ],
+    };
+    pub static MESSAGE_LIBRARY__V1__MOVE_BOOK_REQUEST: MessageSpec = MessageSpec {
+        name: "library.v1.MoveBookRequest",
+        fields: &[
+            FieldSpec::singular("name", "name", 1, Kind::String),
+            FieldSpec::singular("other_shelf_name", "otherShelfName", 2, Kind::String),
+        ],
+    };
+    pub static MESSAGE_LIBRARY__V1__SHELF: MessageSpec = MessageSpec {
+        name: "library.v1.Shelf",
+        fields: &[
+            FieldSpec::singular("name", "name", 1, Kind::String),
+            FieldSpec::singular("theme", "theme", 2, Kind::String),
+        ],
+    };
+    pub static MESSAGE_LIBRARY__V1__UPDATE_BOOK_REQUEST: MessageSpec = MessageSpec {
+        name: "library.v1.UpdateBookRequest",
+        fields: &[
+            FieldSpec::singular("book", "book", 1, Kind::Message(&MESSAGE_LIBRARY__V1__BOOK)),
+            FieldSpec::singular(
+                "update_mask",
+                "updateMask",
+                2,
+                Kind::WellKnown(WellKnown::FieldMask),
+            ),
+        ],
+    };
 }

@@ -1,0 +1,330 @@
+//! `protoway-bench compile`: what protoway's generated glue (HTTP server,
+//! client and error helpers) adds to a crate's build time, relative to the
+//! prost + pbjson code for the same protos. For each subject (the library
+//! example, one large googleapis API) it generates everything once with
+//! protoway-build, writes two crates that `include!` it — messages only,
+//! and messages + glue — builds their dependencies once, then rebuilds each
+//! crate alone (its `lib.rs` touched) in interleaved rounds, and prints
+//! `glue / messages = (t(messages + glue) - t(messages)) / t(messages)`.
+//! The crates live in their own workspace and target directory under
+//! `target/compile-bench`, so the measured builds compile only them.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub struct Settings {
+    /// The protoway workspace root.
+    pub root: PathBuf,
+    pub googleapis: PathBuf,
+    /// The googleapis directory to compile, e.g. `google/cloud/dataproc/v1`.
+    pub api: String,
+    pub rounds: usize,
+    /// `dev` or `release`.
+    pub profile: String,
+}
+
+struct Subject {
+    name: &'static str,
+    label: String,
+    files: Vec<PathBuf>,
+    includes: Vec<PathBuf>,
+}
+
+/// The two crates of a subject.
+const VARIANTS: [(&str, bool); 2] = [("messages", false), ("glue", true)];
+
+pub fn run(settings: &Settings) -> bool {
+    let work = settings.root.join("target/compile-bench");
+    let subjects = [
+        Subject {
+            name: "library",
+            label: "library example (examples/library/proto)".into(),
+            files: vec!["library/v1/library.proto".into()],
+            includes: vec![settings.root.join("examples/library/proto")],
+        },
+        Subject {
+            name: "googleapis",
+            label: format!("googleapis {}", settings.api),
+            files: protos_in(&settings.googleapis, &settings.api),
+            includes: vec![settings.googleapis.clone()],
+        },
+    ];
+    if let Err(e) = write_workspace(&settings.root, &work, &subjects) {
+        eprintln!("compile bench: {e}");
+        return false;
+    }
+    println!(
+        "Compile cost: cargo build ({} profile) of generated code, {} rounds, interleaved; dependencies prebuilt",
+        settings.profile, settings.rounds
+    );
+    // Dependencies (prost, axum, reqwest, protoway…) once, untimed.
+    let warm = Instant::now();
+    if !cargo_build(&work, None, &settings.profile) {
+        return false;
+    }
+    println!(
+        "  dependencies and first builds: {:.1}s (not counted)",
+        warm.elapsed().as_secs_f64()
+    );
+    let mut ok = true;
+    for subject in &subjects {
+        let lines = |variant: &str| {
+            std::fs::read_to_string(work.join(subject.name).join(variant).join("lines"))
+                .ok()
+                .and_then(|t| t.trim().parse::<usize>().ok())
+                .unwrap_or(0)
+        };
+        let mut times: Vec<Vec<Duration>> = vec![Vec::new(); VARIANTS.len()];
+        for _ in 0..settings.rounds {
+            for (i, (variant, _)) in VARIANTS.iter().enumerate() {
+                let package = format!("{}-{variant}", subject.name);
+                let lib = work.join(subject.name).join(variant).join("src/lib.rs");
+                touch(&lib);
+                let t0 = Instant::now();
+                if !cargo_build(&work, Some(&package), &settings.profile) {
+                    return false;
+                }
+                times[i].push(t0.elapsed());
+            }
+        }
+        let best: Vec<f64> = times
+            .iter()
+            .map(|t| t.iter().min().copied().unwrap_or_default().as_secs_f64())
+            .collect();
+        let (messages, all) = (best[0], best[1]);
+        let glue = (all - messages).max(0.0);
+        let ratio = glue / messages;
+        println!("\n{}", subject.label);
+        println!(
+            "  messages (prost + pbjson)      {:>7.2}s  {:>7} generated lines",
+            messages,
+            lines("messages")
+        );
+        println!(
+            "  messages + glue (http, errors) {:>7.2}s  {:>7} generated lines",
+            all,
+            lines("glue")
+        );
+        println!(
+            "  glue alone {glue:.2}s: glue/messages build time {ratio:.3} (target <= 0.30){}",
+            if ratio <= 0.30 { "" } else { "  MISSED" }
+        );
+        ok &= ratio <= 0.30;
+    }
+    if !ok {
+        println!("\ntarget missed");
+    }
+    true
+}
+
+fn protos_in(googleapis: &Path, api: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(googleapis.join(api))
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "proto"))
+                .filter_map(|p| p.strip_prefix(googleapis).ok().map(Path::to_path_buf))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+fn touch(path: &Path) {
+    if let Ok(file) = std::fs::File::options().append(true).open(path) {
+        let _ = file.set_modified(std::time::SystemTime::now());
+    }
+}
+
+fn cargo_build(work: &Path, package: Option<&str>, profile: &str) -> bool {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(work)
+        .args(["build", "--quiet", "--profile", profile])
+        .env("CARGO_TARGET_DIR", work.join("target"))
+        // A whole rebuild of the crate each time, not an incremental replay.
+        .env("CARGO_INCREMENTAL", "0");
+    match package {
+        Some(p) => cmd.args(["-p", p]),
+        None => cmd.arg("--workspace"),
+    };
+    match cmd.status() {
+        Ok(s) if s.success() => true,
+        other => {
+            eprintln!("compile bench: cargo build {package:?} failed: {other:?}");
+            false
+        }
+    }
+}
+
+/// Generates each subject's code and writes the crates and their workspace.
+fn write_workspace(
+    root: &Path,
+    work: &Path,
+    subjects: &[Subject],
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut members = Vec::new();
+    for subject in subjects {
+        let gen_dir = work.join(subject.name).join("gen");
+        let _ = std::fs::remove_dir_all(&gen_dir);
+        protoway_build::configure()
+            .out_dir(&gen_dir)
+            .emit_rerun_if_changed(false)
+            .compile(&subject.files, &subject.includes)
+            .map_err(|e| format!("generating {}: {e}", subject.label))?;
+        let mut packages: Vec<String> = std::fs::read_dir(&gen_dir)?
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let stem = name.strip_suffix(".rs")?;
+                (!stem.contains(".serde") && !stem.ends_with(".http") && !stem.ends_with(".errors"))
+                    .then(|| stem.to_owned())
+            })
+            .collect();
+        packages.sort();
+        for (variant, glue) in VARIANTS {
+            let dir = work.join(subject.name).join(variant);
+            std::fs::create_dir_all(dir.join("src"))?;
+            let mut suffixes = vec!["", ".serde"];
+            if glue {
+                suffixes.extend([".http", ".errors"]);
+            }
+            let (mut lib, lines) = module_tree(&gen_dir, &packages, &suffixes);
+            if glue {
+                lib.push_str(&instantiate_routers(&gen_dir, &packages));
+            }
+            write_if_changed(&dir.join("src/lib.rs"), &lib)?;
+            std::fs::write(dir.join("lines"), lines.to_string())?;
+            let runtime = root.join("runtime");
+            let manifest = format!(
+                r#"[package]
+name = "{name}-{variant}"
+version = "0.0.0"
+edition = "2024"
+publish = false
+
+[lib]
+doctest = false
+
+[lints.rust]
+warnings = "allow"
+
+[dependencies]
+prost = "0.14"
+pbjson = "0.9"
+pbjson-types = "0.9"
+serde = "1"
+protoway = {{ path = "{runtime}", features = ["server", "client"] }}
+"#,
+                name = subject.name,
+                runtime = runtime.display(),
+            );
+            write_if_changed(&dir.join("Cargo.toml"), &manifest)?;
+            members.push(format!("\"{}/{variant}\"", subject.name));
+        }
+    }
+    let manifest = format!(
+        "# Written by `protoway-bench compile`.\n[workspace]\nresolver = \"3\"\nmembers = [{}]\n",
+        members.join(", ")
+    );
+    write_if_changed(&work.join("Cargo.toml"), &manifest)?;
+    // The same dependency versions as the protoway workspace.
+    if !work.join("Cargo.lock").exists() {
+        std::fs::copy(root.join("Cargo.lock"), work.join("Cargo.lock"))?;
+    }
+    Ok(())
+}
+
+/// Rewriting an unchanged file would make cargo rebuild for nothing.
+fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+        return Ok(());
+    }
+    std::fs::write(path, text)
+}
+
+/// A function building every generated router, served by the generated
+/// client (which implements the service trait), as a downstream binary
+/// would: the glue's generic code is then compiled in this crate, not
+/// deferred to its users, and measured here.
+fn instantiate_routers(gen_dir: &Path, packages: &[String]) -> String {
+    let mut routers = Vec::new();
+    for package in packages {
+        let Ok(text) = std::fs::read_to_string(gen_dir.join(format!("{package}.http.rs"))) else {
+            continue;
+        };
+        let modules: Vec<String> = package
+            .split('.')
+            .map(protoway_codegen::names::sanitize_identifier)
+            .collect();
+        let mut service_module = None;
+        for line in text.lines() {
+            if let Some(name) = line
+                .strip_prefix("pub mod ")
+                .and_then(|l| l.strip_suffix(" {"))
+            {
+                service_module = Some(name.to_owned());
+            } else if let (Some(module), Some(rest)) =
+                (&service_module, line.trim().strip_prefix("pub trait "))
+            {
+                let service = rest.split([':', ' ', '<']).next().unwrap_or_default();
+                routers.push(format!(
+                    "crate::{path}::{module}::router(crate::{path}::{module}::{service}Client::connect(\"http://localhost\"))",
+                    path = modules.join("::"),
+                ));
+            }
+        }
+    }
+    let mut out = String::from(
+        "\n/// Every router, served by the generated client (measured with the glue).\npub fn routers() -> Vec<::protoway::axum::Router> {\n    vec![\n",
+    );
+    for router in &routers {
+        let _ = writeln!(out, "        {router},");
+    }
+    out.push_str("    ]\n}\n");
+    out
+}
+
+/// `lib.rs` nesting each package's files in its module path (`a.b` →
+/// `pub mod a { pub mod b { include!(…) } }`), and the included line count.
+fn module_tree(gen_dir: &Path, packages: &[String], suffixes: &[&str]) -> (String, usize) {
+    #[derive(Default)]
+    struct Module {
+        children: std::collections::BTreeMap<String, Module>,
+        files: Vec<PathBuf>,
+    }
+    let mut top = Module::default();
+    let mut lines = 0;
+    for package in packages {
+        let mut module = &mut top;
+        for part in package.split('.') {
+            module = module.children.entry(part.to_owned()).or_default();
+        }
+        for suffix in suffixes {
+            let file = gen_dir.join(format!("{package}{suffix}.rs"));
+            if let Ok(text) = std::fs::read_to_string(&file) {
+                lines += text.lines().count();
+                module.files.push(file);
+            }
+        }
+    }
+    fn render(module: &Module, depth: usize, out: &mut String) {
+        let indent = "    ".repeat(depth);
+        for file in &module.files {
+            let _ = writeln!(out, "{indent}include!({:?});", file.display().to_string());
+        }
+        for (name, child) in &module.children {
+            // prost's module names: keywords escaped the same way.
+            let ident = protoway_codegen::names::sanitize_identifier(name);
+            let _ = writeln!(out, "{indent}pub mod {ident} {{");
+            render(child, depth + 1, out);
+            let _ = writeln!(out, "{indent}}}");
+        }
+    }
+    let mut out = String::from("//! Written by `protoway-bench compile`.\n");
+    render(&top, 0, &mut out);
+    (out, lines)
+}
