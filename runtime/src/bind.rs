@@ -63,12 +63,14 @@ pub enum Node<'a> {
     Str(Cow<'a, str>),
     /// A bool.
     Bool(bool),
-    /// An enum number.
+    /// An enum number, or an integer in parsed JSON.
     Int(i64),
-    /// `null` (`google.protobuf.NullValue`).
+    /// An integer above `i64::MAX` in parsed JSON.
+    Uint(u64),
+    /// A number with a fraction or exponent in parsed JSON.
+    Float(f64),
+    /// `null` (`google.protobuf.NullValue`, or in parsed JSON).
     Null,
-    /// Parsed JSON (`Struct`, `Value`, `ListValue` from a query).
-    Json(Value),
     /// A repeated field.
     Arr(Vec<Node<'a>>),
     /// A message or map: (JSON name or map key, value).
@@ -341,8 +343,9 @@ impl<'de> de::Deserializer<'de> for Node<'de> {
                 Ok(u) => visitor.visit_u64(u),
                 Err(_) => visitor.visit_i64(n),
             },
+            Node::Uint(n) => visitor.visit_u64(n),
+            Node::Float(n) => visitor.visit_f64(n),
             Node::Null => visitor.visit_unit(),
-            Node::Json(value) => value.deserialize_any(visitor).map_err(de::Error::custom),
             Node::Arr(items) => {
                 let mut seq = SeqDeserializer::new(items.into_iter());
                 let out = visitor.visit_seq(&mut seq)?;
@@ -360,7 +363,7 @@ impl<'de> de::Deserializer<'de> for Node<'de> {
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
         match self {
-            Node::Null | Node::Json(Value::Null) => visitor.visit_none(),
+            Node::Null => visitor.visit_none(),
             other => visitor.visit_some(other),
         }
     }
@@ -377,6 +380,31 @@ impl<'de> de::Deserializer<'de> for Node<'de> {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
         bytes byte_buf unit unit_struct seq tuple tuple_struct map struct enum
         identifier ignored_any
+    }
+}
+
+impl Node<'static> {
+    /// Parsed JSON (`Struct`, `Value`, `ListValue` from a query) as a tree:
+    /// deserializing a `Value` per visitor type would compile serde_json's
+    /// `Value` deserializer into every message's code.
+    fn from_json(value: Value) -> Self {
+        match value {
+            Value::Null => Node::Null,
+            Value::Bool(b) => Node::Bool(b),
+            Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => Node::Int(i),
+                (None, Some(u)) => Node::Uint(u),
+                _ => Node::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            Value::String(s) => Node::Str(Cow::Owned(s)),
+            Value::Array(items) => Node::Arr(items.into_iter().map(Node::from_json).collect()),
+            Value::Object(entries) => Node::Obj(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (Cow::Owned(k), Node::from_json(v)))
+                    .collect(),
+            ),
+        }
     }
 }
 
@@ -528,7 +556,7 @@ fn scalar<'a>(param: Param<'_>, kind: Kind, text: Cow<'a, str>) -> Result<Node<'
         },
         Kind::WellKnown(WellKnown::Struct | WellKnown::Value | WellKnown::ListValue) => {
             match serde_json::from_str::<Value>(&text) {
-                Ok(v) => Node::Json(v),
+                Ok(v) => Node::from_json(v),
                 Err(_) if matches!(kind, Kind::WellKnown(WellKnown::Value)) => Node::Str(text),
                 Err(e) => return Err(bad(param, format!("not JSON: {e}"))),
             }
@@ -614,35 +642,55 @@ pub fn finish<M: serde::de::DeserializeOwned>(builder: JsonBuilder<'_>) -> Resul
         variables,
         values,
     } = builder;
-    let e = match M::deserialize(Node::Obj(object)) {
-        Ok(message) => return Ok(message),
-        Err(e) => e,
-    };
-    if let Some(spec) = spec {
-        let fails_alone = |one: JsonBuilder<'_>| M::deserialize(Node::Obj(one.object)).err();
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
+    match M::deserialize(Node::Obj(object)) {
+        Ok(message) => Ok(message),
+        Err(e) => {
+            let fails_alone = |one: JsonBuilder<'_>| {
+                M::deserialize(Node::Obj(one.object))
+                    .err()
+                    .map(|e| e.to_string())
+            };
+            let sources = JsonBuilder {
+                object: Vec::new(),
+                spec,
+                query,
+                excluded,
+                variables,
+                values,
+            };
+            Err(name_culprit(&sources, &fails_alone, &e.to_string()))
+        }
+    }
+}
+
+/// The error for the first source of `sources` that `fails_alone` rejects
+/// on its own. Not generic: only the deserialization is per message type.
+fn name_culprit(
+    sources: &JsonBuilder<'_>,
+    fails_alone: &dyn Fn(JsonBuilder<'_>) -> Option<String>,
+    error: &str,
+) -> Error {
+    if let Some(spec) = sources.spec {
+        for pair in strs::split(sources.query, b'&').filter(|p| !p.is_empty()) {
             let mut one = JsonBuilder::new();
-            if one.query_pair(spec, pair, excluded).is_ok()
+            if one.query_pair(spec, pair, sources.excluded).is_ok()
                 && let Some(why) = fails_alone(one)
             {
                 let raw_key = pair.split_once('=').map_or(pair, |(k, _)| k);
                 let key = form_decode(raw_key).unwrap_or(Cow::Borrowed(raw_key));
-                return Err(bad(key, why));
+                return bad(key, why);
             }
         }
-        for (field_path, value) in variables.iter().zip(values) {
+        for (field_path, value) in sources.variables.iter().zip(sources.values) {
             let mut one = JsonBuilder::new();
             if one.path(spec, field_path, value).is_ok()
                 && let Some(why) = fails_alone(one)
             {
-                return Err(bad(Param::Path(field_path), why));
+                return bad(Param::Path(field_path), why);
             }
         }
     }
-    Err(Error::bad_request(
-        "INVALID_ARGUMENT",
-        format!("invalid parameters: {e}"),
-    ))
+    Error::bad_request("INVALID_ARGUMENT", format!("invalid parameters: {error}"))
 }
 
 #[cfg(test)]

@@ -127,6 +127,21 @@ impl Client {
     {
         let codec = options.codec();
         let encoded = encode_request(spec, message, codec)?;
+        let (status, headers, bytes) = self.send(encoded, options, codec).await?;
+        let reply = decode_reply::<R>(spec, &headers, &bytes)?;
+        let mut out = Response::new(reply).with_status(status);
+        *out.headers_mut() = headers;
+        Ok(out)
+    }
+
+    /// Sends an encoded request; the reply's status, headers and body, or
+    /// the error a failed status carries. Not generic: compiled once.
+    async fn send(
+        &self,
+        encoded: EncodedRequest,
+        options: &CallOptions,
+        codec: Codec,
+    ) -> Result<(reqwest::StatusCode, http::HeaderMap, ::bytes::Bytes), Error> {
         let method = Method::from_bytes(encoded.method.as_bytes()).map_err(|e| {
             Error::internal_server("BAD_ROUTE", format!("method {}: {e}", encoded.method))
         })?;
@@ -153,10 +168,7 @@ impl Client {
         if !status.is_success() {
             return Err(decode_error(status.as_u16(), &headers, &bytes));
         }
-        let reply = decode_reply::<R>(spec, &headers, &bytes)?;
-        let mut out = Response::new(reply).with_status(status);
-        *out.headers_mut() = headers;
-        Ok(out)
+        Ok((status, headers, bytes))
     }
 
     /// Calls with a server-style [`Request`]: its headers are sent along.
@@ -216,12 +228,32 @@ pub fn encode_request<M>(
 where
     M: prost::Message + serde::Serialize,
 {
+    // Only the two encodings are per message type; the rest is compiled once.
+    let json = serde_json::to_vec(message);
+    let needs_protobuf = match spec.body {
+        BodyRule::None => false,
+        BodyRule::AllHttpBody | BodyRule::FieldHttpBody(_) => true,
+        BodyRule::All | BodyRule::Field(_) => codec == Codec::Protobuf,
+    };
+    let protobuf = needs_protobuf.then(|| message.encode_to_vec());
+    encode_encoded(spec, json, protobuf.as_deref(), codec)
+}
+
+/// [`encode_request`] from the message's JSON text and, when the body needs
+/// it, its protobuf encoding.
+fn encode_encoded(
+    spec: &'static RouteSpec,
+    json: serde_json::Result<Vec<u8>>,
+    protobuf: Option<&[u8]>,
+    codec: Codec,
+) -> Result<EncodedRequest, Error> {
+    let encoded = || protobuf.map(<[u8]>::to_vec).unwrap_or_default();
     let template = path::parse(spec.template).map_err(|e| {
         Error::internal_server("BAD_ROUTE", format!("template {}: {e}", spec.template))
     })?;
     // Through text, not `to_value`: a Value widens f32 to f64, and `11.23f32`
     // would be sent as `11.229999542236328`.
-    let json = match serde_json::to_vec(message).and_then(|t| serde_json::from_slice(&t)) {
+    let json = match json.and_then(|t| serde_json::from_slice(&t)) {
         Ok(Value::Object(map)) => map,
         Ok(_) => Map::new(),
         Err(e) => return Err(Error::bad_request("INVALID_ARGUMENT", e.to_string())),
@@ -283,19 +315,15 @@ where
         BodyRule::None => (None, Vec::new()),
         BodyRule::All => match codec {
             Codec::Json => (Some(codec.content_type().to_string()), to_json(&json)?),
-            Codec::Protobuf => (
-                Some(codec.content_type().to_string()),
-                message.encode_to_vec(),
-            ),
+            Codec::Protobuf => (Some(codec.content_type().to_string()), encoded()),
         },
         BodyRule::AllHttpBody => {
-            let (content_type, data) =
-                wire::decode_http_body(&message.encode_to_vec()).unwrap_or_default();
+            let (content_type, data) = wire::decode_http_body(&encoded()).unwrap_or_default();
             (Some(content_type), data)
         }
         BodyRule::FieldHttpBody(fields) => {
-            let encoded = extract_path(&message.encode_to_vec(), fields);
-            let (content_type, data) = wire::decode_http_body(&encoded).unwrap_or_default();
+            let field = extract_path(&encoded(), fields);
+            let (content_type, data) = wire::decode_http_body(&field).unwrap_or_default();
             (Some(content_type), data)
         }
         BodyRule::Field(fields) => {
@@ -334,7 +362,7 @@ where
                             ),
                         ));
                     }
-                    let body = extract_path(&message.encode_to_vec(), fields);
+                    let body = extract_path(&encoded(), fields);
                     (Some(codec.content_type().to_string()), body)
                 }
             }
