@@ -815,6 +815,71 @@ fn invalid_protobuf(e: prost::DecodeError) -> Error {
     Error::bad_request("INVALID_ARGUMENT", format!("invalid protobuf body: {e}"))
 }
 
+/// The query and path parameters of one request, bound on demand (twice
+/// when an error must name its source).
+struct Params<'a> {
+    spec: &'static RouteSpec,
+    fields: &'a BoundFields,
+    query: &'a str,
+    values: &'a [String],
+}
+
+impl<'a> Params<'a> {
+    fn bind(&self) -> Result<JsonBuilder<'a>, Error> {
+        let mut builder = JsonBuilder::new();
+        // `body: "*"` takes no query parameters; every other rule does.
+        if !matches!(self.spec.body, BodyRule::All | BodyRule::AllHttpBody) {
+            builder.query(self.spec.request, self.query, &self.fields.query_excluded)?;
+        }
+        builder.paths(self.spec.request, &self.fields.variables, self.values)?;
+        Ok(builder)
+    }
+}
+
+/// How a request's message is decoded: decided without knowing its type,
+/// so this part is compiled once, not per message type.
+enum Plan {
+    /// Query and path only.
+    Params,
+    /// Protobuf body at a field path (empty: the whole message).
+    Protobuf(&'static [FieldRef], Bytes),
+    /// JSON body at a field path.
+    JsonField(&'static [FieldRef], Bytes),
+    /// JSON body for the whole message (or an empty body).
+    Json(Bytes),
+}
+
+fn plan(
+    spec: &'static RouteSpec,
+    parts: &http::request::Parts,
+    bytes: Bytes,
+) -> Result<Plan, Error> {
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let codec =
+        || codec::request_codec(content_type).ok_or_else(|| unsupported_media(content_type));
+    let http_body = || Bytes::from(wire::encode_http_body(content_type.unwrap_or(""), &bytes));
+    Ok(match &spec.body {
+        BodyRule::None => Plan::Params,
+        BodyRule::AllHttpBody => Plan::Protobuf(&[], http_body()),
+        BodyRule::FieldHttpBody(path) => Plan::Protobuf(path, http_body()),
+        BodyRule::All => match codec()? {
+            Codec::Protobuf => Plan::Protobuf(&[], bytes),
+            Codec::Json => Plan::Json(bytes),
+        },
+        BodyRule::Field(path) => match codec()? {
+            Codec::Protobuf => {
+                check_protobuf_field(spec.request, path)?;
+                Plan::Protobuf(path, bytes)
+            }
+            Codec::Json if bytes.is_empty() => Plan::Json(bytes),
+            Codec::Json => Plan::JsonField(path, bytes),
+        },
+    })
+}
+
 /// The request message from body, query and path. Body first, then
 /// query, then path: later sources win.
 fn bind_request<M>(
@@ -827,56 +892,31 @@ fn bind_request<M>(
 where
     M: prost::Message + Default + serde::de::DeserializeOwned,
 {
-    let content_type = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let query = parts.uri.query().unwrap_or("");
-    // `body: "*"` takes no query parameters; every other rule does.
-    let with_query = !matches!(spec.body, BodyRule::All | BodyRule::AllHttpBody);
-    let params = || -> Result<JsonBuilder<'_>, Error> {
-        let mut builder = JsonBuilder::new();
-        if with_query {
-            builder.query(spec.request, query, &fields.query_excluded)?;
-        }
-        builder.paths(spec.request, &fields.variables, values)?;
-        Ok(builder)
+    let params = Params {
+        spec,
+        fields,
+        query: parts.uri.query().unwrap_or(""),
+        values,
     };
-    let codec = match &spec.body {
-        BodyRule::None => return bind::finish(params()?),
-        BodyRule::AllHttpBody | BodyRule::FieldHttpBody(_) => Codec::Protobuf,
-        BodyRule::All | BodyRule::Field(_) => {
-            codec::request_codec(content_type).ok_or_else(|| unsupported_media(content_type))?
+    match plan(spec, parts, bytes)? {
+        Plan::Params => bind::finish(params.bind()?),
+        Plan::Protobuf(path, body) => {
+            let http_body = matches!(
+                spec.body,
+                BodyRule::AllHttpBody | BodyRule::FieldHttpBody(_)
+            );
+            decode_protobuf(path, body, params.bind()?)?.map_err(|e| {
+                if http_body {
+                    Error::bad_request("INVALID_ARGUMENT", e.to_string())
+                } else {
+                    invalid_protobuf(e)
+                }
+            })
         }
-    };
-    if let (BodyRule::Field(path), Codec::Protobuf) = (&spec.body, codec) {
-        check_protobuf_field(spec.request, path)?;
-    }
-    if let (BodyRule::Field(path), Codec::Json) = (&spec.body, codec)
-        && !bytes.is_empty()
-    {
-        return decode_json_field::<M>(spec.request, path, &bytes, params);
-    }
-    let builder = params()?;
-    match (&spec.body, codec) {
-        (BodyRule::AllHttpBody, _) => {
-            let hb = wire::encode_http_body(content_type.unwrap_or(""), &bytes);
-            decode_protobuf(&[], Bytes::from(hb), builder)?
-                .map_err(|e| Error::bad_request("INVALID_ARGUMENT", e.to_string()))
-        }
-        (BodyRule::FieldHttpBody(path), _) => {
-            let hb = wire::encode_http_body(content_type.unwrap_or(""), &bytes);
-            decode_protobuf(path, Bytes::from(hb), builder)?
-                .map_err(|e| Error::bad_request("INVALID_ARGUMENT", e.to_string()))
-        }
-        (BodyRule::All, Codec::Protobuf) => {
-            decode_protobuf(&[], bytes, builder)?.map_err(invalid_protobuf)
-        }
-        (BodyRule::Field(path), Codec::Protobuf) => {
-            decode_protobuf(path, bytes, builder)?.map_err(invalid_protobuf)
-        }
-        (_, Codec::Json) => {
-            let mut message: M = decode_message(Codec::Json, &bytes)?;
+        Plan::JsonField(path, body) => decode_json_field::<M>(spec.request, path, &body, &params),
+        Plan::Json(body) => {
+            let builder = params.bind()?;
+            let mut message: M = decode_message(Codec::Json, &body)?;
             if !builder.is_empty() {
                 let overlay: M = bind::finish(builder)?;
                 message
@@ -885,26 +925,25 @@ where
             }
             Ok(message)
         }
-        (BodyRule::None, _) => unreachable!("answered above"),
     }
 }
 
 /// `M` from a JSON body that is the value of the field at `path`
-/// (`body: "item"`) plus the query and path parameters `params()` binds,
+/// (`body: "item"`) plus the query and path parameters `params` binds,
 /// read in one pass as if the body were `{"item": …, "param": …}`: no
 /// `Value`, no merge. When a parameter lands in the body field (or in its
 /// oneof), or the pass fails, the sources are decoded separately and
 /// merged, which also names the failing one.
-fn decode_json_field<'b, M>(
+fn decode_json_field<M>(
     request: &'static MessageSpec,
     path: &[FieldRef],
     bytes: &[u8],
-    params: impl Fn() -> Result<JsonBuilder<'b>, Error>,
+    params: &Params<'_>,
 ) -> Result<M, Error>
 where
     M: prost::Message + Default + serde::de::DeserializeOwned,
 {
-    let builder = params()?;
+    let builder = params.bind()?;
     let outer = path.first().map_or("", |f| f.name);
     let disjoint = request
         .field(outer)
@@ -920,7 +959,7 @@ where
         if let Ok(message) = message {
             return Ok(message);
         }
-        params()?
+        params.bind()?
     } else {
         builder
     };
