@@ -758,12 +758,7 @@ where
     let Ok(mut message) = decoded else {
         return Ok(decoded);
     };
-    if !builder.is_empty() {
-        let overlay: M = bind::finish(builder)?;
-        message
-            .merge(overlay.encode_to_vec().as_slice())
-            .map_err(|e| Error::internal_server("MERGE", e.to_string()))?;
-    }
+    merge_params(&mut message, builder)?;
     Ok(Ok(message))
 }
 
@@ -880,6 +875,21 @@ fn plan(
     })
 }
 
+/// Binds the parameters in `builder` and merges them over `message`
+/// (protobuf merge: set fields replace, repeated fields append).
+fn merge_params<M>(message: &mut M, builder: JsonBuilder<'_>) -> Result<(), Error>
+where
+    M: prost::Message + serde::de::DeserializeOwned,
+{
+    if builder.is_empty() {
+        return Ok(());
+    }
+    let overlay: M = bind::finish(builder)?;
+    message
+        .merge(overlay.encode_to_vec().as_slice())
+        .map_err(|e| Error::internal_server("MERGE", e.to_string()))
+}
+
 /// The request message from body, query and path. Body first, then
 /// query, then path: later sources win.
 fn bind_request<M>(
@@ -917,12 +927,7 @@ where
         Plan::Json(body) => {
             let builder = params.bind()?;
             let mut message: M = decode_message(Codec::Json, &body)?;
-            if !builder.is_empty() {
-                let overlay: M = bind::finish(builder)?;
-                message
-                    .merge(overlay.encode_to_vec().as_slice())
-                    .map_err(|e| Error::internal_server("MERGE", e.to_string()))?;
-            }
+            merge_params(&mut message, builder)?;
             Ok(message)
         }
     }
@@ -974,12 +979,7 @@ where
     })
     .map_err(invalid)?;
     json.end().map_err(invalid)?;
-    if !builder.is_empty() {
-        let overlay: M = bind::finish(builder)?;
-        message
-            .merge(overlay.encode_to_vec().as_slice())
-            .map_err(|e| Error::internal_server("MERGE", e.to_string()))?;
-    }
+    merge_params(&mut message, builder)?;
     Ok(message)
 }
 
