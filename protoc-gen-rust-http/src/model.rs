@@ -66,6 +66,10 @@ pub struct Method {
     pub doc: Vec<String>,
     pub deprecated: bool,
     pub bindings: Vec<Binding>,
+    /// Per binding: the Rust field names from the request message to a
+    /// `body: "a.b"` field that the body can be decoded straight into
+    /// (singular messages outside real oneofs, all the way down).
+    pub body_fields: Vec<Option<Vec<String>>>,
 }
 
 /// A message's binding table.
@@ -169,7 +173,15 @@ fn read_method(
     collect_root(&input, out);
     collect_root(&output, out);
     let rust_name = to_snake(method.name());
+    let body_fields = bindings
+        .iter()
+        .map(|b| match &b.body {
+            Body::Field(path) | Body::FieldHttpBody(path) => body_field_names(&input, path),
+            _ => None,
+        })
+        .collect();
     Ok(Method {
+        body_fields,
         name: method.name().to_string(),
         const_name: format!(
             "OPERATION_{}",
@@ -185,6 +197,31 @@ fn read_method(
         deprecated: options::is_deprecated(method),
         bindings,
     })
+}
+
+/// The prost field names along `path` when every field on it is a
+/// singular, non-oneof message field of a generated (not well-known) type:
+/// then `m.a.get_or_insert_with(..).b` reaches it.
+fn body_field_names(input: &MessageDescriptor, path: &[FieldRef]) -> Option<Vec<String>> {
+    let mut message = input.clone();
+    let mut names = Vec::with_capacity(path.len());
+    for f in path {
+        let field = message.get_field_by_name(&f.name)?;
+        let in_oneof = field.containing_oneof().is_some_and(|o| !o.is_synthetic());
+        let Kind::Message(inner) = field.kind() else {
+            return None;
+        };
+        if in_oneof
+            || field.is_list()
+            || field.is_map()
+            || inner.full_name().starts_with("google.protobuf.")
+        {
+            return None;
+        }
+        names.push(to_snake(field.name()));
+        message = inner;
+    }
+    Some(names)
 }
 
 /// Static name of a table: `SPEC_LIBRARY__V1__BOOK`.

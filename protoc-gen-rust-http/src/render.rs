@@ -73,9 +73,24 @@ fn render_service(s: &Service, rt: &TokenStream, config: &Config) -> TokenStream
     });
     let adds = s.methods.iter().flat_map(|m| {
         let call = call_ident(m);
-        m.bindings.iter().enumerate().map(move |(i, _)| {
+        let input = from_service_module(&m.input);
+        m.body_fields.iter().enumerate().map(move |(i, body_field)| {
             let spec = route_ident(m, i);
-            quote!(.route(&#spec, &service, #call::<S>))
+            match body_field.as_deref() {
+                None => quote!(.route(&#spec, &service, #call::<S>)),
+                Some([inner @ .., last]) => {
+                    let inner = inner.iter().map(|f| ident(f));
+                    let last = ident(last);
+                    quote! {
+                        .route_body(&#spec, &service, #call::<S>, |m: &mut #input| {
+                            #rt::message::body_field(
+                                &mut m #(.#inner.get_or_insert_with(::core::default::Default::default))*.#last
+                            )
+                        })
+                    }
+                }
+                Some([]) => quote!(.route(&#spec, &service, #call::<S>)),
+            }
         })
     });
     let calls = s.methods.iter().map(|m| {

@@ -6,10 +6,12 @@
 //! and range checks are the mapping's own.
 //!
 //! The tree ([`Node`]) borrows keys (static field names) and values (the
-//! request's own text unless escaped), so binding `?a=1&b=x` copies each
-//! value once, into the message. When deserialization fails, the
-//! parameters are bound again one by one to name the culprit: errors pay
-//! for the bookkeeping, successes don't.
+//! request's own text unless escaped) and is written out as JSON text, which
+//! the message's serde impl reads through `serde_json::from_slice`: the one
+//! deserializer a message's codec already instantiates, so binding adds no
+//! per-message-type code. When deserialization fails, the parameters are
+//! bound again one by one to name the culprit: errors pay for the
+//! bookkeeping, successes don't.
 //!
 //! Keys: `a.b.c` (proto or JSON names), `m[key]` and `m.key` for maps,
 //! repeated keys for repeated fields. Unknown keys are ignored, like
@@ -19,8 +21,6 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::value::{MapDeserializer, SeqDeserializer};
-use serde::de::{self, IntoDeserializer, Visitor};
 use serde_json::Value;
 
 use crate::Error;
@@ -55,8 +55,7 @@ impl fmt::Display for Param<'_> {
     }
 }
 
-/// A proto3 JSON value under construction; deserializes like the
-/// `serde_json::Value` it stands for.
+/// A proto3 JSON value under construction; written out as JSON text.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node<'a> {
     /// A string (also numbers, bytes, timestamps: the mapping reads text).
@@ -330,63 +329,67 @@ fn split_commas(value: Cow<'_, str>) -> Vec<Cow<'_, str>> {
     }
 }
 
-impl<'de> de::Deserializer<'de> for Node<'de> {
-    type Error = de::value::Error;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+impl Node<'_> {
+    /// Appends this value as JSON text.
+    fn write_json(&self, out: &mut Vec<u8>) {
         match self {
-            Node::Str(Cow::Borrowed(s)) => visitor.visit_borrowed_str(s),
-            Node::Str(Cow::Owned(s)) => visitor.visit_string(s),
-            Node::Bool(b) => visitor.visit_bool(b),
-            // As serde_json does: non-negative numbers are u64.
-            Node::Int(n) => match u64::try_from(n) {
-                Ok(u) => visitor.visit_u64(u),
-                Err(_) => visitor.visit_i64(n),
-            },
-            Node::Uint(n) => visitor.visit_u64(n),
-            Node::Float(n) => visitor.visit_f64(n),
-            Node::Null => visitor.visit_unit(),
+            Node::Str(s) => write_str(out, s),
+            Node::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+            Node::Int(n) => out.extend_from_slice(n.to_string().as_bytes()),
+            Node::Uint(n) => out.extend_from_slice(n.to_string().as_bytes()),
+            // Parsed JSON is finite; serde_json prints the shortest round trip.
+            Node::Float(n) => {
+                let _ = serde_json::to_writer(&mut *out, n);
+            }
+            Node::Null => out.extend_from_slice(b"null"),
             Node::Arr(items) => {
-                let mut seq = SeqDeserializer::new(items.into_iter());
-                let out = visitor.visit_seq(&mut seq)?;
-                seq.end()?;
-                Ok(out)
+                out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    item.write_json(out);
+                }
+                out.push(b']');
             }
             Node::Obj(entries) => {
-                let mut map = MapDeserializer::new(entries.into_iter().map(|(k, v)| (Key(k), v)));
-                let out = visitor.visit_map(&mut map)?;
-                map.end()?;
-                Ok(out)
+                out.push(b'{');
+                write_entries(out, entries);
+                out.push(b'}');
             }
         }
     }
+}
 
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        match self {
-            Node::Null => visitor.visit_none(),
-            other => visitor.visit_some(other),
+/// `"k":v,"k2":v2` (no braces): an object's entries, for callers that put
+/// them beside other members.
+pub fn write_entries(out: &mut Vec<u8>, entries: &[(Cow<'_, str>, Node<'_>)]) {
+    for (i, (key, value)) in entries.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
         }
+        write_str(out, key);
+        out.push(b':');
+        value.write_json(out);
     }
+}
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        visitor.visit_newtype_struct(self)
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct enum
-        identifier ignored_any
+/// A JSON string literal, escaped as serde_json escapes (no copy for the
+/// common case of nothing to escape).
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    let plain = s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
+    if plain {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(&mut *out, s);
     }
 }
 
 impl Node<'static> {
-    /// Parsed JSON (`Struct`, `Value`, `ListValue` from a query) as a tree:
-    /// deserializing a `Value` per visitor type would compile serde_json's
-    /// `Value` deserializer into every message's code.
+    /// Parsed JSON (`Struct`, `Value`, `ListValue` from a query) as a tree.
     fn from_json(value: Value) -> Self {
         match value {
             Value::Null => Node::Null,
@@ -405,79 +408,6 @@ impl Node<'static> {
                     .collect(),
             ),
         }
-    }
-}
-
-/// An object key. Map keys are text in JSON; like serde_json's map keys,
-/// they deserialize as bools and numbers too (`map<bool, _>`, `map<int32, _>`).
-pub struct Key<'a>(pub Cow<'a, str>);
-
-macro_rules! parse_key {
-    ($($method:ident => $visit:ident,)*) => {$(
-        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-            match self.0.parse() {
-                Ok(v) => visitor.$visit(v),
-                Err(_) => Err(de::Error::invalid_value(de::Unexpected::Str(&self.0), &visitor)),
-            }
-        }
-    )*};
-}
-
-impl<'de> de::Deserializer<'de> for Key<'de> {
-    type Error = de::value::Error;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        match self.0 {
-            Cow::Borrowed(s) => visitor.visit_borrowed_str(s),
-            Cow::Owned(s) => visitor.visit_string(s),
-        }
-    }
-
-    parse_key! {
-        deserialize_bool => visit_bool,
-        deserialize_i8 => visit_i8,
-        deserialize_i16 => visit_i16,
-        deserialize_i32 => visit_i32,
-        deserialize_i64 => visit_i64,
-        deserialize_u8 => visit_u8,
-        deserialize_u16 => visit_u16,
-        deserialize_u32 => visit_u32,
-        deserialize_u64 => visit_u64,
-        deserialize_f32 => visit_f32,
-        deserialize_f64 => visit_f64,
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        visitor.visit_some(self)
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        visitor.visit_newtype_struct(self)
-    }
-
-    serde::forward_to_deserialize_any! {
-        i128 u128 char str string bytes byte_buf unit unit_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
-    }
-}
-
-impl<'de> IntoDeserializer<'de, de::value::Error> for Key<'de> {
-    type Deserializer = Self;
-
-    fn into_deserializer(self) -> Self {
-        self
-    }
-}
-
-impl<'de> IntoDeserializer<'de, de::value::Error> for Node<'de> {
-    type Deserializer = Self;
-
-    fn into_deserializer(self) -> Self {
-        self
     }
 }
 
@@ -631,36 +561,69 @@ fn go_duration_to_json(text: &str) -> Option<String> {
     })
 }
 
-/// Deserializes the built tree into `M`; on failure, names the first
+/// What bound parameters are applied to: behind a trait object, so that
+/// binding and naming the culprit are compiled once, not per message type.
+pub trait ParamTarget {
+    /// Applies the parameters, given as a JSON object's text.
+    fn apply(&mut self, json: &[u8]) -> Result<(), String>;
+    /// Why `json` would be rejected on its own (`None`: accepted); does not
+    /// change the target.
+    fn rejects(&self, json: &[u8]) -> Option<String>;
+}
+
+impl JsonBuilder<'_> {
+    /// The tree as a JSON object's text.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(64);
+        out.push(b'{');
+        write_entries(&mut out, &self.object);
+        out.push(b'}');
+        out
+    }
+}
+
+/// Applies the built parameters to `target`; on failure, names the first
 /// parameter that fails on its own.
-pub fn finish<M: serde::de::DeserializeOwned>(builder: JsonBuilder<'_>) -> Result<M, Error> {
-    let JsonBuilder {
-        object,
-        spec,
-        query,
-        excluded,
-        variables,
-        values,
-    } = builder;
-    match M::deserialize(Node::Obj(object)) {
-        Ok(message) => Ok(message),
+pub fn finish_into(builder: JsonBuilder<'_>, target: &mut dyn ParamTarget) -> Result<(), Error> {
+    let json = builder.to_json();
+    match target.apply(&json) {
+        Ok(()) => Ok(()),
         Err(e) => {
-            let fails_alone = |one: JsonBuilder<'_>| {
-                M::deserialize(Node::Obj(one.object))
-                    .err()
-                    .map(|e| e.to_string())
-            };
-            let sources = JsonBuilder {
-                object: Vec::new(),
-                spec,
-                query,
-                excluded,
-                variables,
-                values,
-            };
-            Err(name_culprit(&sources, &fails_alone, &e.to_string()))
+            let rejects = |one: JsonBuilder<'_>| target.rejects(&one.to_json());
+            Err(name_culprit(&builder, &rejects, &e))
         }
     }
+}
+
+/// serde_json's message without " at line L column C": for JSON text the
+/// runtime wrote itself, where positions mean nothing to the caller.
+pub(crate) fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(at) if e.line() > 0 => text[..at].to_string(),
+        _ => text,
+    }
+}
+
+/// The built parameters as a new `M` (deserialized from their JSON text).
+pub fn finish<M: serde::de::DeserializeOwned>(builder: JsonBuilder<'_>) -> Result<M, Error> {
+    struct Fresh<M>(Option<M>);
+    impl<M: serde::de::DeserializeOwned> ParamTarget for Fresh<M> {
+        fn apply(&mut self, json: &[u8]) -> Result<(), String> {
+            self.0 = Some(serde_json::from_slice(json).map_err(|e| without_position(&e))?);
+            Ok(())
+        }
+        fn rejects(&self, json: &[u8]) -> Option<String> {
+            serde_json::from_slice::<M>(json)
+                .err()
+                .map(|e| without_position(&e))
+        }
+    }
+    let mut fresh = Fresh(None);
+    finish_into(builder, &mut fresh)?;
+    fresh
+        .0
+        .ok_or_else(|| Error::internal_server("BIND", "no message"))
 }
 
 /// The error for the first source of `sources` that `fails_alone` rejects

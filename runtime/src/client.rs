@@ -18,6 +18,8 @@
 //!   bodies become an Error with the status and the (cut) text; transport
 //!   failures are Errors with reason `TIMEOUT`, `CONNECT` or `TRANSPORT`.
 
+use std::borrow::Cow;
+use std::future::Future;
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method, header};
@@ -25,6 +27,7 @@ use serde_json::{Map, Value};
 
 use crate::Error;
 use crate::codec::Codec;
+use crate::message::{DecodeMessage, EncodeMessage};
 use crate::path::{self, Segment};
 use crate::server::{BodyRule, ErrorProto, FieldRef, Request, Response, ResponseBody, RouteSpec};
 use crate::spec::{Cardinality, FieldSpec, Kind, MessageSpec, WellKnown};
@@ -114,34 +117,33 @@ impl Client {
         &self.base
     }
 
-    /// Calls the RPC behind `spec` with `message`.
-    pub async fn call<M, R>(
-        &self,
+    /// Calls the RPC behind `spec` with `message`. Only the encoding and
+    /// decoding are per message type; sending is compiled once.
+    pub fn call<'c, M, R>(
+        &'c self,
         spec: &'static RouteSpec,
         message: &M,
-        options: &CallOptions,
-    ) -> Result<Response<R>, Error>
+        options: &'c CallOptions,
+    ) -> impl Future<Output = Result<Response<R>, Error>> + Send + use<'c, M, R>
     where
         M: prost::Message + serde::Serialize,
         R: prost::Message + Default + serde::de::DeserializeOwned,
     {
         let codec = options.codec();
-        let encoded = encode_request(spec, message, codec)?;
-        let (status, headers, bytes) = self.send(encoded, options, codec).await?;
-        let reply = decode_reply::<R>(spec, &headers, &bytes)?;
-        let mut out = Response::new(reply).with_status(status);
-        *out.headers_mut() = headers;
-        Ok(out)
+        let encoded = encode_request(spec, message, codec);
+        let sent = self.send(encoded, Cow::Borrowed(options), codec);
+        futures_util::FutureExt::map(sent, move |sent| decode_response(spec, sent))
     }
 
     /// Sends an encoded request; the reply's status, headers and body, or
     /// the error a failed status carries. Not generic: compiled once.
     async fn send(
         &self,
-        encoded: EncodedRequest,
-        options: &CallOptions,
+        encoded: Result<EncodedRequest, Error>,
+        options: Cow<'_, CallOptions>,
         codec: Codec,
-    ) -> Result<(reqwest::StatusCode, http::HeaderMap, ::bytes::Bytes), Error> {
+    ) -> Result<Sent, Error> {
+        let encoded = encoded?;
         let method = Method::from_bytes(encoded.method.as_bytes()).map_err(|e| {
             Error::internal_server("BAD_ROUTE", format!("method {}: {e}", encoded.method))
         })?;
@@ -155,7 +157,7 @@ impl Client {
                 .header(header::CONTENT_TYPE, content_type.as_str())
                 .body(encoded.body);
         }
-        for (name, value) in &options.headers {
+        for (name, value) in &options.as_ref().headers {
             builder = builder.header(name, value);
         }
         if let Some(timeout) = options.timeout {
@@ -168,16 +170,20 @@ impl Client {
         if !status.is_success() {
             return Err(decode_error(status.as_u16(), &headers, &bytes));
         }
-        Ok((status, headers, bytes))
+        Ok(Sent {
+            status,
+            headers,
+            bytes,
+        })
     }
 
     /// Calls with a server-style [`Request`]: its headers are sent along.
     /// Generated clients implement the service trait with it.
-    pub async fn call_request<M, R>(
+    pub fn call_request<M, R>(
         &self,
         spec: &'static RouteSpec,
         request: Request<M>,
-    ) -> Result<Response<R>, Error>
+    ) -> impl Future<Output = Result<Response<R>, Error>> + Send + use<'_, M, R>
     where
         M: prost::Message + serde::Serialize,
         R: prost::Message + Default + serde::de::DeserializeOwned,
@@ -191,8 +197,34 @@ impl Client {
                 options.headers.append(name, value.clone());
             }
         }
-        self.call(spec, request.get_ref(), &options).await
+        let codec = options.codec();
+        let encoded = encode_request(spec, request.get_ref(), codec);
+        let sent = self.send(encoded, Cow::Owned(options), codec);
+        futures_util::FutureExt::map(sent, move |sent| decode_response(spec, sent))
     }
+}
+
+/// A 2xx reply, before decoding.
+struct Sent {
+    status: reqwest::StatusCode,
+    headers: HeaderMap,
+    bytes: ::bytes::Bytes,
+}
+
+/// The reply message of a sent call, with its status and headers.
+fn decode_response<R>(
+    spec: &'static RouteSpec,
+    sent: Result<Sent, Error>,
+) -> Result<Response<R>, Error>
+where
+    R: prost::Message + Default + serde::de::DeserializeOwned,
+{
+    let sent = sent?;
+    let mut reply = R::default();
+    decode_reply(spec, &sent.headers, &sent.bytes, &mut reply)?;
+    let mut out = Response::new(reply).with_status(sent.status);
+    *out.headers_mut() = sent.headers;
+    Ok(out)
 }
 
 fn transport_error(e: reqwest::Error) -> Error {
@@ -228,14 +260,22 @@ pub fn encode_request<M>(
 where
     M: prost::Message + serde::Serialize,
 {
-    // Only the two encodings are per message type; the rest is compiled once.
-    let json = serde_json::to_vec(message);
+    encode_dyn(spec, message, codec)
+}
+
+/// [`encode_request`] of a message behind `&dyn`: compiled once.
+fn encode_dyn(
+    spec: &'static RouteSpec,
+    message: &dyn EncodeMessage,
+    codec: Codec,
+) -> Result<EncodedRequest, Error> {
+    let json = message.to_json();
     let needs_protobuf = match spec.body {
         BodyRule::None => false,
         BodyRule::AllHttpBody | BodyRule::FieldHttpBody(_) => true,
         BodyRule::All | BodyRule::Field(_) => codec == Codec::Protobuf,
     };
-    let protobuf = needs_protobuf.then(|| message.encode_to_vec());
+    let protobuf = needs_protobuf.then(|| message.to_protobuf());
     encode_encoded(spec, json, protobuf.as_deref(), codec)
 }
 
@@ -666,36 +706,48 @@ fn decode_error(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
     })
 }
 
-/// A 2xx reply as the reply message, per the route's response_body.
-fn decode_reply<R>(spec: &'static RouteSpec, headers: &HeaderMap, body: &[u8]) -> Result<R, Error>
-where
-    R: prost::Message + Default + serde::de::DeserializeOwned,
-{
+/// A 2xx reply decoded into `reply`, per the route's response_body.
+fn decode_reply(
+    spec: &'static RouteSpec,
+    headers: &HeaderMap,
+    body: &[u8],
+    reply: &mut dyn DecodeMessage,
+) -> Result<(), Error> {
     let bad = |e: String| Error::new(502, "BAD_REPLY", format!("cannot decode the reply: {e}"));
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     match &spec.response_body {
-        ResponseBody::HttpBody => R::decode(wire::encode_http_body(content_type, body).as_slice())
+        ResponseBody::HttpBody => reply
+            .merge_protobuf(&wire::encode_http_body(content_type, body))
             .map_err(|e| bad(e.to_string())),
         ResponseBody::FieldHttpBody(f) => {
             let hb = wire::encode_http_body(content_type, body);
-            R::decode(wire::wrap_field(f.number, &hb).as_slice()).map_err(|e| bad(e.to_string()))
+            reply
+                .merge_protobuf(&wire::wrap_field(f.number, &hb))
+                .map_err(|e| bad(e.to_string()))
         }
-        _ if body.is_empty() => Ok(R::default()),
+        _ if body.is_empty() => Ok(()),
         ResponseBody::Whole => match content_codec(headers) {
-            Codec::Json => serde_json::from_slice(body).map_err(|e| bad(e.to_string())),
-            Codec::Protobuf => R::decode(body).map_err(|e| bad(e.to_string())),
+            Codec::Json => reply.replace_json(body).map_err(|e| bad(e.to_string())),
+            Codec::Protobuf => reply.merge_protobuf(body).map_err(|e| bad(e.to_string())),
         },
         ResponseBody::Field(f) => match content_codec(headers) {
             Codec::Json => {
-                let value: Value = serde_json::from_slice(body).map_err(|e| bad(e.to_string()))?;
-                let mut object = Map::new();
-                object.insert(f.json_name.to_string(), value);
-                serde_json::from_value(Value::Object(object)).map_err(|e| bad(e.to_string()))
+                // One JSON value, then `{"field": <value>}`.
+                serde_json::from_slice::<serde::de::IgnoredAny>(body)
+                    .map_err(|e| bad(e.to_string()))?;
+                let mut wrapped = Vec::with_capacity(body.len() + f.json_name.len() + 4);
+                wrapped.extend_from_slice(b"{\"");
+                wrapped.extend_from_slice(f.json_name.as_bytes());
+                wrapped.extend_from_slice(b"\":");
+                wrapped.extend_from_slice(body);
+                wrapped.push(b'}');
+                reply.replace_json(&wrapped).map_err(|e| bad(e.to_string()))
             }
-            Codec::Protobuf => R::decode(wire::wrap_field(f.number, body).as_slice())
+            Codec::Protobuf => reply
+                .merge_protobuf(&wire::wrap_field(f.number, body))
                 .map_err(|e| bad(e.to_string())),
         },
     }

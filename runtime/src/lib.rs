@@ -20,6 +20,8 @@ pub mod wire;
 pub mod wkt;
 
 #[cfg(feature = "server")]
+pub mod message;
+#[cfg(feature = "server")]
 pub mod server;
 
 #[cfg(feature = "client")]

@@ -21,13 +21,13 @@ use serde_json::Value;
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 
-use crate::bind::{self, JsonBuilder, Node};
+use crate::bind::{self, JsonBuilder};
 use crate::codec::{self, Codec};
 use crate::matcher::{Matcher, Outcome};
+use crate::message::{DecodeMessage, EncodeMessage, Overlay, Replace, invalid_json};
 use crate::path;
 use crate::spec::{Cardinality, FieldSpec, Kind, MessageSpec, WellKnown};
 use crate::{Error, wire};
-use std::borrow::Cow;
 
 /// Default request body limit: 4 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 4 << 20;
@@ -313,13 +313,101 @@ impl Routes {
     }
 
     /// Adds a generated binding; `handler` calls the service method.
-    pub fn add<M, R, F, Fut>(mut self, spec: &'static RouteSpec, handler: F) -> Self
+    pub fn add<M, R, F, Fut>(self, spec: &'static RouteSpec, handler: F) -> Self
     where
         M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
         R: prost::Message + serde::Serialize + Send + 'static,
         F: Fn(Request<M>) -> Fut + Clone + Send + Sync + 'static,
         Fut: Future<Output = Result<Response<R>, Error>> + Send + 'static,
     {
+        self.add_with(spec, handler, None)
+    }
+
+    /// Adds a generated binding served by `call(service, request)`: what
+    /// generated `routes()` functions use, one shared service per router.
+    pub fn route<S, M, R, F, Fut>(self, spec: &'static RouteSpec, service: &Arc<S>, call: F) -> Self
+    where
+        S: Send + Sync + 'static,
+        M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
+        R: prost::Message + serde::Serialize + Send + 'static,
+        F: Fn(Arc<S>, Request<M>) -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = Result<Response<R>, Error>> + Send + 'static,
+    {
+        let service = service.clone();
+        self.add_with(spec, move |request| call(service.clone(), request), None)
+    }
+
+    /// [`Routes::route`] for a `body: "field"` rule naming a singular
+    /// message field: `field` returns it (`|m| body_field(&mut m.book)`), so
+    /// the body is decoded straight into it.
+    pub fn route_body<S, M, R, F, Fut>(
+        self,
+        spec: &'static RouteSpec,
+        service: &Arc<S>,
+        call: F,
+        field: BodyFieldFn<M>,
+    ) -> Self
+    where
+        S: Send + Sync + 'static,
+        M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
+        R: prost::Message + serde::Serialize + Send + 'static,
+        F: Fn(Arc<S>, Request<M>) -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = Result<Response<R>, Error>> + Send + 'static,
+    {
+        let service = service.clone();
+        self.add_with(
+            spec,
+            move |request| call(service.clone(), request),
+            Some(field),
+        )
+    }
+
+    /// The per-route code: a fresh `M` bound by the (shared) binder, the
+    /// handler's future, its reply encoded by the (shared) encoder. Only
+    /// this closure is compiled per route.
+    fn add_with<M, R, F, Fut>(
+        self,
+        spec: &'static RouteSpec,
+        handler: F,
+        field: Option<BodyFieldFn<M>>,
+    ) -> Self
+    where
+        M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
+        R: prost::Message + serde::Serialize + Send + 'static,
+        F: Fn(Request<M>) -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = Result<Response<R>, Error>> + Send + 'static,
+    {
+        let call: CallFn = Arc::new(move |route, parts, bytes, values, codec| {
+            let mut message = M::default();
+            let mut target = RequestTarget {
+                message: &mut message,
+                field,
+            };
+            if let Err(e) = bind_request(route, &parts, bytes, values, &mut target) {
+                return ready(spec, error_response(codec, e));
+            }
+            let reply = handler(Request {
+                message,
+                parts,
+                operation: spec.operation,
+            });
+            let config = route.config.clone();
+            Box::pin(futures_util::FutureExt::map(reply, move |reply| {
+                let response = match reply {
+                    Ok(Response {
+                        message,
+                        status,
+                        headers,
+                    }) => encode_reply(spec, &config, codec, &message, status, headers),
+                    Err(e) => error_response(codec, e),
+                };
+                Ok(with_operation(spec, response))
+            }))
+        });
+        self.add_erased(spec, call)
+    }
+
+    fn add_erased(mut self, spec: &'static RouteSpec, call: CallFn) -> Self {
         let variables: Vec<Vec<String>> = path::parse(spec.template)
             .map(|t| t.variables.into_iter().map(|v| v.field_path).collect())
             .unwrap_or_default();
@@ -336,12 +424,13 @@ impl Routes {
         let make: MakeHandler = Arc::new(move |config: Arc<Config>| {
             // One Arc per route: a request clones it once.
             let route = Arc::new(RouteState {
-                handler: handler.clone(),
+                spec,
+                call: call.clone(),
                 fields: fields.clone(),
                 config,
             });
             Arc::new(move |req: http::Request<Body>, values: Vec<String>| {
-                start::<M, R, F, Fut>(spec, &route, req, values)
+                start(&route, req, values)
             }) as Handler
         });
         self.entries.push(Entry {
@@ -350,20 +439,6 @@ impl Routes {
             layers: Vec::new(),
         });
         self
-    }
-
-    /// Adds a generated binding served by `call(service, request)`: what
-    /// generated `routes()` functions use, one shared service per router.
-    pub fn route<S, M, R, F, Fut>(self, spec: &'static RouteSpec, service: &Arc<S>, call: F) -> Self
-    where
-        S: Send + Sync + 'static,
-        M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
-        R: prost::Message + serde::Serialize + Send + 'static,
-        F: Fn(Arc<S>, Request<M>) -> Fut + Clone + Send + Sync + 'static,
-        Fut: Future<Output = Result<Response<R>, Error>> + Send + 'static,
-    {
-        let service = service.clone();
-        self.add(spec, move |request| call(service.clone(), request))
     }
 
     /// Adds every route of `other` (its layers stay on its routes).
@@ -541,27 +616,52 @@ impl Service<http::Request<Body>> for RoutesService {
 }
 
 /// What every request of one route shares.
-struct RouteState<F> {
-    handler: F,
+struct RouteState {
+    spec: &'static RouteSpec,
+    call: CallFn,
     fields: BoundFields,
     config: Arc<Config>,
+}
+
+/// Binds and calls one route, returning the reply future (encoding
+/// included); see [`Routes::add_with`].
+type CallFn = Arc<
+    dyn Fn(&RouteState, Box<http::request::Parts>, Bytes, &[String], Codec) -> ResponseFuture
+        + Send
+        + Sync,
+>;
+
+/// A request message's body field, for `body: "field"` rules naming a
+/// singular message field (generated: `|m| body_field(&mut m.book)`).
+pub type BodyFieldFn<M> = fn(&mut M) -> &mut dyn DecodeMessage;
+
+/// The message being bound, and its body field when the route names one.
+struct RequestTarget<'m, M> {
+    message: &'m mut M,
+    field: Option<BodyFieldFn<M>>,
+}
+
+/// [`RequestTarget`] without its type: the binder's view.
+trait BindTarget {
+    fn whole(&mut self) -> &mut dyn DecodeMessage;
+    fn body_field(&mut self) -> Option<&mut dyn DecodeMessage>;
+}
+
+impl<M: DecodeMessage> BindTarget for RequestTarget<'_, M> {
+    fn whole(&mut self) -> &mut dyn DecodeMessage {
+        self.message
+    }
+
+    fn body_field(&mut self) -> Option<&mut dyn DecodeMessage> {
+        self.field.map(|field| field(self.message))
+    }
 }
 
 /// A request up to its first await: negotiation, and for body-less routes
 /// binding and the handler call, happen here, so the future boxed per
 /// request holds only what lives across an await (a smaller allocation).
-fn start<M, R, F, Fut>(
-    spec: &'static RouteSpec,
-    route: &Arc<RouteState<F>>,
-    req: http::Request<Body>,
-    values: Vec<String>,
-) -> ResponseFuture
-where
-    M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
-    R: prost::Message + serde::Serialize + Send + 'static,
-    F: Fn(Request<M>) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<Response<R>, Error>> + Send + 'static,
-{
+fn start(route: &Arc<RouteState>, req: http::Request<Body>, values: Vec<String>) -> ResponseFuture {
+    let spec = route.spec;
     let accept = req
         .headers()
         .get(header::ACCEPT)
@@ -577,83 +677,28 @@ where
     let (parts, body) = req.into_parts();
     let parts = Box::new(parts);
     if let BodyRule::None = spec.body {
-        let message = match bind_request::<M>(spec, &route.fields, &parts, Bytes::new(), &values) {
-            Ok(m) => m,
-            Err(e) => return ready(spec, error_response(codec, e)),
-        };
-        drop(values);
-        let reply = (route.handler)(Request {
-            message,
-            parts,
-            operation: spec.operation,
-        });
-        return Box::pin(respond(spec, route.clone(), codec, reply));
+        return (route.call)(route, parts, Bytes::new(), &values, codec);
     }
-    Box::pin(read_then_respond::<M, R, F, Fut>(
-        spec,
-        route.clone(),
-        codec,
-        parts,
-        body,
-        values,
-    ))
+    Box::pin(read_then_respond(route.clone(), codec, parts, body, values))
 }
 
 fn ready(spec: &'static RouteSpec, response: axum::response::Response) -> ResponseFuture {
     Box::pin(std::future::ready(Ok(with_operation(spec, response))))
 }
 
-/// Reads the body, binds, calls the handler and encodes its reply.
-async fn read_then_respond<M, R, F, Fut>(
-    spec: &'static RouteSpec,
-    route: Arc<RouteState<F>>,
+/// Reads the body, then binds, calls the handler and encodes its reply.
+async fn read_then_respond(
+    route: Arc<RouteState>,
     codec: Codec,
     parts: Box<http::request::Parts>,
     body: Body,
     values: Vec<String>,
-) -> Result<axum::response::Response, Infallible>
-where
-    M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
-    R: prost::Message + serde::Serialize + Send + 'static,
-    F: Fn(Request<M>) -> Fut,
-    Fut: Future<Output = Result<Response<R>, Error>>,
-{
+) -> Result<axum::response::Response, Infallible> {
     let config = &route.config;
-    let bytes = read_body(&parts, body, config.body_limit, config.body_timeout).await;
-    let message =
-        match bytes.and_then(|b| bind_request::<M>(spec, &route.fields, &parts, b, &values)) {
-            Ok(m) => m,
-            Err(e) => return Ok(with_operation(spec, error_response(codec, e))),
-        };
-    drop(values);
-    let reply = (route.handler)(Request {
-        message,
-        parts,
-        operation: spec.operation,
-    });
-    respond(spec, route, codec, reply).await
-}
-
-/// The handler's future, its reply (or error) encoded in `codec`. A
-/// combinator, not an `async fn`: that would store `reply` twice.
-fn respond<F, R, Fut>(
-    spec: &'static RouteSpec,
-    route: Arc<RouteState<F>>,
-    codec: Codec,
-    reply: Fut,
-) -> impl Future<Output = Result<axum::response::Response, Infallible>>
-where
-    R: prost::Message + serde::Serialize,
-    Fut: Future<Output = Result<Response<R>, Error>>,
-{
-    use futures_util::FutureExt;
-    reply.map(move |reply| {
-        let response = match reply {
-            Ok(reply) => encode_reply(spec, &route.config, codec, reply),
-            Err(e) => error_response(codec, e),
-        };
-        Ok(with_operation(spec, response))
-    })
+    match read_body(&parts, body, config.body_limit, config.body_timeout).await {
+        Ok(bytes) => (route.call)(&route, parts, bytes, &values, codec).await,
+        Err(e) => Ok(with_operation(route.spec, error_response(codec, e))),
+    }
 }
 
 fn with_operation(
@@ -711,22 +756,6 @@ async fn read_body(
     }
 }
 
-fn decode_message<M: prost::Message + Default + serde::de::DeserializeOwned>(
-    codec: Codec,
-    bytes: &[u8],
-) -> Result<M, Error> {
-    if bytes.is_empty() {
-        return Ok(M::default());
-    }
-    match codec {
-        Codec::Json => serde_json::from_slice(bytes)
-            .map_err(|e| Error::bad_request("INVALID_ARGUMENT", format!("invalid JSON body: {e}"))),
-        Codec::Protobuf => M::decode(bytes).map_err(|e| {
-            Error::bad_request("INVALID_ARGUMENT", format!("invalid protobuf body: {e}"))
-        }),
-    }
-}
-
 /// The field paths a route binds from its path and body.
 #[derive(Clone)]
 struct BoundFields {
@@ -734,32 +763,6 @@ struct BoundFields {
     variables: Vec<Vec<String>>,
     /// Fields whose query keys are ignored: path variables and the body field.
     query_excluded: Vec<Vec<String>>,
-}
-
-/// `M` from protobuf `body` as the value of the field at `path` (outermost
-/// first; empty for the whole message), then the parameters in `builder`
-/// merged over it. The body is read through a chained header, not copied:
-/// prost takes string and bytes fields as slices of it.
-fn decode_protobuf<M>(
-    path: &[FieldRef],
-    body: Bytes,
-    builder: JsonBuilder<'_>,
-) -> Result<Result<M, prost::DecodeError>, Error>
-where
-    M: prost::Message + Default + serde::de::DeserializeOwned,
-{
-    use bytes::Buf;
-    let decoded = if path.is_empty() {
-        M::decode(body)
-    } else {
-        let header = wire::nesting_header(path.iter().map(|f| f.number), body.len());
-        M::decode(Bytes::from(header).chain(body))
-    };
-    let Ok(mut message) = decoded else {
-        return Ok(decoded);
-    };
-    merge_params(&mut message, builder)?;
-    Ok(Ok(message))
 }
 
 fn unsupported_media(content_type: Option<&str>) -> Error {
@@ -877,243 +880,156 @@ fn plan(
 
 /// Binds the parameters in `builder` and merges them over `message`
 /// (protobuf merge: set fields replace, repeated fields append).
-fn merge_params<M>(message: &mut M, builder: JsonBuilder<'_>) -> Result<(), Error>
-where
-    M: prost::Message + serde::de::DeserializeOwned,
-{
+fn merge_params(message: &mut dyn DecodeMessage, builder: JsonBuilder<'_>) -> Result<(), Error> {
     if builder.is_empty() {
         return Ok(());
     }
-    let overlay: M = bind::finish(builder)?;
-    message
-        .merge(overlay.encode_to_vec().as_slice())
-        .map_err(|e| Error::internal_server("MERGE", e.to_string()))
+    bind::finish_into(builder, &mut Overlay(message))
+}
+
+/// Decodes a JSON body into `message` (an empty body leaves it default).
+fn decode_json(message: &mut dyn DecodeMessage, body: &[u8]) -> Result<(), Error> {
+    if body.is_empty() {
+        return Ok(());
+    }
+    message.replace_json(body).map_err(|e| invalid_json(&e))
 }
 
 /// The request message from body, query and path. Body first, then
 /// query, then path: later sources win.
-fn bind_request<M>(
-    spec: &'static RouteSpec,
-    fields: &BoundFields,
+fn bind_request(
+    route: &RouteState,
     parts: &http::request::Parts,
     bytes: Bytes,
     values: &[String],
-) -> Result<M, Error>
-where
-    M: prost::Message + Default + serde::de::DeserializeOwned,
-{
+    target: &mut dyn BindTarget,
+) -> Result<(), Error> {
+    let spec = route.spec;
     let params = Params {
         spec,
-        fields,
+        fields: &route.fields,
         query: parts.uri.query().unwrap_or(""),
         values,
     };
     match plan(spec, parts, bytes)? {
-        Plan::Params => bind::finish(params.bind()?),
+        Plan::Params => bind::finish_into(params.bind()?, &mut Replace(target.whole())),
         Plan::Protobuf(path, body) => {
-            let http_body = matches!(
-                spec.body,
-                BodyRule::AllHttpBody | BodyRule::FieldHttpBody(_)
-            );
-            decode_protobuf(path, body, params.bind()?)?.map_err(|e| {
-                if http_body {
+            let builder = params.bind()?;
+            let decoded = match target.body_field() {
+                Some(field) if !path.is_empty() => field.merge_protobuf(&body),
+                _ if path.is_empty() => target.whole().merge_protobuf(&body),
+                // A oneof member: the body as the field, behind its key.
+                _ => {
+                    let mut nested =
+                        wire::nesting_header(path.iter().map(|f| f.number), body.len());
+                    nested.extend_from_slice(&body);
+                    target.whole().merge_protobuf(&nested)
+                }
+            };
+            decoded.map_err(|e| {
+                if matches!(
+                    spec.body,
+                    BodyRule::AllHttpBody | BodyRule::FieldHttpBody(_)
+                ) {
                     Error::bad_request("INVALID_ARGUMENT", e.to_string())
                 } else {
                     invalid_protobuf(e)
                 }
-            })
+            })?;
+            merge_params(target.whole(), builder)
         }
-        Plan::JsonField(path, body) => decode_json_field::<M>(spec.request, path, &body, &params),
+        Plan::JsonField(path, body) => {
+            decode_json_field(spec.request, path, &body, &params, target)
+        }
         Plan::Json(body) => {
             let builder = params.bind()?;
-            let mut message: M = decode_message(Codec::Json, &body)?;
-            merge_params(&mut message, builder)?;
-            Ok(message)
+            decode_json(target.whole(), &body)?;
+            merge_params(target.whole(), builder)
         }
     }
 }
 
-/// `M` from a JSON body that is the value of the field at `path`
-/// (`body: "item"`) plus the query and path parameters `params` binds,
-/// read in one pass as if the body were `{"item": …, "param": …}`: no
-/// `Value`, no merge. When a parameter lands in the body field (or in its
-/// oneof), or the pass fails, the sources are decoded separately and
-/// merged, which also names the failing one.
-fn decode_json_field<M>(
+/// A JSON body that is the value of the field at `path` (`body: "item"`),
+/// plus the query and path parameters `params` binds. A singular message
+/// field is decoded straight into its message; when the parameters do not
+/// touch that field they are bound first (no merge). Other fields (scalars,
+/// maps, oneof members) are read as `{"item": <body>}` once the body is
+/// known to be one JSON value.
+fn decode_json_field(
     request: &'static MessageSpec,
     path: &[FieldRef],
-    bytes: &[u8],
+    body: &[u8],
     params: &Params<'_>,
-) -> Result<M, Error>
-where
-    M: prost::Message + Default + serde::de::DeserializeOwned,
-{
+    target: &mut dyn BindTarget,
+) -> Result<(), Error> {
     let builder = params.bind()?;
     let outer = path.first().map_or("", |f| f.name);
     let disjoint = request
         .field(outer)
         .is_some_and(|f| f.oneof.is_none() && builder.tree().iter().all(|(k, _)| k != f.json_name));
-    let builder = if disjoint {
-        let mut json = serde_json::Deserializer::from_slice(bytes);
-        let message = M::deserialize(FieldBody {
-            path,
-            json: &mut json,
-            params: builder.into_tree(),
-        })
-        .and_then(|m| json.end().map(|()| m));
-        if let Ok(message) = message {
-            return Ok(message);
+    if target.body_field().is_some() {
+        if disjoint {
+            bind::finish_into(builder, &mut Replace(target.whole()))?;
+            let field = target
+                .body_field()
+                .ok_or_else(|| internal("no body field"))?;
+            return decode_json(field, body);
         }
-        params.bind()?
-    } else {
-        builder
-    };
-    let invalid = |e: serde_json::Error| {
-        Error::bad_request("INVALID_ARGUMENT", format!("invalid JSON body: {e}"))
-    };
-    let mut json = serde_json::Deserializer::from_slice(bytes);
-    let mut message: M = M::deserialize(FieldBody {
-        path,
-        json: &mut json,
-        params: Vec::new(),
-    })
-    .map_err(invalid)?;
-    json.end().map_err(invalid)?;
-    merge_params(&mut message, builder)?;
-    Ok(message)
+        let field = target
+            .body_field()
+            .ok_or_else(|| internal("no body field"))?;
+        decode_json(field, body)?;
+        return merge_params(target.whole(), builder);
+    }
+    // Wrapping text must not let the body close it and add members.
+    serde_json::from_slice::<serde::de::IgnoredAny>(body).map_err(|e| invalid_json(&e))?;
+    let mut wrapped = Vec::with_capacity(body.len() + 32);
+    for f in path {
+        wrapped.extend_from_slice(b"{\"");
+        wrapped.extend_from_slice(f.json_name.as_bytes());
+        wrapped.extend_from_slice(b"\":");
+    }
+    wrapped.extend_from_slice(body);
+    wrapped.extend(std::iter::repeat_n(b'}', path.len()));
+    target.whole().replace_json(&wrapped).map_err(|e| {
+        Error::bad_request(
+            "INVALID_ARGUMENT",
+            format!("invalid JSON body: {}", bind::without_position(&e)),
+        )
+    })?;
+    merge_params(target.whole(), builder)
 }
 
-/// A deserializer presenting `{"<path[0]>": {"<path[1]>": … <json>}}`,
-/// with `params` beside the outermost field.
-struct FieldBody<'p, 'j, 'de> {
-    path: &'p [FieldRef],
-    json: &'j mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>,
-    params: Vec<(Cow<'de, str>, Node<'de>)>,
-}
-
-impl<'de> serde::Deserializer<'de> for FieldBody<'_, '_, 'de> {
-    type Error = serde_json::Error;
-
-    fn deserialize_any<V: serde::de::Visitor<'de>>(
-        mut self,
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        let params = std::mem::take(&mut self.params).into_iter();
-        visitor.visit_map(Entries {
-            params,
-            pending: None,
-            body: Some(self),
-        })
-    }
-
-    /// A message field (`Option<Inner>` in prost): present.
-    fn deserialize_option<V: serde::de::Visitor<'de>>(
-        self,
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        visitor.visit_some(self)
-    }
-
-    fn deserialize_newtype_struct<V: serde::de::Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        visitor.visit_newtype_struct(self)
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit unit_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
-    }
-}
-
-/// The entries of a [`FieldBody`] level: its parameters, then the body.
-struct Entries<'p, 'j, 'de> {
-    params: std::vec::IntoIter<(Cow<'de, str>, Node<'de>)>,
-    pending: Option<Node<'de>>,
-    body: Option<FieldBody<'p, 'j, 'de>>,
-}
-
-impl<'de> serde::de::MapAccess<'de> for Entries<'_, '_, 'de> {
-    type Error = serde_json::Error;
-
-    fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, Self::Error> {
-        if let Some((key, value)) = self.params.next() {
-            self.pending = Some(value);
-            return seed
-                .deserialize(bind::Key(key))
-                .map(Some)
-                .map_err(serde::de::Error::custom);
-        }
-        match &self.body {
-            Some(body) => {
-                let key = body.path.first().map_or("", |f| f.json_name);
-                seed.deserialize(serde::de::value::BorrowedStrDeserializer::new(key))
-                    .map(Some)
-            }
-            None => Ok(None),
-        }
-    }
-
-    fn next_value_seed<V: serde::de::DeserializeSeed<'de>>(
-        &mut self,
-        seed: V,
-    ) -> Result<V::Value, Self::Error> {
-        if let Some(value) = self.pending.take() {
-            return seed.deserialize(value).map_err(serde::de::Error::custom);
-        }
-        let body = self
-            .body
-            .take()
-            .ok_or_else(|| serde::de::Error::custom("no value"))?;
-        match body.path {
-            [] | [_] => seed.deserialize(body.json),
-            [_, rest @ ..] => seed.deserialize(FieldBody {
-                path: rest,
-                json: body.json,
-                params: Vec::new(),
-            }),
-        }
-    }
-}
-
-fn encode_reply<R: prost::Message + serde::Serialize>(
+/// A handler's reply in `codec`, per the route's `response_body`.
+fn encode_reply(
     spec: &'static RouteSpec,
     config: &Config,
     codec: Codec,
-    reply: Response<R>,
+    message: &dyn EncodeMessage,
+    status: StatusCode,
+    mut headers: HeaderMap,
 ) -> axum::response::Response {
-    let Response {
-        message,
-        status,
-        mut headers,
-    } = reply;
     let encoded: Result<(HeaderValue, Vec<u8>), Error> = (|| match (&spec.response_body, codec) {
-        (ResponseBody::HttpBody, _) => raw_http_body(&message.encode_to_vec()),
+        (ResponseBody::HttpBody, _) => raw_http_body(&message.to_protobuf()),
         (ResponseBody::FieldHttpBody(f), _) => {
             let field =
-                wire::extract_len_field(&message.encode_to_vec(), f.number).unwrap_or_default();
+                wire::extract_len_field(&message.to_protobuf(), f.number).unwrap_or_default();
             raw_http_body(&field)
         }
         (ResponseBody::Whole, Codec::Protobuf) => Ok((
             HeaderValue::from_static(codec.content_type()),
-            message.encode_to_vec(),
+            message.to_protobuf(),
         )),
         (ResponseBody::Field(f), Codec::Protobuf) => Ok((
             HeaderValue::from_static(codec.content_type()),
-            wire::extract_len_field(&message.encode_to_vec(), f.number).unwrap_or_default(),
+            wire::extract_len_field(&message.to_protobuf(), f.number).unwrap_or_default(),
         )),
         (ResponseBody::Whole, Codec::Json) if !config.emit_defaults => Ok((
             HeaderValue::from_static(codec.content_type()),
-            serde_json::to_vec(&message).map_err(internal)?,
+            message.to_json().map_err(internal)?,
         )),
         (ResponseBody::Whole, Codec::Json) => {
-            let mut v = serde_json::to_value(&message).map_err(internal)?;
+            let mut v = json_value(message)?;
             fill_defaults(spec.reply, &mut v);
             Ok((
                 HeaderValue::from_static(codec.content_type()),
@@ -1121,7 +1037,7 @@ fn encode_reply<R: prost::Message + serde::Serialize>(
             ))
         }
         (ResponseBody::Field(f), Codec::Json) => {
-            let mut v = serde_json::to_value(&message).map_err(internal)?;
+            let mut v = json_value(message)?;
             if config.emit_defaults {
                 fill_defaults(spec.reply, &mut v);
             }
@@ -1145,6 +1061,12 @@ fn encode_reply<R: prost::Message + serde::Serialize>(
         }
         Err(e) => error_response(codec, e),
     }
+}
+
+/// The reply as a JSON tree (through its text: one serializer per message).
+fn json_value(message: &dyn EncodeMessage) -> Result<Value, Error> {
+    let text = message.to_json().map_err(internal)?;
+    serde_json::from_slice(&text).map_err(internal)
 }
 
 fn internal(e: impl std::fmt::Display) -> Error {

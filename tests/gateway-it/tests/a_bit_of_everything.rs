@@ -68,6 +68,29 @@ async fn nested_body_field_is_the_body() {
     )
     .await;
     assert_eq!((status, v), (200, json!({"inputValue": "hello"})));
+    // The body is one JSON value: it cannot close the field it is the
+    // value of and set others (the server reads it as `{"payload":
+    // {"inputValue": <body>}}`).
+    for hostile in [
+        r#""a"}, "other": {"x": 1"#,
+        r#""a"}}, {"payload": {"inputValue": "b""#,
+        r#""a" "b""#,
+        "",
+    ] {
+        let (status, v) = call(
+            client
+                .post(&url)
+                .header("content-type", "application/json")
+                .body(hostile),
+        )
+        .await;
+        if hostile.is_empty() {
+            assert_eq!((status, &v), (200, &json!({})), "{hostile}");
+        } else {
+            assert_eq!(status, 400, "{hostile}: {v}");
+            assert_eq!(v["reason"], "INVALID_ARGUMENT", "{hostile}: {v}");
+        }
+    }
     // A string field has no protobuf body form.
     let (status, v) = call(
         client

@@ -160,15 +160,35 @@ pub mod library_service_http {
     pub fn routes<S: LibraryService>(service: S) -> ::protoway::server::Routes {
         let service = ::std::sync::Arc::new(service);
         ::protoway::server::Routes::new()
-            .route(&ROUTE_CREATE_SHELF_0, &service, call_create_shelf::<S>)
+            .route_body(
+                &ROUTE_CREATE_SHELF_0,
+                &service,
+                call_create_shelf::<S>,
+                |m: &mut super::CreateShelfRequest| ::protoway::message::body_field(&mut m.shelf),
+            )
             .route(&ROUTE_GET_SHELF_0, &service, call_get_shelf::<S>)
             .route(&ROUTE_LIST_SHELVES_0, &service, call_list_shelves::<S>)
             .route(&ROUTE_DELETE_SHELF_0, &service, call_delete_shelf::<S>)
-            .route(&ROUTE_CREATE_BOOK_0, &service, call_create_book::<S>)
+            .route_body(
+                &ROUTE_CREATE_BOOK_0,
+                &service,
+                call_create_book::<S>,
+                |m: &mut super::CreateBookRequest| ::protoway::message::body_field(&mut m.book),
+            )
             .route(&ROUTE_GET_BOOK_0, &service, call_get_book::<S>)
             .route(&ROUTE_LIST_BOOKS_0, &service, call_list_books::<S>)
-            .route(&ROUTE_UPDATE_BOOK_0, &service, call_update_book::<S>)
-            .route(&ROUTE_UPDATE_BOOK_1, &service, call_update_book::<S>)
+            .route_body(
+                &ROUTE_UPDATE_BOOK_0,
+                &service,
+                call_update_book::<S>,
+                |m: &mut super::UpdateBookRequest| ::protoway::message::body_field(&mut m.book),
+            )
+            .route_body(
+                &ROUTE_UPDATE_BOOK_1,
+                &service,
+                call_update_book::<S>,
+                |m: &mut super::UpdateBookRequest| ::protoway::message::body_field(&mut m.book),
+            )
             .route(&ROUTE_DELETE_BOOK_0, &service, call_delete_book::<S>)
             .route(&ROUTE_MOVE_BOOK_0, &service, call_move_book::<S>)
     }

@@ -1,0 +1,122 @@
+//! The only code the runtime compiles per message type: a message's JSON
+//! and protobuf codecs behind trait objects. Everything else — matching,
+//! binding, negotiation, body handling, reply encoding, the client's
+//! request building — takes `&dyn` and is compiled once, in this crate.
+//!
+//! Each method calls exactly what a prost + pbjson user's own code already
+//! instantiates (`serde_json::from_slice`/`to_vec`, `Message::decode` from a
+//! slice, `encode_to_vec`), so a crate's generated glue adds little beyond
+//! its messages: no second serde deserializer, no second `Buf` type.
+
+use crate::Error;
+use crate::bind::{ParamTarget, without_position};
+
+/// Decoding into a message in place.
+pub trait DecodeMessage: Send {
+    /// Replaces the message with `json` (a whole message's JSON text).
+    fn replace_json(&mut self, json: &[u8]) -> serde_json::Result<()>;
+    /// Why `json` is not this message's JSON (`None`: it is).
+    fn json_error(&self, json: &[u8]) -> Option<serde_json::Error>;
+    /// Merges `json` over the message (protobuf merge: set fields replace,
+    /// repeated fields append, messages merge).
+    fn merge_json(&mut self, json: &[u8]) -> serde_json::Result<()>;
+    /// Merges protobuf `bytes` into the message.
+    fn merge_protobuf(&mut self, bytes: &[u8]) -> Result<(), prost::DecodeError>;
+}
+
+/// Encoding a message.
+pub trait EncodeMessage: Send {
+    /// The message's proto3 JSON.
+    fn to_json(&self) -> serde_json::Result<Vec<u8>>;
+    /// The message's protobuf encoding.
+    fn to_protobuf(&self) -> Vec<u8>;
+}
+
+impl<M> DecodeMessage for M
+where
+    M: prost::Message + Default + serde::de::DeserializeOwned + Send,
+{
+    fn replace_json(&mut self, json: &[u8]) -> serde_json::Result<()> {
+        *self = serde_json::from_slice(json)?;
+        Ok(())
+    }
+
+    fn json_error(&self, json: &[u8]) -> Option<serde_json::Error> {
+        serde_json::from_slice::<M>(json).err()
+    }
+
+    fn merge_json(&mut self, json: &[u8]) -> serde_json::Result<()> {
+        let overlay: M = serde_json::from_slice(json)?;
+        // The overlay was just encoded by prost: merging it cannot fail.
+        let _ = self.merge(overlay.encode_to_vec().as_slice());
+        Ok(())
+    }
+
+    fn merge_protobuf(&mut self, bytes: &[u8]) -> Result<(), prost::DecodeError> {
+        self.merge(bytes)
+    }
+}
+
+impl<M> EncodeMessage for M
+where
+    M: prost::Message + serde::Serialize + Send,
+{
+    fn to_json(&self) -> serde_json::Result<Vec<u8>> {
+        serde_json::to_vec(self)
+    }
+
+    fn to_protobuf(&self) -> Vec<u8> {
+        self.encode_to_vec()
+    }
+}
+
+/// A singular message field a request body can be decoded into directly:
+/// `Option<T>`, which covers prost's `Option<Box<T>>` for recursive
+/// messages (prost implements `Message` for `Box<T>`).
+pub trait BodyField {
+    /// The field's message, set to its default first if unset.
+    fn message(&mut self) -> &mut dyn DecodeMessage;
+}
+
+impl<T: DecodeMessage + Default> BodyField for Option<T> {
+    fn message(&mut self) -> &mut dyn DecodeMessage {
+        self.get_or_insert_with(T::default)
+    }
+}
+
+/// `field`'s message, for generated body accessors (`body: "book"` →
+/// `|m| body_field(&mut m.book)`).
+pub fn body_field(field: &mut impl BodyField) -> &mut dyn DecodeMessage {
+    field.message()
+}
+
+/// Bound parameters replacing a message (query/path-only requests).
+pub(crate) struct Replace<'m>(pub(crate) &'m mut dyn DecodeMessage);
+
+/// Bound parameters merged over a message decoded from the body.
+pub(crate) struct Overlay<'m>(pub(crate) &'m mut dyn DecodeMessage);
+
+impl ParamTarget for Replace<'_> {
+    fn apply(&mut self, json: &[u8]) -> Result<(), String> {
+        self.0.replace_json(json).map_err(|e| without_position(&e))
+    }
+
+    fn rejects(&self, json: &[u8]) -> Option<String> {
+        self.0.json_error(json).map(|e| without_position(&e))
+    }
+}
+
+impl ParamTarget for Overlay<'_> {
+    fn apply(&mut self, json: &[u8]) -> Result<(), String> {
+        self.0.merge_json(json).map_err(|e| without_position(&e))
+    }
+
+    fn rejects(&self, json: &[u8]) -> Option<String> {
+        self.0.json_error(json).map(|e| without_position(&e))
+    }
+}
+
+/// An [`Error`] for a request body that is not valid JSON for its message.
+pub(crate) fn invalid_json(e: &serde_json::Error) -> Error {
+    Error::bad_request("INVALID_ARGUMENT", format!("invalid JSON body: {e}"))
+}
