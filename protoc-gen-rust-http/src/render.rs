@@ -194,7 +194,8 @@ fn render_trait_method(m: &Method, rt: &TokenStream, default_stub: bool) -> Toke
     }
 }
 
-/// `<Service>Client`: one async method per RPC on its primary binding, a
+/// `<Service>Client`: one method per RPC on its primary binding (returning
+/// the call's future: the request is encoded before it returns), a
 /// `_with` variant taking call options, and the service trait itself, so
 /// callers can swap the client for an in-process implementation.
 fn render_client(s: &Service, rt: &TokenStream, allow: Option<&TokenStream>) -> TokenStream {
@@ -218,25 +219,34 @@ fn render_client(s: &Service, rt: &TokenStream, allow: Option<&TokenStream>) -> 
             let d = doc_attrs(&m.doc);
             quote!(#d #[doc = ""] #[doc = #line])
         };
-        let with_doc = format!(" [`Self::{}`] with per-call options; the reply keeps its status and headers.", m.rust_name.trim_start_matches("r#"));
+        let with_doc = format!(
+            " [`Self::{}`] with per-call options; the reply keeps its status and headers.",
+            m.rust_name.trim_start_matches("r#")
+        );
         let deprecated = m.deprecated.then(|| quote!(#[deprecated]));
         quote! {
             #doc
             #deprecated
-            pub async fn #name(&self, request: #input) -> ::core::result::Result<#output, #rt::Error> {
-                let options = #rt::client::CallOptions::new();
-                let reply = self.client.call(&#route, &request, &options).await?;
-                ::core::result::Result::Ok(reply.into_inner())
+            pub fn #name(
+                &self,
+                request: #input,
+            ) -> impl ::core::future::Future<Output = ::core::result::Result<#output, #rt::Error>>
+                   + ::core::marker::Send
+                   + '_ {
+                self.client.call_message(&#route, &request)
             }
 
             #[doc = #with_doc]
             #deprecated
-            pub async fn #with(
+            pub fn #with(
                 &self,
                 request: #input,
                 options: &#rt::client::CallOptions,
-            ) -> ::core::result::Result<#rt::server::Response<#output>, #rt::Error> {
-                self.client.call(&#route, &request, options).await
+            ) -> impl ::core::future::Future<
+                Output = ::core::result::Result<#rt::server::Response<#output>, #rt::Error>,
+            > + ::core::marker::Send
+                   + '_ {
+                self.client.call(&#route, &request, options)
             }
         }
     });
@@ -246,11 +256,13 @@ fn render_client(s: &Service, rt: &TokenStream, allow: Option<&TokenStream>) -> 
         let input = from_service_module(&m.input);
         let output = from_service_module(&m.output);
         quote! {
-            async fn #name(
+            fn #name(
                 &self,
                 request: #rt::server::Request<#input>,
-            ) -> ::core::result::Result<#rt::server::Response<#output>, #rt::Error> {
-                self.client.call_request(&#route, request).await
+            ) -> impl ::core::future::Future<
+                Output = ::core::result::Result<#rt::server::Response<#output>, #rt::Error>,
+            > + ::core::marker::Send {
+                self.client.call_request(&#route, request)
             }
         }
     });

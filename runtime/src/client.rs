@@ -117,22 +117,43 @@ impl Client {
         &self.base
     }
 
-    /// Calls the RPC behind `spec` with `message`. Only the encoding and
-    /// decoding are per message type; sending is compiled once.
-    pub fn call<'c, M, R>(
-        &'c self,
+    /// Calls the RPC behind `spec` with `message`: the reply with its
+    /// status and headers. The message is encoded before this returns, and
+    /// the future borrows only the client. Only the encoding and decoding
+    /// are per message type; sending is compiled once.
+    pub fn call<M, R>(
+        &self,
         spec: &'static RouteSpec,
         message: &M,
-        options: &'c CallOptions,
-    ) -> impl Future<Output = Result<Response<R>, Error>> + Send + use<'c, M, R>
+        options: &CallOptions,
+    ) -> impl Future<Output = Result<Response<R>, Error>> + Send + use<'_, M, R>
     where
         M: prost::Message + serde::Serialize,
         R: prost::Message + Default + serde::de::DeserializeOwned,
     {
         let codec = options.codec();
         let encoded = encode_request(spec, message, codec);
-        let sent = self.send(encoded, Cow::Borrowed(options), codec);
+        let sent = self.send(encoded, Cow::Owned(options.clone()), codec);
         futures_util::FutureExt::map(sent, move |sent| decode_response(spec, sent))
+    }
+
+    /// [`Client::call`] with default options, resolving to the reply
+    /// message alone: what generated client methods return.
+    pub fn call_message<M, R>(
+        &self,
+        spec: &'static RouteSpec,
+        message: &M,
+    ) -> impl Future<Output = Result<R, Error>> + Send + use<'_, M, R>
+    where
+        M: prost::Message + serde::Serialize,
+        R: prost::Message + Default + serde::de::DeserializeOwned,
+    {
+        let codec = Codec::Json;
+        let encoded = encode_request(spec, message, codec);
+        let sent = self.send(encoded, Cow::Owned(CallOptions::new()), codec);
+        futures_util::FutureExt::map(sent, move |sent| {
+            decode_response(spec, sent).map(Response::into_inner)
+        })
     }
 
     /// Sends an encoded request; the reply's status, headers and body, or

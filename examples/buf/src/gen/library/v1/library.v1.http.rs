@@ -300,379 +300,403 @@ pub mod library_service_http {
         /// Creates a shelf.
         ///
         /// `POST /v1/shelves`.
-        pub async fn create_shelf(
+        pub fn create_shelf(
             &self,
             request: super::CreateShelfRequest,
-        ) -> ::core::result::Result<super::Shelf, ::protoway::Error> {
-            let options = ::protoway::client::CallOptions::new();
-            let reply = self
-                .client
-                .call(&ROUTE_CREATE_SHELF_0, &request, &options)
-                .await?;
-            ::core::result::Result::Ok(reply.into_inner())
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<super::Shelf, ::protoway::Error>,
+        > + ::core::marker::Send
+        + '_ {
+            self.client.call_message(&ROUTE_CREATE_SHELF_0, &request)
         }
 
         /// [`Self::create_shelf`] with per-call options; the reply keeps its status and headers.
-        pub async fn create_shelf_with(
+        pub fn create_shelf_with(
             &self,
             request: super::CreateShelfRequest,
             options: &::protoway::client::CallOptions,
-        ) -> ::core::result::Result<::protoway::server::Response<super::Shelf>, ::protoway::Error>
-        {
-            self.client
-                .call(&ROUTE_CREATE_SHELF_0, &request, options)
-                .await
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::server::Response<super::Shelf>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send
+        + '_ {
+            self.client.call(&ROUTE_CREATE_SHELF_0, &request, options)
         }
 
         /// Gets a shelf.
         ///
         /// `GET /v1/{name=shelves/*}`.
-        pub async fn get_shelf(
+        pub fn get_shelf(
             &self,
             request: super::GetShelfRequest,
-        ) -> ::core::result::Result<super::Shelf, ::protoway::Error> {
-            let options = ::protoway::client::CallOptions::new();
-            let reply = self
-                .client
-                .call(&ROUTE_GET_SHELF_0, &request, &options)
-                .await?;
-            ::core::result::Result::Ok(reply.into_inner())
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<super::Shelf, ::protoway::Error>,
+        > + ::core::marker::Send
+        + '_ {
+            self.client.call_message(&ROUTE_GET_SHELF_0, &request)
         }
 
         /// [`Self::get_shelf`] with per-call options; the reply keeps its status and headers.
-        pub async fn get_shelf_with(
+        pub fn get_shelf_with(
             &self,
             request: super::GetShelfRequest,
             options: &::protoway::client::CallOptions,
-        ) -> ::core::result::Result<::protoway::server::Response<super::Shelf>, ::protoway::Error>
-        {
-            self.client
-                .call(&ROUTE_GET_SHELF_0, &request, options)
-                .await
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::server::Response<super::Shelf>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send
+        + '_ {
+            self.client.call(&ROUTE_GET_SHELF_0, &request, options)
         }
 
         /// Lists shelves, a page at a time.
         ///
         /// `GET /v1/shelves`.
-        pub async fn list_shelves(
+        pub fn list_shelves(
             &self,
             request: super::ListShelvesRequest,
-        ) -> ::core::result::Result<super::ListShelvesResponse, ::protoway::Error> {
-            let options = ::protoway::client::CallOptions::new();
-            let reply = self
-                .client
-                .call(&ROUTE_LIST_SHELVES_0, &request, &options)
-                .await?;
-            ::core::result::Result::Ok(reply.into_inner())
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<super::ListShelvesResponse, ::protoway::Error>,
+        > + ::core::marker::Send
+        + '_ {
+            self.client.call_message(&ROUTE_LIST_SHELVES_0, &request)
         }
 
         /// [`Self::list_shelves`] with per-call options; the reply keeps its status and headers.
-        pub async fn list_shelves_with(
+        pub fn list_shelves_with(
             &self,
             request: super::ListShelvesRequest,
             options: &::protoway::client::CallOptions,
-        ) -> ::core::result::Result<
-            ::protoway::server::Response<super::ListShelvesResponse>,
-            ::protoway::Error,
-        > {
-            self.client
-                .call(&ROUTE_LIST_SHELVES_0, &request, options)
-                .await
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::server::Response<super::ListShelvesResponse>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send
+        + '_ {
+            self.client.call(&ROUTE_LIST_SHELVES_0, &request, options)
         }
 
         /// Deletes a shelf and its books.
         ///
         /// `DELETE /v1/{name=shelves/*}`.
-        pub async fn delete_shelf(
+        pub fn delete_shelf(
             &self,
             request: super::DeleteShelfRequest,
-        ) -> ::core::result::Result<::pbjson_types::Empty, ::protoway::Error> {
-            let options = ::protoway::client::CallOptions::new();
-            let reply = self
-                .client
-                .call(&ROUTE_DELETE_SHELF_0, &request, &options)
-                .await?;
-            ::core::result::Result::Ok(reply.into_inner())
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<::pbjson_types::Empty, ::protoway::Error>,
+        > + ::core::marker::Send
+        + '_ {
+            self.client.call_message(&ROUTE_DELETE_SHELF_0, &request)
         }
 
         /// [`Self::delete_shelf`] with per-call options; the reply keeps its status and headers.
-        pub async fn delete_shelf_with(
+        pub fn delete_shelf_with(
             &self,
             request: super::DeleteShelfRequest,
             options: &::protoway::client::CallOptions,
-        ) -> ::core::result::Result<
-            ::protoway::server::Response<::pbjson_types::Empty>,
-            ::protoway::Error,
-        > {
-            self.client
-                .call(&ROUTE_DELETE_SHELF_0, &request, options)
-                .await
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::server::Response<::pbjson_types::Empty>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send
+        + '_ {
+            self.client.call(&ROUTE_DELETE_SHELF_0, &request, options)
         }
 
         /// Creates a book on a shelf.
         ///
         /// `POST /v1/{parent=shelves/*}/books`.
-        pub async fn create_book(
+        pub fn create_book(
             &self,
             request: super::CreateBookRequest,
-        ) -> ::core::result::Result<super::Book, ::protoway::Error> {
-            let options = ::protoway::client::CallOptions::new();
-            let reply = self
-                .client
-                .call(&ROUTE_CREATE_BOOK_0, &request, &options)
-                .await?;
-            ::core::result::Result::Ok(reply.into_inner())
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<super::Book, ::protoway::Error>,
+        > + ::core::marker::Send
+        + '_ {
+            self.client.call_message(&ROUTE_CREATE_BOOK_0, &request)
         }
 
         /// [`Self::create_book`] with per-call options; the reply keeps its status and headers.
-        pub async fn create_book_with(
+        pub fn create_book_with(
             &self,
             request: super::CreateBookRequest,
             options: &::protoway::client::CallOptions,
-        ) -> ::core::result::Result<::protoway::server::Response<super::Book>, ::protoway::Error>
-        {
-            self.client
-                .call(&ROUTE_CREATE_BOOK_0, &request, options)
-                .await
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::server::Response<super::Book>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send
+        + '_ {
+            self.client.call(&ROUTE_CREATE_BOOK_0, &request, options)
         }
 
         /// Gets a book.
         ///
         /// `GET /v1/{name=shelves/*/books/*}`.
-        pub async fn get_book(
+        pub fn get_book(
             &self,
             request: super::GetBookRequest,
-        ) -> ::core::result::Result<super::Book, ::protoway::Error> {
-            let options = ::protoway::client::CallOptions::new();
-            let reply = self
-                .client
-                .call(&ROUTE_GET_BOOK_0, &request, &options)
-                .await?;
-            ::core::result::Result::Ok(reply.into_inner())
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<super::Book, ::protoway::Error>,
+        > + ::core::marker::Send
+        + '_ {
+            self.client.call_message(&ROUTE_GET_BOOK_0, &request)
         }
 
         /// [`Self::get_book`] with per-call options; the reply keeps its status and headers.
-        pub async fn get_book_with(
+        pub fn get_book_with(
             &self,
             request: super::GetBookRequest,
             options: &::protoway::client::CallOptions,
-        ) -> ::core::result::Result<::protoway::server::Response<super::Book>, ::protoway::Error>
-        {
-            self.client.call(&ROUTE_GET_BOOK_0, &request, options).await
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::server::Response<super::Book>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send
+        + '_ {
+            self.client.call(&ROUTE_GET_BOOK_0, &request, options)
         }
 
         /// Lists the books of a shelf, optionally filtered by author.
         ///
         /// `GET /v1/{parent=shelves/*}/books`.
-        pub async fn list_books(
+        pub fn list_books(
             &self,
             request: super::ListBooksRequest,
-        ) -> ::core::result::Result<super::ListBooksResponse, ::protoway::Error> {
-            let options = ::protoway::client::CallOptions::new();
-            let reply = self
-                .client
-                .call(&ROUTE_LIST_BOOKS_0, &request, &options)
-                .await?;
-            ::core::result::Result::Ok(reply.into_inner())
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<super::ListBooksResponse, ::protoway::Error>,
+        > + ::core::marker::Send
+        + '_ {
+            self.client.call_message(&ROUTE_LIST_BOOKS_0, &request)
         }
 
         /// [`Self::list_books`] with per-call options; the reply keeps its status and headers.
-        pub async fn list_books_with(
+        pub fn list_books_with(
             &self,
             request: super::ListBooksRequest,
             options: &::protoway::client::CallOptions,
-        ) -> ::core::result::Result<
-            ::protoway::server::Response<super::ListBooksResponse>,
-            ::protoway::Error,
-        > {
-            self.client
-                .call(&ROUTE_LIST_BOOKS_0, &request, options)
-                .await
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::server::Response<super::ListBooksResponse>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send
+        + '_ {
+            self.client.call(&ROUTE_LIST_BOOKS_0, &request, options)
         }
 
         /// Updates the fields of a book named in `update_mask` (all when empty).
         ///
         /// `PATCH /v1/{book.name=shelves/*/books/*}`.
-        pub async fn update_book(
+        pub fn update_book(
             &self,
             request: super::UpdateBookRequest,
-        ) -> ::core::result::Result<super::Book, ::protoway::Error> {
-            let options = ::protoway::client::CallOptions::new();
-            let reply = self
-                .client
-                .call(&ROUTE_UPDATE_BOOK_0, &request, &options)
-                .await?;
-            ::core::result::Result::Ok(reply.into_inner())
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<super::Book, ::protoway::Error>,
+        > + ::core::marker::Send
+        + '_ {
+            self.client.call_message(&ROUTE_UPDATE_BOOK_0, &request)
         }
 
         /// [`Self::update_book`] with per-call options; the reply keeps its status and headers.
-        pub async fn update_book_with(
+        pub fn update_book_with(
             &self,
             request: super::UpdateBookRequest,
             options: &::protoway::client::CallOptions,
-        ) -> ::core::result::Result<::protoway::server::Response<super::Book>, ::protoway::Error>
-        {
-            self.client
-                .call(&ROUTE_UPDATE_BOOK_0, &request, options)
-                .await
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::server::Response<super::Book>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send
+        + '_ {
+            self.client.call(&ROUTE_UPDATE_BOOK_0, &request, options)
         }
 
         /// Deletes a book.
         ///
         /// `DELETE /v1/{name=shelves/*/books/*}`.
-        pub async fn delete_book(
+        pub fn delete_book(
             &self,
             request: super::DeleteBookRequest,
-        ) -> ::core::result::Result<::pbjson_types::Empty, ::protoway::Error> {
-            let options = ::protoway::client::CallOptions::new();
-            let reply = self
-                .client
-                .call(&ROUTE_DELETE_BOOK_0, &request, &options)
-                .await?;
-            ::core::result::Result::Ok(reply.into_inner())
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<::pbjson_types::Empty, ::protoway::Error>,
+        > + ::core::marker::Send
+        + '_ {
+            self.client.call_message(&ROUTE_DELETE_BOOK_0, &request)
         }
 
         /// [`Self::delete_book`] with per-call options; the reply keeps its status and headers.
-        pub async fn delete_book_with(
+        pub fn delete_book_with(
             &self,
             request: super::DeleteBookRequest,
             options: &::protoway::client::CallOptions,
-        ) -> ::core::result::Result<
-            ::protoway::server::Response<::pbjson_types::Empty>,
-            ::protoway::Error,
-        > {
-            self.client
-                .call(&ROUTE_DELETE_BOOK_0, &request, options)
-                .await
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::server::Response<::pbjson_types::Empty>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send
+        + '_ {
+            self.client.call(&ROUTE_DELETE_BOOK_0, &request, options)
         }
 
         /// Moves a book to another shelf; it gets a new name there.
         ///
         /// `POST /v1/{name=shelves/*/books/*}:move`.
-        pub async fn move_book(
+        pub fn move_book(
             &self,
             request: super::MoveBookRequest,
-        ) -> ::core::result::Result<super::Book, ::protoway::Error> {
-            let options = ::protoway::client::CallOptions::new();
-            let reply = self
-                .client
-                .call(&ROUTE_MOVE_BOOK_0, &request, &options)
-                .await?;
-            ::core::result::Result::Ok(reply.into_inner())
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<super::Book, ::protoway::Error>,
+        > + ::core::marker::Send
+        + '_ {
+            self.client.call_message(&ROUTE_MOVE_BOOK_0, &request)
         }
 
         /// [`Self::move_book`] with per-call options; the reply keeps its status and headers.
-        pub async fn move_book_with(
+        pub fn move_book_with(
             &self,
             request: super::MoveBookRequest,
             options: &::protoway::client::CallOptions,
-        ) -> ::core::result::Result<::protoway::server::Response<super::Book>, ::protoway::Error>
-        {
-            self.client
-                .call(&ROUTE_MOVE_BOOK_0, &request, options)
-                .await
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::server::Response<super::Book>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send
+        + '_ {
+            self.client.call(&ROUTE_MOVE_BOOK_0, &request, options)
         }
     }
 
     impl LibraryService for LibraryServiceClient {
-        async fn create_shelf(
+        fn create_shelf(
             &self,
             request: ::protoway::server::Request<super::CreateShelfRequest>,
-        ) -> ::core::result::Result<::protoway::server::Response<super::Shelf>, ::protoway::Error>
-        {
-            self.client
-                .call_request(&ROUTE_CREATE_SHELF_0, request)
-                .await
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::server::Response<super::Shelf>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send {
+            self.client.call_request(&ROUTE_CREATE_SHELF_0, request)
         }
 
-        async fn get_shelf(
+        fn get_shelf(
             &self,
             request: ::protoway::server::Request<super::GetShelfRequest>,
-        ) -> ::core::result::Result<::protoway::server::Response<super::Shelf>, ::protoway::Error>
-        {
-            self.client.call_request(&ROUTE_GET_SHELF_0, request).await
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::server::Response<super::Shelf>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send {
+            self.client.call_request(&ROUTE_GET_SHELF_0, request)
         }
 
-        async fn list_shelves(
+        fn list_shelves(
             &self,
             request: ::protoway::server::Request<super::ListShelvesRequest>,
-        ) -> ::core::result::Result<
-            ::protoway::server::Response<super::ListShelvesResponse>,
-            ::protoway::Error,
-        > {
-            self.client
-                .call_request(&ROUTE_LIST_SHELVES_0, request)
-                .await
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::server::Response<super::ListShelvesResponse>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send {
+            self.client.call_request(&ROUTE_LIST_SHELVES_0, request)
         }
 
-        async fn delete_shelf(
+        fn delete_shelf(
             &self,
             request: ::protoway::server::Request<super::DeleteShelfRequest>,
-        ) -> ::core::result::Result<
-            ::protoway::server::Response<::pbjson_types::Empty>,
-            ::protoway::Error,
-        > {
-            self.client
-                .call_request(&ROUTE_DELETE_SHELF_0, request)
-                .await
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::server::Response<::pbjson_types::Empty>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send {
+            self.client.call_request(&ROUTE_DELETE_SHELF_0, request)
         }
 
-        async fn create_book(
+        fn create_book(
             &self,
             request: ::protoway::server::Request<super::CreateBookRequest>,
-        ) -> ::core::result::Result<::protoway::server::Response<super::Book>, ::protoway::Error>
-        {
-            self.client
-                .call_request(&ROUTE_CREATE_BOOK_0, request)
-                .await
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::server::Response<super::Book>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send {
+            self.client.call_request(&ROUTE_CREATE_BOOK_0, request)
         }
 
-        async fn get_book(
+        fn get_book(
             &self,
             request: ::protoway::server::Request<super::GetBookRequest>,
-        ) -> ::core::result::Result<::protoway::server::Response<super::Book>, ::protoway::Error>
-        {
-            self.client.call_request(&ROUTE_GET_BOOK_0, request).await
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::server::Response<super::Book>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send {
+            self.client.call_request(&ROUTE_GET_BOOK_0, request)
         }
 
-        async fn list_books(
+        fn list_books(
             &self,
             request: ::protoway::server::Request<super::ListBooksRequest>,
-        ) -> ::core::result::Result<
-            ::protoway::server::Response<super::ListBooksResponse>,
-            ::protoway::Error,
-        > {
-            self.client.call_request(&ROUTE_LIST_BOOKS_0, request).await
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::server::Response<super::ListBooksResponse>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send {
+            self.client.call_request(&ROUTE_LIST_BOOKS_0, request)
         }
 
-        async fn update_book(
+        fn update_book(
             &self,
             request: ::protoway::server::Request<super::UpdateBookRequest>,
-        ) -> ::core::result::Result<::protoway::server::Response<super::Book>, ::protoway::Error>
-        {
-            self.client
-                .call_request(&ROUTE_UPDATE_BOOK_0, request)
-                .await
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::server::Response<super::Book>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send {
+            self.client.call_request(&ROUTE_UPDATE_BOOK_0, request)
         }
 
-        async fn delete_book(
+        fn delete_book(
             &self,
             request: ::protoway::server::Request<super::DeleteBookRequest>,
-        ) -> ::core::result::Result<
-            ::protoway::server::Response<::pbjson_types::Empty>,
-            ::protoway::Error,
-        > {
-            self.client
-                .call_request(&ROUTE_DELETE_BOOK_0, request)
-                .await
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::server::Response<::pbjson_types::Empty>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send {
+            self.client.call_request(&ROUTE_DELETE_BOOK_0, request)
         }
 
-        async fn move_book(
+        fn move_book(
             &self,
             request: ::protoway::server::Request<super::MoveBookRequest>,
-        ) -> ::core::result::Result<::protoway::server::Response<super::Book>, ::protoway::Error>
-        {
-            self.client.call_request(&ROUTE_MOVE_BOOK_0, request).await
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::server::Response<super::Book>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send {
+            self.client.call_request(&ROUTE_MOVE_BOOK_0, request)
         }
     }
 
