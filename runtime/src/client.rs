@@ -133,8 +133,8 @@ impl Client {
     {
         let codec = options.codec();
         let encoded = encode_request(spec, message, codec);
-        let sent = self.send(encoded, Cow::Owned(options.clone()), codec);
-        futures_util::FutureExt::map(sent, move |sent| decode_response(spec, sent))
+        let sent = self.send(spec, encoded, Cow::Owned(options.clone()), codec);
+        futures_util::FutureExt::map(sent, decode_response::<R> as DecodeFn<Response<R>>)
     }
 
     /// [`Client::call`] with default options, resolving to the reply
@@ -150,16 +150,15 @@ impl Client {
     {
         let codec = Codec::Json;
         let encoded = encode_request(spec, message, codec);
-        let sent = self.send(encoded, Cow::Owned(CallOptions::new()), codec);
-        futures_util::FutureExt::map(sent, move |sent| {
-            decode_response(spec, sent).map(Response::into_inner)
-        })
+        let sent = self.send(spec, encoded, Cow::Owned(CallOptions::new()), codec);
+        futures_util::FutureExt::map(sent, decode_message::<R> as DecodeFn<R>)
     }
 
     /// Sends an encoded request; the reply's status, headers and body, or
     /// the error a failed status carries. Not generic: compiled once.
     async fn send(
         &self,
+        spec: &'static RouteSpec,
         encoded: Result<EncodedRequest, Error>,
         options: Cow<'_, CallOptions>,
         codec: Codec,
@@ -192,6 +191,7 @@ impl Client {
             return Err(decode_error(status.as_u16(), &headers, &bytes));
         }
         Ok(Sent {
+            spec,
             status,
             headers,
             bytes,
@@ -220,29 +220,42 @@ impl Client {
         }
         let codec = options.codec();
         let encoded = encode_request(spec, request.get_ref(), codec);
-        let sent = self.send(encoded, Cow::Owned(options), codec);
-        futures_util::FutureExt::map(sent, move |sent| decode_response(spec, sent))
+        let sent = self.send(spec, encoded, Cow::Owned(options), codec);
+        futures_util::FutureExt::map(sent, decode_response::<R> as DecodeFn<Response<R>>)
     }
 }
 
-/// A 2xx reply, before decoding.
-struct Sent {
-    status: reqwest::StatusCode,
-    headers: HeaderMap,
-    bytes: ::bytes::Bytes,
-}
-
-/// The reply message of a sent call, with its status and headers.
-fn decode_response<R>(
-    spec: &'static RouteSpec,
-    sent: Result<Sent, Error>,
-) -> Result<Response<R>, Error>
+/// The reply message of a sent call alone.
+fn decode_message<R>(sent: Result<Sent, Error>) -> Result<R, Error>
 where
     R: prost::Message + Default + serde::de::DeserializeOwned,
 {
     let sent = sent?;
     let mut reply = R::default();
-    decode_reply(spec, &sent.headers, &sent.bytes, &mut reply)?;
+    decode_reply(sent.spec, &sent.headers, &sent.bytes, &mut reply)?;
+    Ok(reply)
+}
+
+/// A 2xx reply, before decoding.
+struct Sent {
+    spec: &'static RouteSpec,
+    status: reqwest::StatusCode,
+    headers: HeaderMap,
+    bytes: ::bytes::Bytes,
+}
+
+/// What a sent call's future is mapped with: a function pointer, not a
+/// closure, so every call of one reply type shares one future type.
+type DecodeFn<T> = fn(Result<Sent, Error>) -> Result<T, Error>;
+
+/// The reply message of a sent call, with its status and headers.
+fn decode_response<R>(sent: Result<Sent, Error>) -> Result<Response<R>, Error>
+where
+    R: prost::Message + Default + serde::de::DeserializeOwned,
+{
+    let sent = sent?;
+    let mut reply = R::default();
+    decode_reply(sent.spec, &sent.headers, &sent.bytes, &mut reply)?;
     let mut out = Response::new(reply).with_status(sent.status);
     *out.headers_mut() = sent.headers;
     Ok(out)

@@ -48,12 +48,14 @@ where
     fn merge_json(&mut self, json: &[u8]) -> serde_json::Result<()> {
         let overlay: M = serde_json::from_slice(json)?;
         // The overlay was just encoded by prost: merging it cannot fail.
-        let _ = self.merge(overlay.encode_to_vec().as_slice());
+        let _ = self.merge_protobuf(&overlay.encode_to_vec());
         Ok(())
     }
 
-    fn merge_protobuf(&mut self, bytes: &[u8]) -> Result<(), prost::DecodeError> {
-        self.merge(bytes)
+    fn merge_protobuf(&mut self, mut bytes: &[u8]) -> Result<(), prost::DecodeError> {
+        // As `Message::decode(&[u8])` calls it (`Buf = &mut &[u8]`): the
+        // decoder a message's own codec already compiled, not a second one.
+        self.merge(&mut bytes)
     }
 }
 
