@@ -644,12 +644,19 @@ struct RequestTarget<'m, M> {
 /// [`RequestTarget`] without its type: the binder's view.
 trait BindTarget {
     fn whole(&mut self) -> &mut dyn DecodeMessage;
+    /// Whether the route has a body field accessor (no side effect).
+    fn has_body_field(&self) -> bool;
+    /// The body field's message, set to its default first if unset.
     fn body_field(&mut self) -> Option<&mut dyn DecodeMessage>;
 }
 
 impl<M: DecodeMessage> BindTarget for RequestTarget<'_, M> {
     fn whole(&mut self) -> &mut dyn DecodeMessage {
         self.message
+    }
+
+    fn has_body_field(&self) -> bool {
+        self.field.is_some()
     }
 
     fn body_field(&mut self) -> Option<&mut dyn DecodeMessage> {
@@ -915,16 +922,18 @@ fn bind_request(
         Plan::Params => bind::finish_into(params.bind()?, &mut Replace(target.whole())),
         Plan::Protobuf(path, body) => {
             let builder = params.bind()?;
-            let decoded = match target.body_field() {
-                Some(field) if !path.is_empty() => field.merge_protobuf(&body),
-                _ if path.is_empty() => target.whole().merge_protobuf(&body),
-                // A oneof member: the body as the field, behind its key.
-                _ => {
-                    let mut nested =
-                        wire::nesting_header(path.iter().map(|f| f.number), body.len());
-                    nested.extend_from_slice(&body);
-                    target.whole().merge_protobuf(&nested)
+            let decoded = if path.is_empty() {
+                target.whole().merge_protobuf(&body)
+            } else if target.has_body_field() {
+                match target.body_field() {
+                    Some(field) => field.merge_protobuf(&body),
+                    None => Ok(()),
                 }
+            } else {
+                // A oneof member: the body as the field, behind its key.
+                let mut nested = wire::nesting_header(path.iter().map(|f| f.number), body.len());
+                nested.extend_from_slice(&body);
+                target.whole().merge_protobuf(&nested)
             };
             decoded.map_err(|e| {
                 if matches!(
@@ -967,7 +976,7 @@ fn decode_json_field(
     let disjoint = request
         .field(outer)
         .is_some_and(|f| f.oneof.is_none() && builder.tree().iter().all(|(k, _)| k != f.json_name));
-    if target.body_field().is_some() {
+    if target.has_body_field() {
         if disjoint {
             bind::finish_into(builder, &mut Replace(target.whole()))?;
             let field = target
