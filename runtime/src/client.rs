@@ -27,7 +27,7 @@ use serde_json::{Map, Value};
 
 use crate::Error;
 use crate::codec::Codec;
-use crate::message::{DecodeMessage, EncodeMessage};
+use crate::message::{DecodeMessage, EncodeMessage, wrap_json};
 use crate::path::{self, Segment};
 use crate::server::{BodyRule, ErrorProto, FieldRef, Request, Response, ResponseBody, RouteSpec};
 use crate::spec::{Cardinality, FieldSpec, Kind, MessageSpec, WellKnown};
@@ -230,10 +230,7 @@ fn decode_message<R>(sent: Result<Sent, Error>) -> Result<R, Error>
 where
     R: prost::Message + Default + serde::de::DeserializeOwned,
 {
-    let sent = sent?;
-    let mut reply = R::default();
-    decode_reply(sent.spec, &sent.headers, &sent.bytes, &mut reply)?;
-    Ok(reply)
+    decode_response(sent).map(Response::into_inner)
 }
 
 /// A 2xx reply, before decoding.
@@ -769,15 +766,8 @@ fn decode_reply(
         },
         ResponseBody::Field(f) => match content_codec(headers) {
             Codec::Json => {
-                // One JSON value, then `{"field": <value>}`.
-                serde_json::from_slice::<serde::de::IgnoredAny>(body)
+                let wrapped = wrap_json(std::iter::once(f.json_name), body)
                     .map_err(|e| bad(e.to_string()))?;
-                let mut wrapped = Vec::with_capacity(body.len() + f.json_name.len() + 4);
-                wrapped.extend_from_slice(b"{\"");
-                wrapped.extend_from_slice(f.json_name.as_bytes());
-                wrapped.extend_from_slice(b"\":");
-                wrapped.extend_from_slice(body);
-                wrapped.push(b'}');
                 reply.replace_json(&wrapped).map_err(|e| bad(e.to_string()))
             }
             Codec::Protobuf => reply

@@ -92,6 +92,26 @@ pub fn body_field(field: &mut impl BodyField) -> &mut dyn DecodeMessage {
     field.message()
 }
 
+/// `body` as the value of nested fields: `{"a":{"b":<body>}}` for
+/// `["a", "b"]`. The body must be exactly one JSON value (checked first),
+/// so it cannot close the wrapper and add members of its own.
+pub(crate) fn wrap_json<'n>(
+    names: impl ExactSizeIterator<Item = &'n str>,
+    body: &[u8],
+) -> serde_json::Result<Vec<u8>> {
+    serde_json::from_slice::<serde::de::IgnoredAny>(body)?;
+    let depth = names.len();
+    let mut wrapped = Vec::with_capacity(body.len() + 32);
+    for name in names {
+        wrapped.extend_from_slice(b"{\"");
+        wrapped.extend_from_slice(name.as_bytes());
+        wrapped.extend_from_slice(b"\":");
+    }
+    wrapped.extend_from_slice(body);
+    wrapped.extend(std::iter::repeat_n(b'}', depth));
+    Ok(wrapped)
+}
+
 /// Bound parameters replacing a message (query/path-only requests).
 pub(crate) struct Replace<'m>(pub(crate) &'m mut dyn DecodeMessage);
 

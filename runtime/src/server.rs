@@ -24,7 +24,7 @@ use tower::{Layer, Service, ServiceExt};
 use crate::bind::{self, JsonBuilder};
 use crate::codec::{self, Codec};
 use crate::matcher::{Matcher, Outcome};
-use crate::message::{DecodeMessage, EncodeMessage, Overlay, Replace, invalid_json};
+use crate::message::{DecodeMessage, EncodeMessage, Overlay, Replace, invalid_json, wrap_json};
 use crate::path;
 use crate::spec::{Cardinality, FieldSpec, Kind, MessageSpec, WellKnown};
 use crate::{Error, wire};
@@ -990,16 +990,8 @@ fn decode_json_field(
         decode_json(field, body)?;
         return merge_params(target.whole(), builder);
     }
-    // Wrapping text must not let the body close it and add members.
-    serde_json::from_slice::<serde::de::IgnoredAny>(body).map_err(|e| invalid_json(&e))?;
-    let mut wrapped = Vec::with_capacity(body.len() + 32);
-    for f in path {
-        wrapped.extend_from_slice(b"{\"");
-        wrapped.extend_from_slice(f.json_name.as_bytes());
-        wrapped.extend_from_slice(b"\":");
-    }
-    wrapped.extend_from_slice(body);
-    wrapped.extend(std::iter::repeat_n(b'}', path.len()));
+    let wrapped =
+        wrap_json(path.iter().map(|f| f.json_name), body).map_err(|e| invalid_json(&e))?;
     target.whole().replace_json(&wrapped).map_err(|e| {
         Error::bad_request(
             "INVALID_ARGUMENT",
