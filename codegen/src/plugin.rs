@@ -115,13 +115,17 @@ pub fn main(name: &str, version: &str, about: &str, generate: Generator) -> Exit
         eprintln!("{name}: cannot read stdin: {e}");
         return ExitCode::FAILURE;
     }
-    let response = match respond(&input, generate) {
-        Ok(response) => response,
+    let request = match Request::decode(&input) {
+        Ok(request) => request,
         Err(e) => {
             eprintln!("{name}: {e}");
             return ExitCode::FAILURE;
         }
     };
+    let response = respond_to(&request, generate);
+    // The process exits next: freeing the descriptor pool piece by piece
+    // would cost 15% of a small request's time for nothing.
+    std::mem::forget(request);
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout
         .write_all(&response.encode_to_vec())

@@ -7,7 +7,7 @@ use prost_reflect::{
     EnumDescriptor, EnumValueDescriptor, FieldDescriptor, FileDescriptor, MessageDescriptor,
     MethodDescriptor, OneofDescriptor, ServiceDescriptor,
 };
-use prost_types::FileDescriptorProto;
+use prost_types::SourceCodeInfo;
 
 /// The comments attached to one element, as protoc records them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -63,9 +63,9 @@ pub struct SourceIndex {
 }
 
 impl SourceIndex {
-    pub fn new(file: &FileDescriptorProto) -> SourceIndex {
+    pub fn new(info: &SourceCodeInfo) -> SourceIndex {
         let mut locations = HashMap::new();
-        for location in file.source_code_info.iter().flat_map(|info| &info.location) {
+        for location in &info.location {
             // protoc lists the first location for a path first; keep it.
             if location.span.len() < 3 || locations.contains_key(&location.path) {
                 continue;

@@ -179,6 +179,14 @@ fn comments_and_locations() {
     );
     assert_eq!(req.comments(&name).doc_lines(), ["Trailing name."]);
 
+    // source_code_info is kept out of the pool (most of a request's bytes)
+    // and decoded per file on demand, imports included.
+    for file in pool.files() {
+        assert!(file.file_descriptor_proto().source_code_info.is_none());
+    }
+    let rule = pool.get_message_by_name("google.api.HttpRule").unwrap();
+    assert!(!req.comments(&rule).doc_lines().is_empty());
+
     let d = req.diagnostic(&name, "something is wrong");
     assert_eq!(
         d.to_string(),
