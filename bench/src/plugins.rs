@@ -23,6 +23,13 @@ pub fn dispatch() -> Option<ExitCode> {
     let name = Path::new(&argv0).file_name()?.to_str()?.to_owned();
     let version = env!("CARGO_PKG_VERSION");
     let main = protoway_codegen::plugin::main;
+    if matches!(
+        name.as_str(),
+        "protoc-gen-rust-http" | "protoc-gen-rust-errors"
+    ) {
+        // As their own binaries do.
+        protoway_codegen::render::start_rustfmt_early();
+    }
     Some(match name.as_str() {
         "protoc-gen-rust-http" => main(&name, version, "", protoc_gen_rust_http::generate),
         "protoc-gen-rust-errors" => main(&name, version, "", protoc_gen_rust_errors::generate),
