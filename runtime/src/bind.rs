@@ -569,6 +569,11 @@ pub trait ParamTarget {
     /// Why `json` would be rejected on its own (`None`: accepted); does not
     /// change the target.
     fn rejects(&self, json: &[u8]) -> Option<String>;
+    /// Applies the parameters given as protobuf wire bytes, when the target
+    /// is a protobuf message (`None`: it is not; they go as JSON).
+    fn apply_protobuf(&mut self, _wire: &[u8]) -> Option<Result<(), String>> {
+        None
+    }
 }
 
 impl JsonBuilder<'_> {
@@ -580,11 +585,33 @@ impl JsonBuilder<'_> {
         out.push(b'}');
         out
     }
+
+    /// The tree as the request message's protobuf encoding, when every
+    /// value has one plain encoding (strings, bools, enums, decimal
+    /// integers, messages of those); `None` when the JSON mapping is needed.
+    pub fn to_protobuf(&self) -> Option<Vec<u8>> {
+        if self.object.is_empty() {
+            return Some(Vec::new());
+        }
+        let mut out = Vec::with_capacity(64);
+        crate::bind_wire::write_message(self.spec?, &self.object, &mut out)?;
+        Some(out)
+    }
 }
 
-/// Applies the built parameters to `target`; on failure, names the first
-/// parameter that fails on its own.
+/// Applies the built parameters to `target`: as protobuf wire bytes when
+/// they all have a plain encoding and the target takes them, else as JSON
+/// text; on failure, names the first parameter that fails on its own.
 pub fn finish_into(builder: JsonBuilder<'_>, target: &mut dyn ParamTarget) -> Result<(), Error> {
+    if let Some(wire) = builder.to_protobuf()
+        && let Some(applied) = target.apply_protobuf(&wire)
+    {
+        // Bytes written from checked values: only prost's nesting limit
+        // (a key 100 messages deep) can reject them.
+        return applied.map_err(|e| {
+            Error::bad_request("INVALID_ARGUMENT", format!("invalid parameters: {e}"))
+        });
+    }
     let json = builder.to_json();
     match target.apply(&json) {
         Ok(()) => Ok(()),

@@ -492,8 +492,16 @@ fn default_json(field: &FieldSpec) -> Value {
         Kind::WellKnown(WellKnown::Struct | WellKnown::Empty) => Value::Object(Map::new()),
         Kind::Bool => Value::Bool(false),
         Kind::String | Kind::Bytes => Value::String(String::new()),
-        Kind::I64 | Kind::U64 => Value::String("0".into()),
-        Kind::I32 | Kind::U32 | Kind::F32 | Kind::F64 => Value::from(0),
+        Kind::I64 | Kind::U64 | Kind::SInt64 | Kind::SFixed64 | Kind::Fixed64 => {
+            Value::String("0".into())
+        }
+        Kind::I32
+        | Kind::U32
+        | Kind::SInt32
+        | Kind::SFixed32
+        | Kind::Fixed32
+        | Kind::F32
+        | Kind::F64 => Value::from(0),
         Kind::Enum(e) => e
             .values
             .iter()

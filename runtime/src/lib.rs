@@ -7,6 +7,7 @@
 //! - Feature `tonic`: [`Error`] ⇄ `tonic::Status` with a `google.rpc.ErrorInfo` detail.
 
 pub mod bind;
+mod bind_wire;
 pub mod codec;
 mod error;
 pub mod matcher;

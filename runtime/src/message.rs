@@ -9,7 +9,7 @@
 //! its messages: no second serde deserializer, no second `Buf` type.
 
 use crate::Error;
-use crate::bind::{ParamTarget, without_position};
+use crate::bind::{JsonBuilder, ParamTarget, finish_into, without_position};
 
 /// Decoding into a message in place.
 pub trait DecodeMessage: Send {
@@ -22,6 +22,8 @@ pub trait DecodeMessage: Send {
     fn merge_json(&mut self, json: &[u8]) -> serde_json::Result<()>;
     /// Merges protobuf `bytes` into the message.
     fn merge_protobuf(&mut self, bytes: &[u8]) -> Result<(), prost::DecodeError>;
+    /// Replaces the message with protobuf `bytes`.
+    fn replace_protobuf(&mut self, bytes: &[u8]) -> Result<(), prost::DecodeError>;
 }
 
 /// Encoding a message.
@@ -56,6 +58,11 @@ where
         // As `Message::decode(&[u8])` calls it (`Buf = &mut &[u8]`): the
         // decoder a message's own codec already compiled, not a second one.
         self.merge(&mut bytes)
+    }
+
+    fn replace_protobuf(&mut self, bytes: &[u8]) -> Result<(), prost::DecodeError> {
+        self.clear();
+        self.merge_protobuf(bytes)
     }
 }
 
@@ -112,11 +119,34 @@ pub(crate) fn wrap_json<'n>(
     Ok(wrapped)
 }
 
-/// Bound parameters replacing a message (query/path-only requests).
-pub(crate) struct Replace<'m>(pub(crate) &'m mut dyn DecodeMessage);
+/// Replaces `message` with the parameters in `builder` (query/path-only
+/// requests): from protobuf wire bytes when every value has a plain
+/// encoding, else from their JSON text.
+pub fn replace_with_params(
+    message: &mut dyn DecodeMessage,
+    builder: JsonBuilder<'_>,
+) -> Result<(), Error> {
+    finish_into(builder, &mut Replace(message))
+}
 
-/// Bound parameters merged over a message decoded from the body.
-pub(crate) struct Overlay<'m>(pub(crate) &'m mut dyn DecodeMessage);
+/// Merges the parameters in `builder` over `message` decoded from a body
+/// (protobuf merge: set fields replace, repeated fields append, messages
+/// merge); as [`replace_with_params`], through wire bytes when it can.
+pub fn merge_params(
+    message: &mut dyn DecodeMessage,
+    builder: JsonBuilder<'_>,
+) -> Result<(), Error> {
+    if builder.is_empty() {
+        return Ok(());
+    }
+    finish_into(builder, &mut Overlay(message))
+}
+
+/// Bound parameters replacing a message.
+struct Replace<'m>(&'m mut dyn DecodeMessage);
+
+/// Bound parameters merged over a message.
+struct Overlay<'m>(&'m mut dyn DecodeMessage);
 
 impl ParamTarget for Replace<'_> {
     fn apply(&mut self, json: &[u8]) -> Result<(), String> {
@@ -125,6 +155,10 @@ impl ParamTarget for Replace<'_> {
 
     fn rejects(&self, json: &[u8]) -> Option<String> {
         self.0.json_error(json).map(|e| without_position(&e))
+    }
+
+    fn apply_protobuf(&mut self, wire: &[u8]) -> Option<Result<(), String>> {
+        Some(self.0.replace_protobuf(wire).map_err(|e| e.to_string()))
     }
 }
 
@@ -135,6 +169,10 @@ impl ParamTarget for Overlay<'_> {
 
     fn rejects(&self, json: &[u8]) -> Option<String> {
         self.0.json_error(json).map(|e| without_position(&e))
+    }
+
+    fn apply_protobuf(&mut self, wire: &[u8]) -> Option<Result<(), String>> {
+        Some(self.0.merge_protobuf(wire).map_err(|e| e.to_string()))
     }
 }
 

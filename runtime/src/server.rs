@@ -24,7 +24,9 @@ use tower::{Layer, Service, ServiceExt};
 use crate::bind::{self, JsonBuilder};
 use crate::codec::{self, Codec};
 use crate::matcher::{Matcher, Outcome};
-use crate::message::{DecodeMessage, EncodeMessage, Overlay, Replace, invalid_json, wrap_json};
+use crate::message::{
+    DecodeMessage, EncodeMessage, invalid_json, merge_params, replace_with_params, wrap_json,
+};
 use crate::path;
 use crate::spec::{Cardinality, FieldSpec, Kind, MessageSpec, WellKnown};
 use crate::{Error, wire};
@@ -885,15 +887,6 @@ fn plan(
     })
 }
 
-/// Binds the parameters in `builder` and merges them over `message`
-/// (protobuf merge: set fields replace, repeated fields append).
-fn merge_params(message: &mut dyn DecodeMessage, builder: JsonBuilder<'_>) -> Result<(), Error> {
-    if builder.is_empty() {
-        return Ok(());
-    }
-    bind::finish_into(builder, &mut Overlay(message))
-}
-
 /// Decodes a JSON body into `message` (an empty body leaves it default).
 fn decode_json(message: &mut dyn DecodeMessage, body: &[u8]) -> Result<(), Error> {
     if body.is_empty() {
@@ -919,7 +912,7 @@ fn bind_request(
         values,
     };
     match plan(spec, parts, bytes)? {
-        Plan::Params => bind::finish_into(params.bind()?, &mut Replace(target.whole())),
+        Plan::Params => replace_with_params(target.whole(), params.bind()?),
         Plan::Protobuf(path, body) => {
             let builder = params.bind()?;
             let decoded = if path.is_empty() {
@@ -978,7 +971,7 @@ fn decode_json_field(
         .is_some_and(|f| f.oneof.is_none() && builder.tree().iter().all(|(k, _)| k != f.json_name));
     if target.has_body_field() {
         if disjoint {
-            bind::finish_into(builder, &mut Replace(target.whole()))?;
+            replace_with_params(target.whole(), builder)?;
             let field = target
                 .body_field()
                 .ok_or_else(|| internal("no body field"))?;
@@ -1055,9 +1048,12 @@ fn encode_reply(
     })();
     match encoded {
         Ok((content_type, body)) => {
+            // Built in place: `(status, body).into_response()` would set a
+            // content type of its own, then copy the handler's headers over.
             headers.insert(header::CONTENT_TYPE, content_type);
-            let mut resp = (status, body).into_response();
-            resp.headers_mut().extend(headers);
+            let mut resp = axum::response::Response::new(axum::body::Body::from(body));
+            *resp.status_mut() = status;
+            *resp.headers_mut() = headers;
             resp
         }
         Err(e) => error_response(codec, e),
@@ -1093,8 +1089,16 @@ fn default_json(field: &FieldSpec) -> Value {
     match field.kind {
         Kind::Bool => Value::Bool(false),
         Kind::String | Kind::Bytes => Value::String(String::new()),
-        Kind::I32 | Kind::U32 | Kind::F32 | Kind::F64 => Value::from(0),
-        Kind::I64 | Kind::U64 => Value::String("0".into()),
+        Kind::I32
+        | Kind::U32
+        | Kind::SInt32
+        | Kind::SFixed32
+        | Kind::Fixed32
+        | Kind::F32
+        | Kind::F64 => Value::from(0),
+        Kind::I64 | Kind::U64 | Kind::SInt64 | Kind::SFixed64 | Kind::Fixed64 => {
+            Value::String("0".into())
+        }
         Kind::Enum(e) => e
             .values
             .first()

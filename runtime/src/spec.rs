@@ -48,14 +48,26 @@ pub enum Kind {
     String,
     /// `bytes` (base64 in JSON and query strings)
     Bytes,
-    /// `int32`, `sint32`, `sfixed32`
+    /// `int32`
     I32,
-    /// `int64`, `sint64`, `sfixed64` (a string in JSON)
+    /// `int64` (a string in JSON)
     I64,
-    /// `uint32`, `fixed32`
+    /// `uint32`
     U32,
-    /// `uint64`, `fixed64` (a string in JSON)
+    /// `uint64` (a string in JSON)
     U64,
+    /// `sint32`: as `I32` in JSON, zigzag-encoded on the wire.
+    SInt32,
+    /// `sint64`: as `I64` in JSON, zigzag-encoded on the wire.
+    SInt64,
+    /// `sfixed32`: as `I32` in JSON, four bytes on the wire.
+    SFixed32,
+    /// `sfixed64`: as `I64` in JSON, eight bytes on the wire.
+    SFixed64,
+    /// `fixed32`: as `U32` in JSON, four bytes on the wire.
+    Fixed32,
+    /// `fixed64`: as `U64` in JSON, eight bytes on the wire.
+    Fixed64,
     /// `float`
     F32,
     /// `double`

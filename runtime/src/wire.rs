@@ -4,7 +4,7 @@
 //! encoded reply, and `google.api.HttpBody` is built and read by number.
 
 /// Appends a base-128 varint.
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
         v >>= 7;

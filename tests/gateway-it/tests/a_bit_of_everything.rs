@@ -195,3 +195,38 @@ async fn unimplemented_methods_answer_501() {
         "{v}"
     );
 }
+
+/// Every integer encoding (zigzag, fixed, sfixed) bound from query text the
+/// way the server does, through protobuf wire bytes, reads back as given.
+#[test]
+fn integer_encodings_bind_through_wire_bytes() {
+    use protoway::bind::JsonBuilder;
+    let query = "path_repeated_sint32_value=-12&path_repeated_sint32_value=2147483647\
+        &path_repeated_sint64_value=-13&path_repeated_sint64_value=-9223372036854775808\
+        &path_repeated_sfixed32_value=-10&path_repeated_sfixed64_value=-11\
+        &path_repeated_fixed32_value=4294967295&path_repeated_fixed64_value=18446744073709551615\
+        &path_repeated_uint32_value=9&path_repeated_int64_value=-1&path_repeated_enum_value=ONE";
+    let mut builder = JsonBuilder::new();
+    builder
+        .query(
+            a_bit_of_everything_service_http::ROUTE_GET_REPEATED_QUERY_0.request,
+            query,
+            &[],
+        )
+        .unwrap();
+    assert!(builder.to_protobuf().is_some(), "takes the wire path");
+    let mut message = ABitOfEverythingRepeated::default();
+    protoway::message::replace_with_params(&mut message, builder).unwrap();
+    assert_eq!(
+        serde_json::to_value(&message).unwrap(),
+        json!({
+            "pathRepeatedSint32Value": [-12, 2147483647],
+            "pathRepeatedSint64Value": ["-13", "-9223372036854775808"],
+            "pathRepeatedSfixed32Value": [-10], "pathRepeatedSfixed64Value": ["-11"],
+            "pathRepeatedFixed32Value": [4294967295u32],
+            "pathRepeatedFixed64Value": ["18446744073709551615"],
+            "pathRepeatedUint32Value": [9], "pathRepeatedInt64Value": ["-1"],
+            "pathRepeatedEnumValue": ["ONE"],
+        })
+    );
+}
