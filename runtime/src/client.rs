@@ -487,27 +487,18 @@ fn default_json(field: &FieldSpec) -> Value {
     if field.cardinality == Cardinality::Repeated {
         return Value::Array(Vec::new());
     }
+    if let Some(scalar) = field.kind.scalar_default_json() {
+        return scalar;
+    }
     match field.kind {
         Kind::Message(_) | Kind::Map(_) => Value::Object(Map::new()),
         Kind::WellKnown(WellKnown::Struct | WellKnown::Empty) => Value::Object(Map::new()),
-        Kind::Bool => Value::Bool(false),
-        Kind::String | Kind::Bytes => Value::String(String::new()),
-        Kind::I64 | Kind::U64 | Kind::SInt64 | Kind::SFixed64 | Kind::Fixed64 => {
-            Value::String("0".into())
-        }
-        Kind::I32
-        | Kind::U32
-        | Kind::SInt32
-        | Kind::SFixed32
-        | Kind::Fixed32
-        | Kind::F32
-        | Kind::F64 => Value::from(0),
         Kind::Enum(e) => e
             .values
             .iter()
             .find(|(_, n)| *n == 0)
             .map_or(Value::from(0), |(name, _)| Value::from(*name)),
-        Kind::WellKnown(_) => Value::Null,
+        _ => Value::Null,
     }
 }
 

@@ -1086,25 +1086,16 @@ fn default_json(field: &FieldSpec) -> Value {
     if field.cardinality == Cardinality::Repeated {
         return Value::Array(Vec::new());
     }
+    if let Some(scalar) = field.kind.scalar_default_json() {
+        return scalar;
+    }
     match field.kind {
-        Kind::Bool => Value::Bool(false),
-        Kind::String | Kind::Bytes => Value::String(String::new()),
-        Kind::I32
-        | Kind::U32
-        | Kind::SInt32
-        | Kind::SFixed32
-        | Kind::Fixed32
-        | Kind::F32
-        | Kind::F64 => Value::from(0),
-        Kind::I64 | Kind::U64 | Kind::SInt64 | Kind::SFixed64 | Kind::Fixed64 => {
-            Value::String("0".into())
-        }
         Kind::Enum(e) => e
             .values
             .first()
             .map_or(Value::from(0), |(n, _)| Value::String((*n).into())),
         Kind::Map(_) => Value::Object(Default::default()),
-        Kind::Message(_) | Kind::WellKnown(_) => Value::Null,
+        _ => Value::Null,
     }
 }
 

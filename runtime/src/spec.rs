@@ -207,6 +207,27 @@ impl MessageSpec {
 }
 
 impl Kind {
+    /// The proto3 JSON of a bool, string, bytes or number field at its
+    /// default (64-bit integers are strings); `None` for other kinds.
+    pub fn scalar_default_json(self) -> Option<serde_json::Value> {
+        use serde_json::Value;
+        Some(match self {
+            Kind::Bool => Value::Bool(false),
+            Kind::String | Kind::Bytes => Value::String(String::new()),
+            Kind::I64 | Kind::U64 | Kind::SInt64 | Kind::SFixed64 | Kind::Fixed64 => {
+                Value::String("0".into())
+            }
+            Kind::I32
+            | Kind::U32
+            | Kind::SInt32
+            | Kind::SFixed32
+            | Kind::Fixed32
+            | Kind::F32
+            | Kind::F64 => Value::from(0),
+            _ => return None,
+        })
+    }
+
     /// The scalar kind a well-known wrapper carries, if it is one.
     pub fn unwrapped(self) -> Kind {
         match self {
