@@ -138,7 +138,7 @@ fn render_service(s: &Service, rt: &TokenStream, config: &Config) -> TokenStream
             /// An axum router serving the service (see [`routes`] to combine services).
             #allow_deprecated
             pub fn router<S: #trait_name>(service: S) -> #rt::axum::Router {
-                routes(service).into_router()
+                routes(service).router()
             }
 
             #client

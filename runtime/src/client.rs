@@ -155,8 +155,20 @@ impl Client {
     }
 
     /// Sends an encoded request; the reply's status, headers and body, or
-    /// the error a failed status carries. Not generic: compiled once.
-    async fn send(
+    /// the error a failed status carries. Not generic, and boxed: the
+    /// future's code is compiled once, here, not in every crate that awaits
+    /// it (one allocation per call, next to a whole HTTP exchange).
+    fn send<'a>(
+        &'a self,
+        spec: &'static RouteSpec,
+        encoded: Result<EncodedRequest, Error>,
+        options: Cow<'a, CallOptions>,
+        codec: Codec,
+    ) -> SendFuture<'a> {
+        Box::pin(self.send_now(spec, encoded, options, codec))
+    }
+
+    async fn send_now(
         &self,
         spec: &'static RouteSpec,
         encoded: Result<EncodedRequest, Error>,
@@ -232,6 +244,9 @@ where
 {
     decode_response(sent).map(Response::into_inner)
 }
+
+/// What [`Client::send`] returns.
+type SendFuture<'a> = std::pin::Pin<Box<dyn Future<Output = Result<Sent, Error>> + Send + 'a>>;
 
 /// A 2xx reply, before decoding.
 struct Sent {

@@ -543,6 +543,13 @@ impl Routes {
     pub fn into_router<S: Clone + Send + Sync + 'static>(self) -> axum::Router<S> {
         axum::Router::new().fallback_service(self.into_service())
     }
+
+    /// [`Routes::into_router`] without state, as generated `router()`
+    /// functions return it: not generic, so axum's router construction is
+    /// compiled once here rather than in every crate with generated code.
+    pub fn router(self) -> axum::Router {
+        self.into_router()
+    }
 }
 
 /// The tower service behind [`Routes::into_router`].

@@ -277,7 +277,7 @@ pub mod library_service_http {
 
     /// An axum router serving the service (see [`routes`] to combine services).
     pub fn router<S: LibraryService>(service: S) -> ::protoway::axum::Router {
-        routes(service).into_router()
+        routes(service).router()
     }
 
     /// HTTP client of `library.v1.LibraryService` (each RPC on its first binding). It implements [`LibraryService`] too, so code written against the trait takes this client or an in-process service alike.
