@@ -59,6 +59,21 @@ impl CallOptions {
         Self::default()
     }
 
+    /// Options sending `headers` along (a server-style request's), except
+    /// those the call itself sets: host, content length and type, accept.
+    fn forwarding(headers: &HeaderMap) -> Self {
+        let mut options = CallOptions::new();
+        for (name, value) in headers {
+            if !matches!(
+                *name,
+                header::HOST | header::CONTENT_LENGTH | header::CONTENT_TYPE | header::ACCEPT
+            ) {
+                options.headers.append(name, value.clone());
+            }
+        }
+        options
+    }
+
     /// Adds a header to this call.
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.append(name, value);
@@ -134,7 +149,7 @@ impl Client {
         let codec = options.codec();
         let encoded = encode_request(spec, message, codec);
         let sent = self.send(spec, encoded, Cow::Owned(options.clone()), codec);
-        futures_util::FutureExt::map(sent, decode_response::<R> as DecodeFn<Response<R>>)
+        Decoded::new(sent, decode_response::<R>)
     }
 
     /// [`Client::call`] with default options, resolving to the reply
@@ -151,7 +166,7 @@ impl Client {
         let codec = Codec::Json;
         let encoded = encode_request(spec, message, codec);
         let sent = self.send(spec, encoded, Cow::Owned(CallOptions::new()), codec);
-        futures_util::FutureExt::map(sent, decode_message::<R> as DecodeFn<R>)
+        Decoded::new(sent, decode_message::<R>)
     }
 
     /// Sends an encoded request; the reply's status, headers and body, or
@@ -221,19 +236,11 @@ impl Client {
         M: prost::Message + serde::Serialize,
         R: prost::Message + Default + serde::de::DeserializeOwned,
     {
-        let mut options = CallOptions::new();
-        for (name, value) in request.headers() {
-            if !matches!(
-                *name,
-                header::HOST | header::CONTENT_LENGTH | header::CONTENT_TYPE | header::ACCEPT
-            ) {
-                options.headers.append(name, value.clone());
-            }
-        }
+        let options = CallOptions::forwarding(request.headers());
         let codec = options.codec();
         let encoded = encode_request(spec, request.get_ref(), codec);
         let sent = self.send(spec, encoded, Cow::Owned(options), codec);
-        futures_util::FutureExt::map(sent, decode_response::<R> as DecodeFn<Response<R>>)
+        Decoded::new(sent, decode_response::<R>)
     }
 }
 
@@ -256,9 +263,33 @@ struct Sent {
     bytes: ::bytes::Bytes,
 }
 
-/// What a sent call's future is mapped with: a function pointer, not a
-/// closure, so every call of one reply type shares one future type.
-type DecodeFn<T> = fn(Result<Sent, Error>) -> Result<T, Error>;
+/// A sent call's future, then its reply decoded by a function pointer (not
+/// a closure), so every call of one reply type shares this one small future
+/// type; the boxed send future is `Unpin`, so no pin projection is needed.
+struct Decoded<'a, T> {
+    sent: SendFuture<'a>,
+    decode: fn(Result<Sent, Error>) -> Result<T, Error>,
+}
+
+impl<'a, T> Decoded<'a, T> {
+    fn new(sent: SendFuture<'a>, decode: fn(Result<Sent, Error>) -> Result<T, Error>) -> Self {
+        Decoded { sent, decode }
+    }
+}
+
+impl<T> Future for Decoded<'_, T> {
+    type Output = Result<T, Error>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        match self.sent.as_mut().poll(cx) {
+            std::task::Poll::Ready(sent) => std::task::Poll::Ready((self.decode)(sent)),
+            std::task::Poll::Pending => std::task::Poll::Pending,
+        }
+    }
+}
 
 /// The reply message of a sent call, with its status and headers.
 fn decode_response<R>(sent: Result<Sent, Error>) -> Result<Response<R>, Error>

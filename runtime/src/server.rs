@@ -393,18 +393,12 @@ impl Routes {
                 parts,
                 operation: spec.operation,
             });
-            let config = route.config.clone();
-            Box::pin(futures_util::FutureExt::map(reply, move |reply| {
-                let response = match reply {
-                    Ok(Response {
-                        message,
-                        status,
-                        headers,
-                    }) => encode_reply(spec, &config, codec, &message, status, headers),
-                    Err(e) => error_response(codec, e),
-                };
-                Ok(with_operation(spec, response))
-            }))
+            Box::pin(Reply {
+                handler: reply,
+                spec,
+                config: route.config.clone(),
+                codec,
+            })
         });
         self.add_erased(spec, call)
     }
@@ -715,6 +709,60 @@ async fn read_then_respond(
         Ok(bytes) => (route.call)(&route, parts, bytes, &values, codec).await,
         Err(e) => Ok(with_operation(route.spec, error_response(codec, e))),
     }
+}
+
+/// A handler's future, then its reply encoded. Written out rather than a
+/// combinator's `Map<Fut, closure>`: the per-route code is this small
+/// `poll`, and the encoding is [`finish_reply`], shared by every route
+/// with the same reply type.
+struct Reply<Fut> {
+    handler: Fut,
+    spec: &'static RouteSpec,
+    config: Arc<Config>,
+    codec: Codec,
+}
+
+impl<Fut, R> Future for Reply<Fut>
+where
+    Fut: Future<Output = Result<Response<R>, Error>>,
+    R: EncodeMessage,
+{
+    type Output = Result<axum::response::Response, Infallible>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        // SAFETY: `handler` is structurally pinned: it is never moved out
+        // of a pinned `Reply`, which has no `Drop` and no `Unpin` impl of
+        // its own (it is `Unpin` only when `Fut` is).
+        let this = unsafe { self.get_unchecked_mut() };
+        let handler = unsafe { std::pin::Pin::new_unchecked(&mut this.handler) };
+        match handler.poll(cx) {
+            std::task::Poll::Ready(reply) => {
+                std::task::Poll::Ready(Ok(finish_reply(this.spec, &this.config, this.codec, reply)))
+            }
+            std::task::Poll::Pending => std::task::Poll::Pending,
+        }
+    }
+}
+
+/// A handler's outcome as the HTTP response.
+fn finish_reply<R: EncodeMessage>(
+    spec: &'static RouteSpec,
+    config: &Config,
+    codec: Codec,
+    reply: Result<Response<R>, Error>,
+) -> axum::response::Response {
+    let response = match reply {
+        Ok(Response {
+            message,
+            status,
+            headers,
+        }) => encode_reply(spec, config, codec, &message, status, headers),
+        Err(e) => error_response(codec, e),
+    };
+    with_operation(spec, response)
 }
 
 fn with_operation(
