@@ -89,6 +89,7 @@ pub fn run(settings: &Settings) {
         .expect("client runtime");
     let generated = server_rt.block_on(servers::serve_axum(servers::generated()));
     let handwritten = server_rt.block_on(servers::serve_axum(servers::handwritten()));
+    let service = server_rt.block_on(servers::serve_service(servers::generated_service()));
 
     println!(
         "HTTP overhead: {} rounds x {:.1}s per server, concurrency {}, interleaved generated/hand-written/bare",
@@ -111,12 +112,17 @@ pub fn run(settings: &Settings) {
         ));
         let content_type = case.shape.content_type.unwrap_or("application/json");
         let bare = server_rt.block_on(servers::serve_bare(sample.first_body.clone(), content_type));
-        let targets: [(&str, SocketAddr); 3] = [
+        // The fourth is informative: the generated routes served as
+        // protoway's own service, without the axum `Router` that lets users
+        // merge routes of their own (the targets are checked on `generated`).
+        let targets: [(&str, SocketAddr); 4] = [
             ("generated", generated),
             ("hand-written", handwritten),
             ("bare hyper", bare),
+            ("gen. service", service),
         ];
-        let mut totals = [Run::default(), Run::default(), Run::default()];
+        let mut totals: [Run; 4] = Default::default();
+        let mut server_cpu = [0.0f64; 4];
         // Warm-up, not counted.
         for (_, addr) in &targets {
             client_rt.block_on(load::run(
@@ -131,18 +137,22 @@ pub fn run(settings: &Settings) {
         // the other), and a disturbance of the machine mostly hits one round.
         let mut round_ratios = Vec::with_capacity(settings.rounds);
         for round in 0..settings.rounds {
-            let mut order = [0, 1, 2];
+            let mut order = [0, 1, 2, 3];
             if round % 2 == 1 {
                 order.reverse();
             }
-            let mut rps = [0.0; 3];
+            let mut rps = [0.0; 4];
             for i in order {
+                let (process0, client0) = (process_cpu(), thread_cpu());
                 let run = client_rt.block_on(load::run(
                     targets[i].1,
                     &case.shape,
                     settings.concurrency,
                     Duration::from_secs_f64(settings.secs),
                 ));
+                // The load generator runs on this thread; the rest of the
+                // process's CPU time is the server's (its one worker).
+                server_cpu[i] += (process_cpu() - process0) - (thread_cpu() - client0);
                 rps[i] = run.per_second();
                 totals[i].merge(run);
             }
@@ -168,7 +178,7 @@ pub fn run(settings: &Settings) {
             println!("  {name:<13} {rps:>10.0} {p50:>9} {p99:>9} {:>7}", t.errors);
             stats.push((rps, p50 as f64, p99 as f64, t.errors));
         }
-        let (g, h, b) = (stats[0], stats[1], stats[2]);
+        let (g, h, b, v) = (stats[0], stats[1], stats[2], stats[3]);
         let throughput = g.0 / h.0;
         let p50 = g.1 / h.1.max(1.0);
         let p99 = g.2 / h.2.max(1.0);
@@ -184,6 +194,24 @@ pub fn run(settings: &Settings) {
                 .collect::<Vec<_>>()
                 .join(" ")
         );
+        println!(
+            "  generated routes as protoway's own service (no axum Router)/hand-written: throughput {:.3}, p99 {:.3}",
+            v.0 / h.0,
+            v.2 / h.2.max(1.0)
+        );
+        // Server CPU time per request: what the server itself spends,
+        // hyper and the kernel's socket work included, unaffected by how
+        // the two cores happen to be shared between server and load.
+        let cpu_us = |i: usize| server_cpu[i] * 1e6 / totals[i].requests.max(1) as f64;
+        println!(
+            "  server CPU per request: generated {:.2} us, hand-written {:.2} us, service {:.2} us, bare {:.2} us; generated/hand-written {:.3}, service/hand-written {:.3}",
+            cpu_us(0),
+            cpu_us(1),
+            cpu_us(3),
+            cpu_us(2),
+            cpu_us(0) / cpu_us(1),
+            cpu_us(3) / cpu_us(1)
+        );
         // The median of paired rounds is the estimate the target is checked
         // on: robust to one disturbed round, which the pooled ratio is not.
         let throughput = median_ratio;
@@ -196,7 +224,7 @@ pub fn run(settings: &Settings) {
         if case.shape.method == hyper::Method::GET && floor < 0.80 {
             failed.push(format!("{}: generated/bare {floor:.3} < 0.80", case.name));
         }
-        if !same_bytes || g.3 + h.3 + b.3 > 0 {
+        if !same_bytes || g.3 + h.3 + b.3 + v.3 > 0 {
             failed.push(format!("{}: errors or differing bytes", case.name));
         }
     }
@@ -209,4 +237,24 @@ pub fn run(settings: &Settings) {
             println!("  {f}");
         }
     }
+}
+
+/// CPU time (user + system) of the whole process, in seconds.
+fn process_cpu() -> f64 {
+    cpu_clock(libc::CLOCK_PROCESS_CPUTIME_ID)
+}
+
+/// CPU time (user + system) of the calling thread, in seconds.
+fn thread_cpu() -> f64 {
+    cpu_clock(libc::CLOCK_THREAD_CPUTIME_ID)
+}
+
+fn cpu_clock(clock: libc::clockid_t) -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec we own.
+    unsafe { libc::clock_gettime(clock, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
 }

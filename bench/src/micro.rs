@@ -56,7 +56,34 @@ fn requests() -> Vec<(&'static str, MakeRequest)> {
     ]
 }
 
-/// `server` runs one of the two alone (for a profiler).
+/// What a case is run against: an axum `Router` (generated or
+/// hand-written) or the generated routes as protoway's own service.
+enum Server {
+    Router(axum::Router),
+    Service(protoway::server::RoutesService),
+}
+
+/// Sends every request to `service` in turn, reading each reply whole.
+async fn drive<S>(service: S, requests: Vec<axum::http::Request<Body>>)
+where
+    S: tower::Service<
+            axum::http::Request<Body>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone,
+{
+    for request in requests {
+        let response = service.clone().oneshot(request).await.expect("infallible");
+        assert_eq!(response.status(), 200);
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        std::hint::black_box(body);
+    }
+}
+
+/// `server` runs one of the three alone (`generated`, `hand-written`,
+/// `service`), for a profiler.
 pub fn run(iterations: usize, only: Option<&str>, server: Option<&str>) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -66,26 +93,22 @@ pub fn run(iterations: usize, only: Option<&str>, server: Option<&str>) {
             continue;
         }
         let mut per_request = Vec::new();
-        for (label, router) in [
-            ("generated", servers::generated()),
-            ("hand-written", servers::handwritten()),
-        ] {
+        let servers: [(&str, Server); 3] = [
+            ("generated", Server::Router(servers::generated())),
+            ("hand-written", Server::Router(servers::handwritten())),
+            ("service", Server::Service(servers::generated_service())),
+        ];
+        for (label, server_under_test) in servers {
             if server.is_some_and(|s| s != label) {
                 continue;
             }
             let prepared: Vec<_> = (0..iterations).map(|_| make()).collect();
             let a0 = ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed);
             let t0 = Instant::now();
-            rt.block_on(async {
-                for request in prepared {
-                    let response = router.clone().oneshot(request).await.expect("infallible");
-                    assert_eq!(response.status(), 200);
-                    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-                        .await
-                        .expect("body");
-                    std::hint::black_box(body);
-                }
-            });
+            match server_under_test {
+                Server::Router(router) => rt.block_on(drive(router, prepared)),
+                Server::Service(service) => rt.block_on(drive(service, prepared)),
+            }
             let ns = t0.elapsed().as_nanos() as f64 / iterations as f64;
             let allocations = (ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed) - a0) as f64
                 / iterations as f64;
@@ -94,10 +117,11 @@ pub fn run(iterations: usize, only: Option<&str>, server: Option<&str>) {
             );
             per_request.push(ns);
         }
-        if let [generated, handwritten] = per_request[..] {
+        if let [generated, handwritten, service] = per_request[..] {
             println!(
-                "  {name:<20} generated/hand-written time {:.3}",
-                generated / handwritten
+                "  {name:<20} generated/hand-written time {:.3} (protoway service without axum's Router: {:.3})",
+                generated / handwritten,
+                service / handwritten
             );
         }
     }

@@ -69,6 +69,12 @@ impl Catalog for Generated {
 }
 
 /// protoway's generated router.
+/// The same generated routes served as protoway's own tower service,
+/// without an axum `Router` around them (no user routes can be merged).
+pub fn generated_service() -> protoway::server::RoutesService {
+    catalog_http::routes(Generated).into_service()
+}
+
 pub fn generated() -> axum::Router {
     catalog_http::router(Generated)
 }
@@ -140,6 +146,17 @@ pub async fn serve_axum(router: axum::Router) -> SocketAddr {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+    addr
+}
+
+/// Starts a protoway `RoutesService` on a loopback port, as its own server.
+pub async fn serve_service(service: protoway::server::RoutesService) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let make = axum::ServiceExt::<axum::extract::Request>::into_make_service(service);
+    tokio::spawn(async move { axum::serve(listener, make).await.expect("serve") });
     addr
 }
 
