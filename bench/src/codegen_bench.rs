@@ -193,10 +193,7 @@ pub fn run(settings: &Settings) {
 /// Time to run rustfmt (`$RUSTFMT`, as the plugins do) over every `.rs` file
 /// under `dir`, one process per file; zero when formatting is turned off.
 fn rustfmt_alone(dir: &Path) -> Duration {
-    if matches!(
-        std::env::var("PROTOWAY_RUSTFMT").as_deref(),
-        Ok("0" | "false" | "never")
-    ) {
+    if !protoway_codegen::render::rustfmt_wanted() {
         return Duration::ZERO;
     }
     let rustfmt = std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into());

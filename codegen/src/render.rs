@@ -206,7 +206,9 @@ pub fn rustfmt_check(code: &str) -> Result<(), String> {
     ))
 }
 
-fn rustfmt_wanted() -> bool {
+/// Whether generated Rust is passed through rustfmt (`PROTOWAY_RUSTFMT=0`
+/// turns it off).
+pub fn rustfmt_wanted() -> bool {
     !matches!(
         std::env::var("PROTOWAY_RUSTFMT").as_deref(),
         Ok("0" | "false" | "never")

@@ -15,11 +15,10 @@ use std::borrow::Cow;
 
 use crate::bind::Node;
 use crate::spec::{Cardinality, FieldSpec, Kind, MessageSpec};
-use crate::wire::put_varint;
+use crate::wire::{put_len_field, put_varint};
 
 const VARINT: u64 = 0;
 const FIXED64: u64 = 1;
-const LEN: u64 = 2;
 const FIXED32: u64 = 5;
 
 /// `entries` (a message's JSON names and values) as the message's encoding
@@ -60,9 +59,7 @@ fn write_value(field: &FieldSpec, node: &Node<'_>, always: bool, out: &mut Vec<u
     match (field.kind, node) {
         (Kind::String, Node::Str(s)) => {
             if always || !s.is_empty() {
-                put_varint(out, number << 3 | LEN);
-                put_varint(out, s.len() as u64);
-                out.extend_from_slice(s.as_bytes());
+                put_len_field(out, field.number, s.as_bytes());
             }
         }
         (Kind::Bool, Node::Bool(b)) => varint(out, u64::from(*b)),
@@ -90,9 +87,7 @@ fn write_value(field: &FieldSpec, node: &Node<'_>, always: bool, out: &mut Vec<u
         (Kind::Message(inner), Node::Obj(entries)) => {
             let mut nested = Vec::with_capacity(32);
             write_message(inner, entries, &mut nested)?;
-            put_varint(out, number << 3 | LEN);
-            put_varint(out, nested.len() as u64);
-            out.extend_from_slice(&nested);
+            put_len_field(out, field.number, &nested);
         }
         _ => return None,
     }
