@@ -26,6 +26,7 @@ fn get_varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
 }
 
 /// Appends field `number` as a length-delimited record holding `payload`.
+#[inline]
 pub fn put_len_field(out: &mut Vec<u8>, number: u32, payload: &[u8]) {
     put_varint(out, u64::from(number) << 3 | 2);
     put_varint(out, payload.len() as u64);
