@@ -87,9 +87,9 @@ pub fn run(settings: &Settings) {
         .enable_all()
         .build()
         .expect("client runtime");
-    let generated = server_rt.block_on(servers::serve_axum(servers::generated()));
+    let generated = server_rt.block_on(servers::serve_service(servers::generated()));
     let handwritten = server_rt.block_on(servers::serve_axum(servers::handwritten()));
-    let service = server_rt.block_on(servers::serve_service(servers::generated_service()));
+    let router = server_rt.block_on(servers::serve_axum(servers::generated_router()));
 
     println!(
         "HTTP overhead: {} rounds x {:.1}s per server, concurrency {}, interleaved generated/hand-written/bare",
@@ -112,14 +112,14 @@ pub fn run(settings: &Settings) {
         ));
         let content_type = case.shape.content_type.unwrap_or("application/json");
         let bare = server_rt.block_on(servers::serve_bare(sample.first_body.clone(), content_type));
-        // The fourth is informative: the generated routes served as
-        // protoway's own service, without the axum `Router` that lets users
-        // merge routes of their own (the targets are checked on `generated`).
+        // The fourth is informative: the generated `router()`, an axum
+        // `Router` with the generated routes as its fallback (the targets
+        // are checked on `generated`, the form the library example serves).
         let targets: [(&str, SocketAddr); 4] = [
             ("generated", generated),
             ("hand-written", handwritten),
             ("bare hyper", bare),
-            ("gen. service", service),
+            ("gen. router()", router),
         ];
         let mut totals: [Run; 4] = Default::default();
         let mut server_cpu = [0.0f64; 4];
@@ -195,7 +195,7 @@ pub fn run(settings: &Settings) {
                 .join(" ")
         );
         println!(
-            "  generated routes as protoway's own service (no axum Router)/hand-written: throughput {:.3}, p99 {:.3}",
+            "  generated router() (axum Router around the routes)/hand-written: throughput {:.3}, p99 {:.3}",
             v.0 / h.0,
             v.2 / h.2.max(1.0)
         );
@@ -204,7 +204,7 @@ pub fn run(settings: &Settings) {
         // the two cores happen to be shared between server and load.
         let cpu_us = |i: usize| server_cpu[i] * 1e6 / totals[i].requests.max(1) as f64;
         println!(
-            "  server CPU per request: generated {:.2} us, hand-written {:.2} us, service {:.2} us, bare {:.2} us; generated/hand-written {:.3}, service/hand-written {:.3}",
+            "  server CPU per request: generated {:.2} us, hand-written {:.2} us, router() {:.2} us, bare {:.2} us; generated/hand-written {:.3}, router()/hand-written {:.3}",
             cpu_us(0),
             cpu_us(1),
             cpu_us(3),

@@ -36,7 +36,7 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: protoway-bench http [--secs S] [--rounds N] [--concurrency C] [--only GET|JSON|protobuf]
        protoway-bench codegen [--limit N] [--googleapis DIR]
        protoway-bench compile [--api google/cloud/dataproc/v1] [--rounds N] [--profile dev|release]
-       protoway-bench micro [--iterations N] [--only GET|JSON|protobuf] [--server generated|hand-written]
+       protoway-bench micro [--iterations N] [--only GET|JSON|protobuf] [--server generated|hand-written|router]
        protoway-bench load --addr HOST:PORT [--requests N] [--concurrency C] [--pid PID]";
 
 fn flag<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {

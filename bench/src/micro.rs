@@ -56,8 +56,8 @@ fn requests() -> Vec<(&'static str, MakeRequest)> {
     ]
 }
 
-/// What a case is run against: an axum `Router` (generated or
-/// hand-written) or the generated routes as protoway's own service.
+/// What a case is run against: the generated routes as protoway's own
+/// service, or an axum `Router` (hand-written, or the generated `router()`).
 enum Server {
     Router(axum::Router),
     Service(protoway::server::RoutesService),
@@ -83,7 +83,7 @@ where
 }
 
 /// `server` runs one of the three alone (`generated`, `hand-written`,
-/// `service`), for a profiler.
+/// `router`), for a profiler.
 pub fn run(iterations: usize, only: Option<&str>, server: Option<&str>) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -94,9 +94,9 @@ pub fn run(iterations: usize, only: Option<&str>, server: Option<&str>) {
         }
         let mut per_request = Vec::new();
         let servers: [(&str, Server); 3] = [
-            ("generated", Server::Router(servers::generated())),
+            ("generated", Server::Service(servers::generated())),
             ("hand-written", Server::Router(servers::handwritten())),
-            ("service", Server::Service(servers::generated_service())),
+            ("router", Server::Router(servers::generated_router())),
         ];
         for (label, server_under_test) in servers {
             if server.is_some_and(|s| s != label) {
@@ -117,11 +117,11 @@ pub fn run(iterations: usize, only: Option<&str>, server: Option<&str>) {
             );
             per_request.push(ns);
         }
-        if let [generated, handwritten, service] = per_request[..] {
+        if let [generated, handwritten, router] = per_request[..] {
             println!(
-                "  {name:<20} generated/hand-written time {:.3} (protoway service without axum's Router: {:.3})",
+                "  {name:<20} generated/hand-written time {:.3} (generated router(), an axum Router around the routes: {:.3})",
                 generated / handwritten,
-                service / handwritten
+                router / handwritten
             );
         }
     }

@@ -68,14 +68,16 @@ impl Catalog for Generated {
     }
 }
 
-/// protoway's generated router.
-/// The same generated routes served as protoway's own tower service,
-/// without an axum `Router` around them (no user routes can be merged).
-pub fn generated_service() -> protoway::server::RoutesService {
-    catalog_http::routes(Generated).into_service()
+/// The generated server as the library example serves it: protoway's
+/// matcher first, an application's own axum routes as its fallback.
+pub fn generated() -> protoway::server::RoutesService {
+    let own = axum::Router::new().route("/healthz", axum::routing::get(|| async { "ok" }));
+    catalog_http::routes(Generated).into_service().fallback(own)
 }
 
-pub fn generated() -> axum::Router {
+/// The generated `router()`: an axum `Router` whose fallback is the
+/// generated routes (two routing steps per request; informative).
+pub fn generated_router() -> axum::Router {
     catalog_http::router(Generated)
 }
 

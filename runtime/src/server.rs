@@ -527,6 +527,7 @@ impl Routes {
         }
         RoutesService {
             matcher: Arc::new(matcher),
+            fallback: None,
         }
     }
 
@@ -546,10 +547,38 @@ impl Routes {
     }
 }
 
-/// The tower service behind [`Routes::into_router`].
+/// The generated routes as a tower service: protoway's matcher decides
+/// first, so a matched request costs one routing step. What it does not
+/// match gets a JSON 404/405/400, or goes to the [`RoutesService::fallback`]
+/// router. [`Routes::into_router`] wraps it the other way round (an axum
+/// `Router` whose fallback it is), which costs a second routing step.
 #[derive(Clone)]
 pub struct RoutesService {
     matcher: Arc<Matcher<(&'static RouteSpec, Target)>>,
+    /// User routes for what the matcher does not match.
+    fallback: Option<axum::Router>,
+}
+
+impl RoutesService {
+    /// Sends every request no protoway route matches (unknown path, other
+    /// method, undecodable path) to `router`, so an application's own axum
+    /// routes (health, docs, metrics) sit beside the generated ones while
+    /// generated routes keep the single routing step. What `router` does not
+    /// route either gets protoway's JSON 404/405/400: `router`'s own
+    /// fallback, if it has one, is replaced; route `/{*rest}` instead.
+    pub fn fallback(mut self, router: axum::Router) -> Self {
+        let unmatched = RoutesService {
+            matcher: self.matcher.clone(),
+            fallback: None,
+        };
+        self.fallback = Some(router.fallback_service(unmatched));
+        self
+    }
+
+    /// The make-service `axum::serve` takes: every connection gets a clone.
+    pub fn into_make_service(self) -> axum::routing::IntoMakeService<Self> {
+        axum::ServiceExt::<http::Request<Body>>::into_make_service(self)
+    }
 }
 
 impl std::fmt::Debug for RoutesService {
@@ -574,6 +603,9 @@ impl Service<http::Request<Body>> for RoutesService {
 
     fn call(&mut self, mut req: http::Request<Body>) -> Self::Future {
         let outcome = self.matcher.find(req.method().as_str(), req.uri().path());
+        if let (Some(router), false) = (&self.fallback, matches!(outcome, Outcome::Found { .. })) {
+            return Box::pin(router.clone().call(req));
+        }
         match outcome {
             Outcome::Found {
                 value: (spec, target),

@@ -23,5 +23,5 @@ async fn main() -> std::io::Result<()> {
         "  curl -i http://{addr}/v1/shelves/404      # 404 SHELF_NOT_FOUND, kratos error JSON"
     );
     println!("  curl -s http://{addr}/openapi.yaml        # the generated OpenAPI document");
-    axum::serve(listener, library_example::app()).await
+    axum::serve(listener, library_example::app().into_make_service()).await
 }

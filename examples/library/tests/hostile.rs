@@ -9,10 +9,14 @@ use library_example::pb::library::v1::library_service_http;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-async fn serve(router: axum::Router) -> String {
+async fn serve(service: protoway::server::RoutesService) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    tokio::spawn(async move {
+        axum::serve(listener, service.into_make_service())
+            .await
+            .unwrap()
+    });
     addr.to_string()
 }
 
@@ -204,7 +208,7 @@ async fn long_urls_and_many_query_keys_are_answered() {
 async fn slow_bodies_finish_or_time_out_with_408() {
     let routes = library_service_http::routes(Library::default())
         .body_timeout(Some(Duration::from_millis(400)));
-    let addr = serve(routes.into_router()).await;
+    let addr = serve(routes.into_service()).await;
     let body = br#"{"theme":"slow but in time"}"#;
     // Slow, but inside the limit: served.
     let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();

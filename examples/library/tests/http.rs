@@ -6,7 +6,11 @@ use serde_json::{Value, json};
 async fn serve() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, library_example::app()).await.unwrap() });
+    tokio::spawn(async move {
+        axum::serve(listener, library_example::app().into_make_service())
+            .await
+            .unwrap()
+    });
     format!("http://{addr}")
 }
 

@@ -584,6 +584,68 @@ async fn emit_defaults_is_a_router_setting_and_user_routes_merge() {
 }
 
 #[tokio::test]
+async fn user_routes_behind_the_service_fallback() {
+    use axum::routing::delete;
+    let user = axum::Router::new()
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        // Same path as a generated binding, another method: the user's.
+        .route("/v1/shelves/{id}", delete(|| async { "deleted by user" }))
+        // Same path and method as a generated binding: protoway's wins.
+        .route(
+            "/v1/shelves/{id}/books",
+            axum::routing::get(|| async { "shadowed" }),
+        )
+        // Replaced by protoway's JSON 404/405 (documented).
+        .fallback(|| async { "user fallback" });
+    let service = bookstore_http::routes(Store).into_service().fallback(user);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(listener, service.into_make_service())
+            .await
+            .unwrap()
+    });
+    let text = |resp: reqwest::Response| async move { resp.text().await.unwrap() };
+    let resp = client()
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(text(resp).await, "ok");
+    let resp = client()
+        .delete(format!("{base}/v1/shelves/1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(text(resp).await, "deleted by user");
+    let (status, v) = get(&base, "/v1/shelves/1").await;
+    assert_eq!((status, &v["name"]), (200, &json!("shelves/1")));
+    let (status, _) = get(&base, "/v1/shelves/1/books").await;
+    assert_eq!(
+        status, 200,
+        "the generated binding answers, not the user route"
+    );
+    let (status, err) = error_of(client().get(format!("{base}/nope")).send().await.unwrap()).await;
+    assert_eq!((status, err.reason()), (404, "NOT_FOUND"));
+    let resp = client()
+        .delete(format!("{base}/v1/numbers/0/KIND_UNSPECIFIED"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["allow"], "GET, HEAD");
+    assert_eq!(error_of(resp).await.0, 405);
+    // A path both route: the user's method router answers the methods
+    // neither has (axum's 405, listing the user's methods).
+    let resp = client()
+        .put(format!("{base}/v1/shelves/1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 405);
+    assert_eq!(resp.headers()["allow"], "DELETE");
+}
+
+#[tokio::test]
 #[allow(deprecated)]
 async fn in_process_calls_need_no_http() {
     let reply = Store
