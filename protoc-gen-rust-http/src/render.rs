@@ -126,7 +126,7 @@ fn render_service(s: &Service, rt: &TokenStream, config: &Config) -> TokenStream
                 #(#trait_methods)*
             }
 
-            /// Every binding of the service, ready to merge with other services' routes (`Routes::merge`).
+            /// Every binding of the service, ready to merge with other services' routes (`Routes::merge`). `routes(service).into_service()` serves them with one routing step (your own axum routes as its `fallback`).
             #allow_deprecated
             pub fn routes<S: #trait_name>(service: S) -> #rt::server::Routes {
                 let service = ::std::sync::Arc::new(service);
@@ -135,7 +135,7 @@ fn render_service(s: &Service, rt: &TokenStream, config: &Config) -> TokenStream
 
             #(#calls)*
 
-            /// An axum router serving the service (see [`routes`] to combine services).
+            /// An axum router serving the service, with the generated routes as its fallback (see [`routes`] to combine services or to serve them without axum's routing step).
             #allow_deprecated
             pub fn router<S: #trait_name>(service: S) -> #rt::axum::Router {
                 routes(service).router()

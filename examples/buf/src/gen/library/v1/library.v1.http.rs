@@ -156,7 +156,7 @@ pub mod library_service_http {
         > + ::core::marker::Send;
     }
 
-    /// Every binding of the service, ready to merge with other services' routes (`Routes::merge`).
+    /// Every binding of the service, ready to merge with other services' routes (`Routes::merge`). `routes(service).into_service()` serves them with one routing step (your own axum routes as its `fallback`).
     pub fn routes<S: LibraryService>(service: S) -> ::protoway::server::Routes {
         let service = ::std::sync::Arc::new(service);
         ::protoway::server::Routes::new()
@@ -275,7 +275,7 @@ pub mod library_service_http {
         service.move_book(request).await
     }
 
-    /// An axum router serving the service (see [`routes`] to combine services).
+    /// An axum router serving the service, with the generated routes as its fallback (see [`routes`] to combine services or to serve them without axum's routing step).
     pub fn router<S: LibraryService>(service: S) -> ::protoway::axum::Router {
         routes(service).router()
     }
