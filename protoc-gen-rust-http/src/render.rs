@@ -3,7 +3,7 @@
 //! and the static route specs; per file one hidden module of message tables.
 
 use proc_macro2::{Literal, TokenStream};
-use protoway_codegen::render::{doc_attrs, ident, path, render_file};
+use protoway_codegen::render::{doc_attrs, ident, path, render_file, render_file_parts};
 use quote::{format_ident, quote};
 
 use crate::Config;
@@ -15,15 +15,50 @@ use crate::model::{
 /// Module holding the message tables, private to the generated file.
 const TABLES: &str = "protoway_http_tables";
 
+/// Packages with at least this many methods are rendered in two parts, on
+/// two threads (below it, a thread costs more than it saves).
+const PARALLEL_FROM_METHODS: usize = 24;
+
 /// The `<package>.http.rs` file.
 pub fn render_package(package: &Package, config: &Config) -> Result<String, String> {
-    let rt = path(&config.runtime_crate);
-    let services = package
-        .services
+    let services = &package.services[..];
+    let methods: usize = services.iter().map(|s| s.methods.len()).sum();
+    // The first service at which half of the methods are behind.
+    let mut behind = 0;
+    let half = services
         .iter()
-        .map(|s| render_service(s, &rt, config));
-    let tables = render_tables(package, &rt);
-    render_file("protoc-gen-rust-http", quote! { #(#services)* #tables })
+        .position(|s| {
+            behind += s.methods.len();
+            behind * 2 >= methods
+        })
+        .map_or(0, |i| i + 1);
+    if methods < PARALLEL_FROM_METHODS || half >= services.len() {
+        return render_file(
+            "protoc-gen-rust-http",
+            render_items(package, services, true, config),
+        );
+    }
+    let (first, second) = services.split_at(half);
+    render_file_parts(
+        "protoc-gen-rust-http",
+        vec![
+            Box::new(|| render_items(package, first, false, config)),
+            Box::new(|| render_items(package, second, true, config)),
+        ],
+    )
+}
+
+/// The modules of `services`, then the message tables if `tables`.
+fn render_items(
+    package: &Package,
+    services: &[Service],
+    tables: bool,
+    config: &Config,
+) -> TokenStream {
+    let rt = path(&config.runtime_crate);
+    let services = services.iter().map(|s| render_service(s, &rt, config));
+    let tables = tables.then(|| render_tables(package, &rt));
+    quote! { #(#services)* #tables }
 }
 
 /// A type path as seen from inside a service module (one level down).
