@@ -382,18 +382,24 @@ async fn bad_requests_are_400_naming_the_parameter() {
     }
 }
 
-#[tokio::test]
-async fn not_found_method_not_allowed_not_acceptable_unsupported() {
-    let base = server().await;
+/// An unknown path gets the JSON 404; DELETE on `get_only` (a path bound
+/// to GET alone) the JSON 405 with `Allow: GET, HEAD`.
+async fn unmatched_get_json_404_and_405(base: &str, get_only: &str) {
     let (status, err) = error_of(client().get(format!("{base}/nope")).send().await.unwrap()).await;
     assert_eq!((status, err.reason()), (404, "NOT_FOUND"));
     let resp = client()
-        .delete(format!("{base}/v1/shelves/1"))
+        .delete(format!("{base}{get_only}"))
         .send()
         .await
         .unwrap();
     assert_eq!(resp.headers()["allow"], "GET, HEAD");
     assert_eq!(error_of(resp).await.0, 405);
+}
+
+#[tokio::test]
+async fn not_found_method_not_allowed_not_acceptable_unsupported() {
+    let base = server().await;
+    unmatched_get_json_404_and_405(&base, "/v1/shelves/1").await;
     let resp = client()
         .get(format!("{base}/v1/shelves/1"))
         .header("accept", "text/html")
@@ -625,15 +631,7 @@ async fn user_routes_behind_the_service_fallback() {
         status, 200,
         "the generated binding answers, not the user route"
     );
-    let (status, err) = error_of(client().get(format!("{base}/nope")).send().await.unwrap()).await;
-    assert_eq!((status, err.reason()), (404, "NOT_FOUND"));
-    let resp = client()
-        .delete(format!("{base}/v1/numbers/0/KIND_UNSPECIFIED"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.headers()["allow"], "GET, HEAD");
-    assert_eq!(error_of(resp).await.0, 405);
+    unmatched_get_json_404_and_405(&base, "/v1/numbers/0/KIND_UNSPECIFIED").await;
     // A path both route: the user's method router answers the methods
     // neither has (axum's 405, listing the user's methods).
     let resp = client()
