@@ -603,7 +603,9 @@ impl Service<http::Request<Body>> for RoutesService {
 
     fn call(&mut self, mut req: http::Request<Body>) -> Self::Future {
         let outcome = self.matcher.find(req.method().as_str(), req.uri().path());
-        if let (Some(router), false) = (&self.fallback, matches!(outcome, Outcome::Found { .. })) {
+        if !matches!(outcome, Outcome::Found { .. })
+            && let Some(router) = &self.fallback
+        {
             return Box::pin(router.clone().call(req));
         }
         match outcome {
