@@ -132,15 +132,15 @@ fn render_service(s: &Service, rt: &TokenStream, config: &Config) -> TokenStream
         let call = call_ident(m);
         let method = ident(&m.rust_name);
         let input = from_service_module(&m.input);
-        let output = from_service_module(&m.output);
         let allow = (s.deprecated || m.deprecated).then(|| quote!(#[allow(deprecated)]));
         quote! {
             #allow
-            async fn #call<S: #trait_name>(
+            fn #call<S: #trait_name>(
                 service: ::std::sync::Arc<S>,
                 request: #rt::server::Request<#input>,
-            ) -> ::core::result::Result<#rt::server::Response<#output>, #rt::Error> {
-                service.#method(request).await
+                reply: #rt::server::ReplyTo,
+            ) -> #rt::server::ReplyFuture {
+                ::std::boxed::Box::pin(async move { reply.send(service.#method(request).await) })
             }
         }
     });

@@ -134,37 +134,36 @@ impl Client {
 
     /// Calls the RPC behind `spec` with `message`: the reply with its
     /// status and headers. The message is encoded before this returns, and
-    /// the future borrows only the client. Only the encoding and decoding
-    /// are per message type; sending is compiled once.
-    pub fn call<M, R>(
+    /// the future borrows only the client. The message is taken as `&dyn`
+    /// and only decoding the reply is per type: a crate compiles this once
+    /// per reply type, not once per RPC.
+    pub fn call<R>(
         &self,
         spec: &'static RouteSpec,
-        message: &M,
+        message: &dyn EncodeMessage,
         options: &CallOptions,
-    ) -> impl Future<Output = Result<Response<R>, Error>> + Send + use<'_, M, R>
+    ) -> impl Future<Output = Result<Response<R>, Error>> + Send + use<'_, R>
     where
-        M: prost::Message + serde::Serialize,
         R: prost::Message + Default + serde::de::DeserializeOwned,
     {
         let codec = options.codec();
-        let encoded = encode_request(spec, message, codec);
+        let encoded = encode_dyn(spec, message, codec);
         let sent = self.send(spec, encoded, Cow::Owned(options.clone()), codec);
         Decoded::new(sent, decode_response::<R>)
     }
 
     /// [`Client::call`] with default options, resolving to the reply
     /// message alone: what generated client methods return.
-    pub fn call_message<M, R>(
+    pub fn call_message<R>(
         &self,
         spec: &'static RouteSpec,
-        message: &M,
-    ) -> impl Future<Output = Result<R, Error>> + Send + use<'_, M, R>
+        message: &dyn EncodeMessage,
+    ) -> impl Future<Output = Result<R, Error>> + Send + use<'_, R>
     where
-        M: prost::Message + serde::Serialize,
         R: prost::Message + Default + serde::de::DeserializeOwned,
     {
         let codec = Codec::Json;
-        let encoded = encode_request(spec, message, codec);
+        let encoded = encode_dyn(spec, message, codec);
         let sent = self.send(spec, encoded, Cow::Owned(CallOptions::new()), codec);
         Decoded::new(sent, decode_message::<R>)
     }
@@ -233,12 +232,25 @@ impl Client {
         request: Request<M>,
     ) -> impl Future<Output = Result<Response<R>, Error>> + Send + use<'_, M, R>
     where
-        M: prost::Message + serde::Serialize,
+        M: EncodeMessage,
         R: prost::Message + Default + serde::de::DeserializeOwned,
     {
-        let options = CallOptions::forwarding(request.headers());
+        self.call_forwarding(spec, &request.message, &request.parts.headers)
+    }
+
+    /// [`Client::call_request`] once the message is behind `&dyn`.
+    fn call_forwarding<R>(
+        &self,
+        spec: &'static RouteSpec,
+        message: &dyn EncodeMessage,
+        headers: &HeaderMap,
+    ) -> Decoded<'_, Response<R>>
+    where
+        R: prost::Message + Default + serde::de::DeserializeOwned,
+    {
+        let options = CallOptions::forwarding(headers);
         let codec = options.codec();
-        let encoded = encode_request(spec, request.get_ref(), codec);
+        let encoded = encode_dyn(spec, message, codec);
         let sent = self.send(spec, encoded, Cow::Owned(options), codec);
         Decoded::new(sent, decode_response::<R>)
     }

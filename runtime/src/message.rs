@@ -34,24 +34,39 @@ pub trait EncodeMessage: Send {
     fn to_protobuf(&self) -> Vec<u8>;
 }
 
+// Written with `match`, not `?` or `Result` combinators: each of those
+// would be one more function compiled per message type.
+#[allow(clippy::manual_ok_err)]
 impl<M> DecodeMessage for M
 where
     M: prost::Message + Default + serde::de::DeserializeOwned + Send,
 {
     fn replace_json(&mut self, json: &[u8]) -> serde_json::Result<()> {
-        *self = serde_json::from_slice(json)?;
-        Ok(())
+        match serde_json::from_slice(json) {
+            Ok(message) => {
+                *self = message;
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn json_error(&self, json: &[u8]) -> Option<serde_json::Error> {
-        serde_json::from_slice::<M>(json).err()
+        match serde_json::from_slice::<M>(json) {
+            Ok(_) => None,
+            Err(e) => Some(e),
+        }
     }
 
     fn merge_json(&mut self, json: &[u8]) -> serde_json::Result<()> {
-        let overlay: M = serde_json::from_slice(json)?;
-        // The overlay was just encoded by prost: merging it cannot fail.
-        let _ = self.merge_protobuf(&overlay.encode_to_vec());
-        Ok(())
+        match serde_json::from_slice::<M>(json) {
+            Ok(overlay) => {
+                // The overlay was just encoded by prost: merging it cannot fail.
+                let _ = self.merge_protobuf(&overlay.encode_to_vec());
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn merge_protobuf(&mut self, mut bytes: &[u8]) -> Result<(), prost::DecodeError> {

@@ -109,10 +109,10 @@ pub struct RouteSpec {
 /// tower layers), method, URI and the operation.
 #[derive(Debug)]
 pub struct Request<T> {
-    message: T,
+    pub(crate) message: T,
     /// Boxed: request futures hold the request, and a smaller future is a
     /// cheaper allocation per request.
-    parts: Box<http::request::Parts>,
+    pub(crate) parts: Box<http::request::Parts>,
     operation: &'static str,
 }
 
@@ -314,93 +314,66 @@ impl Routes {
         Self::default()
     }
 
-    /// Adds a generated binding; `handler` calls the service method.
+    /// Adds a binding served by `handler` (a closure over your own state;
+    /// generated code uses [`Routes::route`]).
     pub fn add<M, R, F, Fut>(self, spec: &'static RouteSpec, handler: F) -> Self
     where
         M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
         R: prost::Message + serde::Serialize + Send + 'static,
-        F: Fn(Request<M>) -> Fut + Clone + Send + Sync + 'static,
+        F: Fn(Request<M>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Response<R>, Error>> + Send + 'static,
     {
-        self.add_with(spec, handler, None)
+        let bound = Bound {
+            service: Arc::new(handler),
+            call: call_closure::<M, R, F, Fut>,
+            field: None,
+        };
+        self.add_erased(spec, Arc::new(bound))
     }
 
-    /// Adds a generated binding served by `call(service, request)`: what
-    /// generated `routes()` functions use, one shared service per router.
-    pub fn route<S, M, R, F, Fut>(self, spec: &'static RouteSpec, service: &Arc<S>, call: F) -> Self
+    /// Adds a generated binding served by `call(service, request, reply)`:
+    /// what generated `routes()` functions use, one shared service per
+    /// router. `call` is a generated function, not a closure, and returns
+    /// the boxed future itself, so this is compiled once per service and
+    /// request type, whatever the handler's future.
+    pub fn route<S, M>(
+        self,
+        spec: &'static RouteSpec,
+        service: &Arc<S>,
+        call: ServiceCall<S, M>,
+    ) -> Self
     where
         S: Send + Sync + 'static,
         M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
-        R: prost::Message + serde::Serialize + Send + 'static,
-        F: Fn(Arc<S>, Request<M>) -> Fut + Clone + Send + Sync + 'static,
-        Fut: Future<Output = Result<Response<R>, Error>> + Send + 'static,
     {
-        let service = service.clone();
-        self.add_with(spec, move |request| call(service.clone(), request), None)
+        let bound = Bound {
+            service: service.clone(),
+            call,
+            field: None,
+        };
+        self.add_erased(spec, Arc::new(bound))
     }
 
     /// [`Routes::route`] for a `body: "field"` rule naming a singular
     /// message field: `field` returns it (`|m| body_field(&mut m.book)`), so
     /// the body is decoded straight into it.
-    pub fn route_body<S, M, R, F, Fut>(
+    pub fn route_body<S, M>(
         self,
         spec: &'static RouteSpec,
         service: &Arc<S>,
-        call: F,
+        call: ServiceCall<S, M>,
         field: BodyFieldFn<M>,
     ) -> Self
     where
         S: Send + Sync + 'static,
         M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
-        R: prost::Message + serde::Serialize + Send + 'static,
-        F: Fn(Arc<S>, Request<M>) -> Fut + Clone + Send + Sync + 'static,
-        Fut: Future<Output = Result<Response<R>, Error>> + Send + 'static,
     {
-        let service = service.clone();
-        self.add_with(
-            spec,
-            move |request| call(service.clone(), request),
-            Some(field),
-        )
-    }
-
-    /// The per-route code: a fresh `M` bound by the (shared) binder, the
-    /// handler's future, its reply encoded by the (shared) encoder. Only
-    /// this closure is compiled per route.
-    fn add_with<M, R, F, Fut>(
-        self,
-        spec: &'static RouteSpec,
-        handler: F,
-        field: Option<BodyFieldFn<M>>,
-    ) -> Self
-    where
-        M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
-        R: prost::Message + serde::Serialize + Send + 'static,
-        F: Fn(Request<M>) -> Fut + Clone + Send + Sync + 'static,
-        Fut: Future<Output = Result<Response<R>, Error>> + Send + 'static,
-    {
-        let call: CallFn = Arc::new(move |route, parts, bytes, values, codec| {
-            let mut message = M::default();
-            let mut target = RequestTarget {
-                message: &mut message,
-                field,
-            };
-            if let Err(e) = bind_request(route, &parts, bytes, values, &mut target) {
-                return ready(spec, error_response(codec, e));
-            }
-            let reply = handler(Request {
-                message,
-                parts,
-                operation: spec.operation,
-            });
-            Box::pin(Reply {
-                handler: reply,
-                spec,
-                config: route.config.clone(),
-                codec,
-            })
-        });
-        self.add_erased(spec, call)
+        let bound = Bound {
+            service: service.clone(),
+            call,
+            field: Some(field),
+        };
+        self.add_erased(spec, Arc::new(bound))
     }
 
     fn add_erased(mut self, spec: &'static RouteSpec, call: CallFn) -> Self {
@@ -660,13 +633,138 @@ struct RouteState {
     config: Arc<Config>,
 }
 
-/// Binds and calls one route, returning the reply future (encoding
-/// included); see [`Routes::add_with`].
-type CallFn = Arc<
-    dyn Fn(&RouteState, Box<http::request::Parts>, Bytes, &[String], Codec) -> ResponseFuture
-        + Send
-        + Sync,
->;
+/// Binds and calls one route: its [`Bound`] behind a trait object, so
+/// that everything around it is compiled once.
+type CallFn = Arc<dyn CallRoute>;
+
+/// One route's request: bound, handed to the service, its reply encoded.
+trait CallRoute: Send + Sync {
+    fn call(
+        &self,
+        route: &RouteState,
+        parts: Box<http::request::Parts>,
+        bytes: Bytes,
+        values: &[String],
+        codec: Codec,
+    ) -> ResponseFuture;
+}
+
+/// A generated call function: the service's method called with the bound
+/// request, its reply sent through [`ReplyTo`], as one boxed future:
+///
+/// ```ignore
+/// fn call_get_shelf<S: LibraryService>(
+///     service: Arc<S>,
+///     request: Request<GetShelfRequest>,
+///     reply: ReplyTo,
+/// ) -> ReplyFuture {
+///     Box::pin(async move { reply.send(service.get_shelf(request).await) })
+/// }
+/// ```
+pub type ServiceCall<S, M> = fn(Arc<S>, Request<M>, ReplyTo) -> ReplyFuture;
+
+/// What a [`ServiceCall`] returns: the HTTP response, boxed.
+pub type ReplyFuture = ResponseFuture;
+
+/// A route's service, its call function and its body field accessor.
+/// [`CallRoute::call`] is the only code compiled per route (per service
+/// and request type) besides the generated call's own future.
+struct Bound<S, M> {
+    service: Arc<S>,
+    call: ServiceCall<S, M>,
+    field: Option<BodyFieldFn<M>>,
+}
+
+impl<S, M> CallRoute for Bound<S, M>
+where
+    S: Send + Sync + 'static,
+    M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
+{
+    fn call(
+        &self,
+        route: &RouteState,
+        parts: Box<http::request::Parts>,
+        bytes: Bytes,
+        values: &[String],
+        codec: Codec,
+    ) -> ResponseFuture {
+        let spec = route.spec;
+        let mut message = M::default();
+        let mut target = RequestTarget {
+            message: &mut message,
+            field: self.field,
+        };
+        if let Err(e) = bind_request(route, &parts, bytes, values, &mut target) {
+            return ready(spec, error_response(codec, e));
+        }
+        let request = Request {
+            message,
+            parts,
+            operation: spec.operation,
+        };
+        let reply = ReplyTo {
+            spec,
+            config: route.config.clone(),
+            codec,
+        };
+        (self.call)(self.service.clone(), request, reply)
+    }
+}
+
+/// [`Routes::add`]'s call function: the closure is the "service".
+fn call_closure<M, R, F, Fut>(handler: Arc<F>, request: Request<M>, reply: ReplyTo) -> ReplyFuture
+where
+    R: prost::Message + serde::Serialize + Send + 'static,
+    F: Fn(Request<M>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Response<R>, Error>> + Send + 'static,
+{
+    let reply_future = handler(request);
+    Box::pin(async move { reply.send(reply_future.await) })
+}
+
+/// Where a handler's reply goes: encoded as the route and the request's
+/// negotiated codec say. Generated call functions end with
+/// [`ReplyTo::send`].
+pub struct ReplyTo {
+    spec: &'static RouteSpec,
+    config: Arc<Config>,
+    codec: Codec,
+}
+
+impl std::fmt::Debug for ReplyTo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReplyTo")
+            .field("operation", &self.spec.operation)
+            .field("codec", &self.codec)
+            .finish()
+    }
+}
+
+impl ReplyTo {
+    /// The handler's outcome as the HTTP response: the message encoded
+    /// (JSON or protobuf, `response_body` applied), or the error's JSON.
+    pub fn send<R: EncodeMessage>(
+        self,
+        reply: Result<Response<R>, Error>,
+    ) -> Result<axum::response::Response, Infallible> {
+        let response = match reply {
+            Ok(Response {
+                message,
+                status,
+                headers,
+            }) => encode_reply(
+                self.spec,
+                &self.config,
+                self.codec,
+                &message,
+                status,
+                headers,
+            ),
+            Err(e) => error_response(self.codec, e),
+        };
+        Ok(with_operation(self.spec, response))
+    }
+}
 
 /// A request message's body field, for `body: "field"` rules naming a
 /// singular message field (generated: `|m| body_field(&mut m.book)`).
@@ -696,8 +794,13 @@ impl<M: DecodeMessage> BindTarget for RequestTarget<'_, M> {
         self.field.is_some()
     }
 
+    // `match`, not `Option::map`: no closure compiled per message type.
+    #[allow(clippy::manual_map)]
     fn body_field(&mut self) -> Option<&mut dyn DecodeMessage> {
-        self.field.map(|field| field(self.message))
+        match self.field {
+            Some(field) => Some(field(self.message)),
+            None => None,
+        }
     }
 }
 
@@ -721,7 +824,7 @@ fn start(route: &Arc<RouteState>, req: http::Request<Body>, values: Vec<String>)
     let (parts, body) = req.into_parts();
     let parts = Box::new(parts);
     if let BodyRule::None = spec.body {
-        return (route.call)(route, parts, Bytes::new(), &values, codec);
+        return route.call.call(route, parts, Bytes::new(), &values, codec);
     }
     Box::pin(read_then_respond(route.clone(), codec, parts, body, values))
 }
@@ -740,63 +843,9 @@ async fn read_then_respond(
 ) -> Result<axum::response::Response, Infallible> {
     let config = &route.config;
     match read_body(&parts, body, config.body_limit, config.body_timeout).await {
-        Ok(bytes) => (route.call)(&route, parts, bytes, &values, codec).await,
+        Ok(bytes) => route.call.call(&route, parts, bytes, &values, codec).await,
         Err(e) => Ok(with_operation(route.spec, error_response(codec, e))),
     }
-}
-
-/// A handler's future, then its reply encoded. Written out rather than a
-/// combinator's `Map<Fut, closure>`: the per-route code is this small
-/// `poll`, and the encoding is [`finish_reply`], shared by every route
-/// with the same reply type.
-struct Reply<Fut> {
-    handler: Fut,
-    spec: &'static RouteSpec,
-    config: Arc<Config>,
-    codec: Codec,
-}
-
-impl<Fut, R> Future for Reply<Fut>
-where
-    Fut: Future<Output = Result<Response<R>, Error>>,
-    R: EncodeMessage,
-{
-    type Output = Result<axum::response::Response, Infallible>;
-
-    fn poll(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        // SAFETY: `handler` is structurally pinned: it is never moved out
-        // of a pinned `Reply`, which has no `Drop` and no `Unpin` impl of
-        // its own (it is `Unpin` only when `Fut` is).
-        let this = unsafe { self.get_unchecked_mut() };
-        let handler = unsafe { std::pin::Pin::new_unchecked(&mut this.handler) };
-        match handler.poll(cx) {
-            std::task::Poll::Ready(reply) => {
-                std::task::Poll::Ready(Ok(finish_reply(this.spec, &this.config, this.codec, reply)))
-            }
-            std::task::Poll::Pending => std::task::Poll::Pending,
-        }
-    }
-}
-
-/// A handler's outcome as the HTTP response.
-fn finish_reply<R: EncodeMessage>(
-    spec: &'static RouteSpec,
-    config: &Config,
-    codec: Codec,
-    reply: Result<Response<R>, Error>,
-) -> axum::response::Response {
-    let response = match reply {
-        Ok(Response {
-            message,
-            status,
-            headers,
-        }) => encode_reply(spec, config, codec, &message, status, headers),
-        Err(e) => error_response(codec, e),
-    };
-    with_operation(spec, response)
 }
 
 fn with_operation(

@@ -193,86 +193,84 @@ pub mod library_service_http {
             .route(&ROUTE_MOVE_BOOK_0, &service, call_move_book::<S>)
     }
 
-    async fn call_create_shelf<S: LibraryService>(
+    fn call_create_shelf<S: LibraryService>(
         service: ::std::sync::Arc<S>,
         request: ::protoway::server::Request<super::CreateShelfRequest>,
-    ) -> ::core::result::Result<::protoway::server::Response<super::Shelf>, ::protoway::Error> {
-        service.create_shelf(request).await
+        reply: ::protoway::server::ReplyTo,
+    ) -> ::protoway::server::ReplyFuture {
+        ::std::boxed::Box::pin(async move { reply.send(service.create_shelf(request).await) })
     }
 
-    async fn call_get_shelf<S: LibraryService>(
+    fn call_get_shelf<S: LibraryService>(
         service: ::std::sync::Arc<S>,
         request: ::protoway::server::Request<super::GetShelfRequest>,
-    ) -> ::core::result::Result<::protoway::server::Response<super::Shelf>, ::protoway::Error> {
-        service.get_shelf(request).await
+        reply: ::protoway::server::ReplyTo,
+    ) -> ::protoway::server::ReplyFuture {
+        ::std::boxed::Box::pin(async move { reply.send(service.get_shelf(request).await) })
     }
 
-    async fn call_list_shelves<S: LibraryService>(
+    fn call_list_shelves<S: LibraryService>(
         service: ::std::sync::Arc<S>,
         request: ::protoway::server::Request<super::ListShelvesRequest>,
-    ) -> ::core::result::Result<
-        ::protoway::server::Response<super::ListShelvesResponse>,
-        ::protoway::Error,
-    > {
-        service.list_shelves(request).await
+        reply: ::protoway::server::ReplyTo,
+    ) -> ::protoway::server::ReplyFuture {
+        ::std::boxed::Box::pin(async move { reply.send(service.list_shelves(request).await) })
     }
 
-    async fn call_delete_shelf<S: LibraryService>(
+    fn call_delete_shelf<S: LibraryService>(
         service: ::std::sync::Arc<S>,
         request: ::protoway::server::Request<super::DeleteShelfRequest>,
-    ) -> ::core::result::Result<
-        ::protoway::server::Response<::pbjson_types::Empty>,
-        ::protoway::Error,
-    > {
-        service.delete_shelf(request).await
+        reply: ::protoway::server::ReplyTo,
+    ) -> ::protoway::server::ReplyFuture {
+        ::std::boxed::Box::pin(async move { reply.send(service.delete_shelf(request).await) })
     }
 
-    async fn call_create_book<S: LibraryService>(
+    fn call_create_book<S: LibraryService>(
         service: ::std::sync::Arc<S>,
         request: ::protoway::server::Request<super::CreateBookRequest>,
-    ) -> ::core::result::Result<::protoway::server::Response<super::Book>, ::protoway::Error> {
-        service.create_book(request).await
+        reply: ::protoway::server::ReplyTo,
+    ) -> ::protoway::server::ReplyFuture {
+        ::std::boxed::Box::pin(async move { reply.send(service.create_book(request).await) })
     }
 
-    async fn call_get_book<S: LibraryService>(
+    fn call_get_book<S: LibraryService>(
         service: ::std::sync::Arc<S>,
         request: ::protoway::server::Request<super::GetBookRequest>,
-    ) -> ::core::result::Result<::protoway::server::Response<super::Book>, ::protoway::Error> {
-        service.get_book(request).await
+        reply: ::protoway::server::ReplyTo,
+    ) -> ::protoway::server::ReplyFuture {
+        ::std::boxed::Box::pin(async move { reply.send(service.get_book(request).await) })
     }
 
-    async fn call_list_books<S: LibraryService>(
+    fn call_list_books<S: LibraryService>(
         service: ::std::sync::Arc<S>,
         request: ::protoway::server::Request<super::ListBooksRequest>,
-    ) -> ::core::result::Result<
-        ::protoway::server::Response<super::ListBooksResponse>,
-        ::protoway::Error,
-    > {
-        service.list_books(request).await
+        reply: ::protoway::server::ReplyTo,
+    ) -> ::protoway::server::ReplyFuture {
+        ::std::boxed::Box::pin(async move { reply.send(service.list_books(request).await) })
     }
 
-    async fn call_update_book<S: LibraryService>(
+    fn call_update_book<S: LibraryService>(
         service: ::std::sync::Arc<S>,
         request: ::protoway::server::Request<super::UpdateBookRequest>,
-    ) -> ::core::result::Result<::protoway::server::Response<super::Book>, ::protoway::Error> {
-        service.update_book(request).await
+        reply: ::protoway::server::ReplyTo,
+    ) -> ::protoway::server::ReplyFuture {
+        ::std::boxed::Box::pin(async move { reply.send(service.update_book(request).await) })
     }
 
-    async fn call_delete_book<S: LibraryService>(
+    fn call_delete_book<S: LibraryService>(
         service: ::std::sync::Arc<S>,
         request: ::protoway::server::Request<super::DeleteBookRequest>,
-    ) -> ::core::result::Result<
-        ::protoway::server::Response<::pbjson_types::Empty>,
-        ::protoway::Error,
-    > {
-        service.delete_book(request).await
+        reply: ::protoway::server::ReplyTo,
+    ) -> ::protoway::server::ReplyFuture {
+        ::std::boxed::Box::pin(async move { reply.send(service.delete_book(request).await) })
     }
 
-    async fn call_move_book<S: LibraryService>(
+    fn call_move_book<S: LibraryService>(
         service: ::std::sync::Arc<S>,
         request: ::protoway::server::Request<super::MoveBookRequest>,
-    ) -> ::core::result::Result<::protoway::server::Response<super::Book>, ::protoway::Error> {
-        service.move_book(request).await
+        reply: ::protoway::server::ReplyTo,
+    ) -> ::protoway::server::ReplyFuture {
+        ::std::boxed::Box::pin(async move { reply.send(service.move_book(request).await) })
     }
 
     /// An axum router serving the service, with the generated routes as its fallback (see [`routes`] to combine services or to serve them without axum's routing step).
