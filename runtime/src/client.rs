@@ -27,7 +27,7 @@ use serde_json::{Map, Value};
 
 use crate::Error;
 use crate::codec::Codec;
-use crate::message::{DecodeMessage, EncodeMessage, wrap_json};
+use crate::message::{DecodeReply, EncodeMessage, wrap_json};
 use crate::path::{self, Segment};
 use crate::server::{BodyRule, ErrorProto, FieldRef, Request, Response, ResponseBody, RouteSpec};
 use crate::spec::{Cardinality, FieldSpec, Kind, MessageSpec, WellKnown};
@@ -261,7 +261,11 @@ fn decode_message<R>(sent: Result<Sent, Error>) -> Result<R, Error>
 where
     R: prost::Message + Default + serde::de::DeserializeOwned,
 {
-    decode_response(sent).map(Response::into_inner)
+    let mut message = R::default();
+    match decode_sent(sent, &mut message) {
+        Ok(_) => Ok(message),
+        Err(e) => Err(e),
+    }
 }
 
 /// What [`Client::send`] returns.
@@ -303,17 +307,32 @@ impl<T> Future for Decoded<'_, T> {
     }
 }
 
-/// The reply message of a sent call, with its status and headers.
+/// The reply message of a sent call, with its status and headers. Written
+/// with `match` and a struct literal: the least code per reply type.
 fn decode_response<R>(sent: Result<Sent, Error>) -> Result<Response<R>, Error>
 where
     R: prost::Message + Default + serde::de::DeserializeOwned,
 {
+    let mut message = R::default();
+    match decode_sent(sent, &mut message) {
+        Ok((status, headers)) => Ok(Response {
+            message,
+            status,
+            headers,
+        }),
+        Err(e) => Err(e),
+    }
+}
+
+/// [`decode_response`]'s work, compiled once: the reply decoded into
+/// `message`; its status and headers.
+fn decode_sent(
+    sent: Result<Sent, Error>,
+    message: &mut dyn DecodeReply,
+) -> Result<(reqwest::StatusCode, HeaderMap), Error> {
     let sent = sent?;
-    let mut reply = R::default();
-    decode_reply(sent.spec, &sent.headers, &sent.bytes, &mut reply)?;
-    let mut out = Response::new(reply).with_status(sent.status);
-    *out.headers_mut() = sent.headers;
-    Ok(out)
+    decode_reply(sent.spec, &sent.headers, &sent.bytes, message)?;
+    Ok((sent.status, sent.headers))
 }
 
 fn transport_error(e: reqwest::Error) -> Error {
@@ -799,7 +818,7 @@ fn decode_reply(
     spec: &'static RouteSpec,
     headers: &HeaderMap,
     body: &[u8],
-    reply: &mut dyn DecodeMessage,
+    reply: &mut dyn DecodeReply,
 ) -> Result<(), Error> {
     let bad = |e: String| Error::new(502, "BAD_REPLY", format!("cannot decode the reply: {e}"));
     let content_type = headers
@@ -808,27 +827,31 @@ fn decode_reply(
         .unwrap_or("");
     match &spec.response_body {
         ResponseBody::HttpBody => reply
-            .merge_protobuf(&wire::encode_http_body(content_type, body))
+            .reply_merge_protobuf(&wire::encode_http_body(content_type, body))
             .map_err(|e| bad(e.to_string())),
         ResponseBody::FieldHttpBody(f) => {
             let hb = wire::encode_http_body(content_type, body);
             reply
-                .merge_protobuf(&wire::wrap_field(f.number, &hb))
+                .reply_merge_protobuf(&wire::wrap_field(f.number, &hb))
                 .map_err(|e| bad(e.to_string()))
         }
         _ if body.is_empty() => Ok(()),
         ResponseBody::Whole => match content_codec(headers) {
-            Codec::Json => reply.replace_json(body).map_err(|e| bad(e.to_string())),
-            Codec::Protobuf => reply.merge_protobuf(body).map_err(|e| bad(e.to_string())),
+            Codec::Json => reply.reply_from_json(body).map_err(|e| bad(e.to_string())),
+            Codec::Protobuf => reply
+                .reply_merge_protobuf(body)
+                .map_err(|e| bad(e.to_string())),
         },
         ResponseBody::Field(f) => match content_codec(headers) {
             Codec::Json => {
                 let wrapped = wrap_json(std::iter::once(f.json_name), body)
                     .map_err(|e| bad(e.to_string()))?;
-                reply.replace_json(&wrapped).map_err(|e| bad(e.to_string()))
+                reply
+                    .reply_from_json(&wrapped)
+                    .map_err(|e| bad(e.to_string()))
             }
             Codec::Protobuf => reply
-                .merge_protobuf(&wire::wrap_field(f.number, body))
+                .reply_merge_protobuf(&wire::wrap_field(f.number, body))
                 .map_err(|e| bad(e.to_string())),
         },
     }

@@ -26,6 +26,34 @@ pub trait DecodeMessage: Send {
     fn replace_protobuf(&mut self, bytes: &[u8]) -> Result<(), prost::DecodeError>;
 }
 
+/// What a client does with a reply message: a smaller vtable than
+/// [`DecodeMessage`], compiled once per reply type.
+pub trait DecodeReply: Send {
+    /// Replaces the message with `json` (a whole message's JSON text).
+    fn reply_from_json(&mut self, json: &[u8]) -> serde_json::Result<()>;
+    /// Merges protobuf `bytes` into the message.
+    fn reply_merge_protobuf(&mut self, bytes: &[u8]) -> Result<(), prost::DecodeError>;
+}
+
+impl<M> DecodeReply for M
+where
+    M: prost::Message + Default + serde::de::DeserializeOwned + Send,
+{
+    fn reply_from_json(&mut self, json: &[u8]) -> serde_json::Result<()> {
+        match serde_json::from_slice(json) {
+            Ok(message) => {
+                *self = message;
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn reply_merge_protobuf(&mut self, mut bytes: &[u8]) -> Result<(), prost::DecodeError> {
+        self.merge(&mut bytes)
+    }
+}
+
 /// Encoding a message.
 pub trait EncodeMessage: Send {
     /// The message's proto3 JSON.

@@ -180,9 +180,9 @@ impl<T> Request<T> {
 /// A reply message plus the status (200 unless set) and extra headers.
 #[derive(Debug, Clone)]
 pub struct Response<T> {
-    message: T,
-    status: StatusCode,
-    headers: HeaderMap,
+    pub(crate) message: T,
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
 }
 
 impl<T> Response<T> {
@@ -688,27 +688,29 @@ where
         values: &[String],
         codec: Codec,
     ) -> ResponseFuture {
-        let spec = route.spec;
         let mut message = M::default();
         let mut target = RequestTarget {
             message: &mut message,
             field: self.field,
         };
-        if let Err(e) = bind_request(route, &parts, bytes, values, &mut target) {
-            return ready(spec, error_response(codec, e));
+        match bind_request(route, &parts, bytes, values, &mut target) {
+            Ok(()) => {
+                let request = Request {
+                    message,
+                    parts,
+                    operation: route.spec.operation,
+                };
+                (self.call)(self.service.clone(), request, ReplyTo::new(route, codec))
+            }
+            Err(e) => bind_failed(route.spec, codec, e),
         }
-        let request = Request {
-            message,
-            parts,
-            operation: spec.operation,
-        };
-        let reply = ReplyTo {
-            spec,
-            config: route.config.clone(),
-            codec,
-        };
-        (self.call)(self.service.clone(), request, reply)
     }
+}
+
+/// The reply to a request that could not be bound (kept out of the code
+/// compiled per route).
+fn bind_failed(spec: &'static RouteSpec, codec: Codec, e: Error) -> ResponseFuture {
+    ready(spec, error_response(codec, e))
 }
 
 /// [`Routes::add`]'s call function: the closure is the "service".
@@ -741,6 +743,14 @@ impl std::fmt::Debug for ReplyTo {
 }
 
 impl ReplyTo {
+    fn new(route: &RouteState, codec: Codec) -> ReplyTo {
+        ReplyTo {
+            spec: route.spec,
+            config: route.config.clone(),
+            codec,
+        }
+    }
+
     /// The handler's outcome as the HTTP response: the message encoded
     /// (JSON or protobuf, `response_body` applied), or the error's JSON.
     pub fn send<R: EncodeMessage>(
