@@ -35,7 +35,7 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage: protoway-bench http [--secs S] [--rounds N] [--concurrency C] [--only GET|JSON|protobuf]
        protoway-bench codegen [--limit N] [--googleapis DIR]
-       protoway-bench compile [--api google/cloud/dataproc/v1] [--rounds N] [--profile dev|release]
+       protoway-bench compile [--api google/cloud/dataproc/v1] [--rounds N] [--only library|googleapis] [--profile dev|release]
        protoway-bench micro [--iterations N] [--only GET|JSON|protobuf] [--server generated|hand-written|router]
        protoway-bench load --addr HOST:PORT [--requests N] [--concurrency C] [--pid PID]";
 
@@ -85,7 +85,12 @@ fn main() -> ExitCode {
                     root.join("../shared/third_party/googleapis"),
                 ),
                 api: flag(&args, "--api", "google/cloud/dataproc/v1".to_owned()),
-                rounds: flag(&args, "--rounds", 3),
+                rounds: flag(&args, "--rounds", 7),
+                only: args
+                    .iter()
+                    .position(|a| a == "--only")
+                    .and_then(|i| args.get(i + 1))
+                    .cloned(),
                 profile: flag(&args, "--profile", "dev".to_owned()),
             });
             if !ok {
