@@ -40,17 +40,11 @@ where
     M: prost::Message + Default + serde::de::DeserializeOwned + Send,
 {
     fn reply_from_json(&mut self, json: &[u8]) -> serde_json::Result<()> {
-        match serde_json::from_slice(json) {
-            Ok(message) => {
-                *self = message;
-                Ok(())
-            }
-            Err(e) => Err(e),
-        }
+        DecodeMessage::replace_json(self, json)
     }
 
-    fn reply_merge_protobuf(&mut self, mut bytes: &[u8]) -> Result<(), prost::DecodeError> {
-        self.merge(&mut bytes)
+    fn reply_merge_protobuf(&mut self, bytes: &[u8]) -> Result<(), prost::DecodeError> {
+        DecodeMessage::merge_protobuf(self, bytes)
     }
 }
 

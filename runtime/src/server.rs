@@ -346,12 +346,7 @@ impl Routes {
         S: Send + Sync + 'static,
         M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
     {
-        let bound = Bound {
-            service: service.clone(),
-            call,
-            field: None,
-        };
-        self.add_erased(spec, Arc::new(bound))
+        self.add_bound(spec, service, call, None)
     }
 
     /// [`Routes::route`] for a `body: "field"` rule naming a singular
@@ -368,10 +363,24 @@ impl Routes {
         S: Send + Sync + 'static,
         M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
     {
+        self.add_bound(spec, service, call, Some(field))
+    }
+
+    fn add_bound<S, M>(
+        self,
+        spec: &'static RouteSpec,
+        service: &Arc<S>,
+        call: ServiceCall<S, M>,
+        field: Option<BodyFieldFn<M>>,
+    ) -> Self
+    where
+        S: Send + Sync + 'static,
+        M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
+    {
         let bound = Bound {
             service: service.clone(),
             call,
-            field: Some(field),
+            field,
         };
         self.add_erased(spec, Arc::new(bound))
     }
@@ -639,14 +648,18 @@ type CallFn = Arc<dyn CallRoute>;
 
 /// One route's request: bound, handed to the service, its reply encoded.
 trait CallRoute: Send + Sync {
-    fn call(
-        &self,
-        route: &RouteState,
-        parts: Box<http::request::Parts>,
-        bytes: Bytes,
-        values: &[String],
-        codec: Codec,
-    ) -> ResponseFuture;
+    fn call(&self, incoming: Incoming<'_>) -> ResponseFuture;
+}
+
+/// A matched request with its body read: what a route binds from.
+struct Incoming<'a> {
+    route: &'a RouteState,
+    parts: Box<http::request::Parts>,
+    bytes: Bytes,
+    /// Path captures.
+    values: &'a [String],
+    /// The negotiated reply codec.
+    codec: Codec,
 }
 
 /// A generated call function: the service's method called with the bound
@@ -680,14 +693,14 @@ where
     S: Send + Sync + 'static,
     M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
 {
-    fn call(
-        &self,
-        route: &RouteState,
-        parts: Box<http::request::Parts>,
-        bytes: Bytes,
-        values: &[String],
-        codec: Codec,
-    ) -> ResponseFuture {
+    fn call(&self, incoming: Incoming<'_>) -> ResponseFuture {
+        let Incoming {
+            route,
+            parts,
+            bytes,
+            values,
+            codec,
+        } = incoming;
         let mut message = M::default();
         let mut target = RequestTarget {
             message: &mut message,
@@ -834,7 +847,13 @@ fn start(route: &Arc<RouteState>, req: http::Request<Body>, values: Vec<String>)
     let (parts, body) = req.into_parts();
     let parts = Box::new(parts);
     if let BodyRule::None = spec.body {
-        return route.call.call(route, parts, Bytes::new(), &values, codec);
+        return route.call.call(Incoming {
+            route,
+            parts,
+            bytes: Bytes::new(),
+            values: &values,
+            codec,
+        });
     }
     Box::pin(read_then_respond(route.clone(), codec, parts, body, values))
 }
@@ -853,7 +872,16 @@ async fn read_then_respond(
 ) -> Result<axum::response::Response, Infallible> {
     let config = &route.config;
     match read_body(&parts, body, config.body_limit, config.body_timeout).await {
-        Ok(bytes) => route.call.call(&route, parts, bytes, &values, codec).await,
+        Ok(bytes) => {
+            let incoming = Incoming {
+                route: &route,
+                parts,
+                bytes,
+                values: &values,
+                codec,
+            };
+            route.call.call(incoming).await
+        }
         Err(e) => Ok(with_operation(route.spec, error_response(codec, e))),
     }
 }
