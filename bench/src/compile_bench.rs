@@ -141,11 +141,7 @@ pub fn run(settings: &Settings) -> bool {
         );
         println!(
             "  per-round glue/messages: {}",
-            per_round
-                .iter()
-                .map(|r| format!("{r:.3}"))
-                .collect::<Vec<_>>()
-                .join(" ")
+            crate::ratios_text(&per_round)
         );
         let mut cpu_rounds: Vec<f64> = (0..settings.rounds)
             .map(|r| (cpu[2][r] - cpu[0][r]).max(0.0) / cpu[0][r])

@@ -188,11 +188,7 @@ pub fn run(settings: &Settings) {
         );
         println!(
             "  per-round generated/hand-written throughput: {}",
-            round_ratios
-                .iter()
-                .map(|r| format!("{r:.3}"))
-                .collect::<Vec<_>>()
-                .join(" ")
+            crate::ratios_text(&round_ratios)
         );
         println!(
             "  generated router() (axum Router around the routes)/hand-written: throughput {:.3}, p99 {:.3}",

@@ -39,6 +39,15 @@ const USAGE: &str = "usage: protoway-bench http [--secs S] [--rounds N] [--concu
        protoway-bench micro [--iterations N] [--only GET|JSON|protobuf] [--server generated|hand-written|router]
        protoway-bench load --addr HOST:PORT [--requests N] [--concurrency C] [--pid PID]";
 
+/// Per-round ratios as printed: `0.981 1.004 …`.
+fn ratios_text(ratios: &[f64]) -> String {
+    ratios
+        .iter()
+        .map(|r| format!("{r:.3}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn flag<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
     args.iter()
         .position(|a| a == name)
