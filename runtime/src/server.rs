@@ -248,8 +248,7 @@ struct Config {
 }
 
 type Endpoint = BoxCloneSyncService<http::Request<Body>, axum::response::Response, Infallible>;
-type ResponseFuture =
-    std::pin::Pin<Box<dyn Future<Output = Result<axum::response::Response, Infallible>> + Send>>;
+type ResponseFuture = ReplyFuture;
 /// Serves one matched request, given its path captures: called directly
 /// (no service clone, one boxed future) unless the route has layers.
 type Handler = Arc<dyn Fn(http::Request<Body>, Vec<String>) -> ResponseFuture + Send + Sync>;
@@ -677,7 +676,8 @@ struct Incoming<'a> {
 pub type ServiceCall<S, M> = fn(Arc<S>, Request<M>, ReplyTo) -> ReplyFuture;
 
 /// What a [`ServiceCall`] returns: the HTTP response, boxed.
-pub type ReplyFuture = ResponseFuture;
+pub type ReplyFuture =
+    std::pin::Pin<Box<dyn Future<Output = Result<axum::response::Response, Infallible>> + Send>>;
 
 /// A route's service, its call function and its body field accessor.
 /// [`CallRoute::call`] is the only code compiled per route (per service
