@@ -652,3 +652,58 @@ async fn in_process_calls_need_no_http() {
         .unwrap();
     assert_eq!(reply.get_ref().name, "shelves/2");
 }
+
+/// `Routes::add` serves a binding with a closure over the application's own
+/// state (no service trait): bound, called and encoded like a generated route.
+#[tokio::test]
+async fn closure_routes_with_routes_add() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    let routes = Routes::new().add(
+        &bookstore_http::ROUTE_GET_SHELF_0,
+        move |request: Request<GetShelfRequest>| {
+            let n = counted.fetch_add(1, Ordering::SeqCst) + 1;
+            async move {
+                let shelf = request.get_ref().shelf.clone();
+                if shelf == "0" {
+                    return Err(Error::not_found("SHELF_NOT_FOUND", "no shelf 0"));
+                }
+                Ok(protoway::server::Response::new(Shelf {
+                    name: format!("shelves/{shelf}"),
+                    theme: format!("call {n} of {}", request.operation()),
+                })
+                .with_status(http::StatusCode::ACCEPTED))
+            }
+        },
+    );
+    let base = serve(routes).await;
+    assert_eq!(
+        get(&base, "/v1/shelves/7").await,
+        (
+            202,
+            json!({"name": "shelves/7", "theme": "call 1 of /bookstore.v1.Bookstore/GetShelf"})
+        )
+    );
+    let resp = client()
+        .get(format!("{base}/v1/shelves/8"))
+        .header("accept", "application/x-protobuf")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 202);
+    let shelf = Shelf::decode(resp.bytes().await.unwrap()).unwrap();
+    assert_eq!(shelf.name, "shelves/8");
+    let (status, err) = error_of(
+        client()
+            .get(format!("{base}/v1/shelves/0"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((status, err.reason()), (404, "SHELF_NOT_FOUND"));
+    // Only the closure's binding is served.
+    assert_eq!(get(&base, "/v1/shelves/7/books/1").await.0, 404);
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+}
