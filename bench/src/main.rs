@@ -48,6 +48,14 @@ fn ratios_text(ratios: &[f64]) -> String {
         .join(" ")
 }
 
+/// The value after `name`, if given.
+fn text_flag(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
 fn flag<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
     args.iter()
         .position(|a| a == name)
@@ -67,11 +75,7 @@ fn main() -> ExitCode {
             secs: flag(&args, "--secs", 3.0),
             rounds: flag(&args, "--rounds", 4),
             concurrency: flag(&args, "--concurrency", 64),
-            only: args
-                .iter()
-                .position(|a| a == "--only")
-                .and_then(|i| args.get(i + 1))
-                .cloned(),
+            only: text_flag(&args, "--only"),
         }),
         Some("codegen") => codegen_bench::run(&codegen_bench::Settings {
             googleapis: flag(
@@ -95,11 +99,7 @@ fn main() -> ExitCode {
                 ),
                 api: flag(&args, "--api", "google/cloud/dataproc/v1".to_owned()),
                 rounds: flag(&args, "--rounds", 7),
-                only: args
-                    .iter()
-                    .position(|a| a == "--only")
-                    .and_then(|i| args.get(i + 1))
-                    .cloned(),
+                only: text_flag(&args, "--only"),
                 profile: flag(&args, "--profile", "dev".to_owned()),
             });
             if !ok {
@@ -108,10 +108,7 @@ fn main() -> ExitCode {
         }
         Some("micro") => micro::run(
             flag(&args, "--iterations", 200_000),
-            args.iter()
-                .position(|a| a == "--only")
-                .and_then(|i| args.get(i + 1))
-                .map(String::as_str),
+            text_flag(&args, "--only").as_deref(),
             args.iter()
                 .position(|a| a == "--server")
                 .and_then(|i| args.get(i + 1))

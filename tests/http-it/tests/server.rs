@@ -318,6 +318,11 @@ async fn integer_and_enum_path_variables() {
     assert_eq!(get(&base, "/v1/numbers/1/EVEN?id=5").await.1["id"], "1");
 }
 
+/// A GET's status and its Error body.
+async fn get_error(base: &str, path: &str) -> (u16, Error) {
+    error_of(client().get(format!("{base}{path}")).send().await.unwrap()).await
+}
+
 async fn error_of(resp: reqwest::Response) -> (u16, Error) {
     let status = resp.status().as_u16();
     assert_eq!(resp.headers()["content-type"], "application/json");
@@ -349,8 +354,7 @@ async fn bad_requests_are_400_naming_the_parameter() {
         ("/v1/query?nested=1", "nested"),
     ];
     for (path, param) in cases {
-        let (status, err) =
-            error_of(client().get(format!("{base}{path}")).send().await.unwrap()).await;
+        let (status, err) = get_error(&base, path).await;
         assert_eq!(status, 400, "{path}: {err:?}");
         assert!(
             err.message().contains(&format!("\"{param}\"")),
@@ -359,14 +363,7 @@ async fn bad_requests_are_400_naming_the_parameter() {
         );
     }
     // Malformed escapes in the path.
-    let (status, err) = error_of(
-        client()
-            .get(format!("{base}/v1/shelves/%zz"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, err) = get_error(&base, "/v1/shelves/%zz").await;
     assert_eq!((status, err.reason()), (400, "BAD_PATH"));
     // Bad JSON bodies.
     for body in ["{", r#"{"shelf": 5}"#, r#"{"shelf": {"theme": 1}}"#] {
@@ -385,7 +382,7 @@ async fn bad_requests_are_400_naming_the_parameter() {
 /// An unknown path gets the JSON 404; DELETE on `get_only` (a path bound
 /// to GET alone) the JSON 405 with `Allow: GET, HEAD`.
 async fn unmatched_get_json_404_and_405(base: &str, get_only: &str) {
-    let (status, err) = error_of(client().get(format!("{base}/nope")).send().await.unwrap()).await;
+    let (status, err) = get_error(&base, "/nope").await;
     assert_eq!((status, err.reason()), (404, "NOT_FOUND"));
     let resp = client()
         .delete(format!("{base}{get_only}"))
@@ -471,14 +468,7 @@ impl futures_core::Stream for ReceiverStream {
 #[tokio::test]
 async fn errors_carry_reason_metadata_in_either_codec() {
     let base = server().await;
-    let (status, err) = error_of(
-        client()
-            .get(format!("{base}/v1/shelves/missing"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, err) = get_error(&base, "/v1/shelves/missing").await;
     assert_eq!(status, 404);
     assert!(is_shelf_not_found(&err));
     assert_eq!(
@@ -694,14 +684,7 @@ async fn closure_routes_with_routes_add() {
     assert_eq!(resp.status(), 202);
     let shelf = Shelf::decode(resp.bytes().await.unwrap()).unwrap();
     assert_eq!(shelf.name, "shelves/8");
-    let (status, err) = error_of(
-        client()
-            .get(format!("{base}/v1/shelves/0"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, err) = get_error(&base, "/v1/shelves/0").await;
     assert_eq!((status, err.reason()), (404, "SHELF_NOT_FOUND"));
     // Only the closure's binding is served.
     assert_eq!(get(&base, "/v1/shelves/7/books/1").await.0, 404);
