@@ -382,7 +382,7 @@ async fn bad_requests_are_400_naming_the_parameter() {
 /// An unknown path gets the JSON 404; DELETE on `get_only` (a path bound
 /// to GET alone) the JSON 405 with `Allow: GET, HEAD`.
 async fn unmatched_get_json_404_and_405(base: &str, get_only: &str) {
-    let (status, err) = get_error(&base, "/nope").await;
+    let (status, err) = get_error(base, "/nope").await;
     assert_eq!((status, err.reason()), (404, "NOT_FOUND"));
     let resp = client()
         .delete(format!("{base}{get_only}"))
