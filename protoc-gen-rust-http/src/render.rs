@@ -140,7 +140,7 @@ fn render_service(s: &Service, rt: &TokenStream, config: &Config) -> TokenStream
                 request: #rt::server::Request<#input>,
                 reply: #rt::server::ReplyTo,
             ) -> #rt::server::ReplyFuture {
-                ::std::boxed::Box::pin(async move { reply.send(service.#method(request).await) })
+                ::std::boxed::Box::new(async move { reply.send(service.#method(request).await) })
             }
         }
     });
@@ -265,9 +265,7 @@ fn render_client(s: &Service, rt: &TokenStream, allow: Option<&TokenStream>) -> 
             pub fn #name(
                 &self,
                 request: #input,
-            ) -> impl ::core::future::Future<Output = ::core::result::Result<#output, #rt::Error>>
-                   + ::core::marker::Send
-                   + '_ {
+            ) -> #rt::client::CallFuture<'_, #output> {
                 self.client.call_message(&#route, &request)
             }
 
@@ -277,10 +275,7 @@ fn render_client(s: &Service, rt: &TokenStream, allow: Option<&TokenStream>) -> 
                 &self,
                 request: #input,
                 options: &#rt::client::CallOptions,
-            ) -> impl ::core::future::Future<
-                Output = ::core::result::Result<#rt::server::Response<#output>, #rt::Error>,
-            > + ::core::marker::Send
-                   + '_ {
+            ) -> #rt::client::CallFuture<'_, #rt::server::Response<#output>> {
                 self.client.call(&#route, &request, options)
             }
         }
@@ -297,7 +292,7 @@ fn render_client(s: &Service, rt: &TokenStream, allow: Option<&TokenStream>) -> 
             ) -> impl ::core::future::Future<
                 Output = ::core::result::Result<#rt::server::Response<#output>, #rt::Error>,
             > + ::core::marker::Send {
-                self.client.call_request(&#route, request)
+                self.client.call_request(&#route, &request)
             }
         }
     });

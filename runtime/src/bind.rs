@@ -568,7 +568,7 @@ pub trait ParamTarget {
     fn apply(&mut self, json: &[u8]) -> Result<(), String>;
     /// Why `json` would be rejected on its own (`None`: accepted); does not
     /// change the target.
-    fn rejects(&self, json: &[u8]) -> Option<String>;
+    fn rejects(&mut self, json: &[u8]) -> Option<String>;
     /// Applies the parameters given as protobuf wire bytes, when the target
     /// is a protobuf message (`None`: it is not; they go as JSON).
     fn apply_protobuf(&mut self, _wire: &[u8]) -> Option<Result<(), String>> {
@@ -616,8 +616,8 @@ pub fn finish_into(builder: JsonBuilder<'_>, target: &mut dyn ParamTarget) -> Re
     match target.apply(&json) {
         Ok(()) => Ok(()),
         Err(e) => {
-            let rejects = |one: JsonBuilder<'_>| target.rejects(&one.to_json());
-            Err(name_culprit(&builder, &rejects, &e))
+            let mut rejects = |one: JsonBuilder<'_>| target.rejects(&one.to_json());
+            Err(name_culprit(&builder, &mut rejects, &e))
         }
     }
 }
@@ -640,7 +640,7 @@ pub fn finish<M: serde::de::DeserializeOwned>(builder: JsonBuilder<'_>) -> Resul
             self.0 = Some(serde_json::from_slice(json).map_err(|e| without_position(&e))?);
             Ok(())
         }
-        fn rejects(&self, json: &[u8]) -> Option<String> {
+        fn rejects(&mut self, json: &[u8]) -> Option<String> {
             serde_json::from_slice::<M>(json)
                 .err()
                 .map(|e| without_position(&e))
@@ -657,7 +657,7 @@ pub fn finish<M: serde::de::DeserializeOwned>(builder: JsonBuilder<'_>) -> Resul
 /// on its own. Not generic: only the deserialization is per message type.
 fn name_culprit(
     sources: &JsonBuilder<'_>,
-    fails_alone: &dyn Fn(JsonBuilder<'_>) -> Option<String>,
+    fails_alone: &mut dyn FnMut(JsonBuilder<'_>) -> Option<String>,
     error: &str,
 ) -> Error {
     if let Some(spec) = sources.spec {

@@ -27,7 +27,7 @@ use serde_json::{Map, Value};
 
 use crate::Error;
 use crate::codec::Codec;
-use crate::message::{DecodeReply, EncodeMessage, wrap_json};
+use crate::message::{DecodeMessage, EncodeMessage, wrap_json};
 use crate::path::{self, Segment};
 use crate::server::{BodyRule, ErrorProto, FieldRef, Request, Response, ResponseBody, RouteSpec};
 use crate::spec::{Cardinality, FieldSpec, Kind, MessageSpec, WellKnown};
@@ -142,14 +142,16 @@ impl Client {
         spec: &'static RouteSpec,
         message: &dyn EncodeMessage,
         options: &CallOptions,
-    ) -> impl Future<Output = Result<Response<R>, Error>> + Send + use<'_, R>
+    ) -> CallFuture<'_, Response<R>>
     where
         R: prost::Message + Default + serde::de::DeserializeOwned,
     {
         let codec = options.codec();
         let encoded = encode_dyn(spec, message, codec);
-        let sent = self.send(spec, encoded, Cow::Owned(options.clone()), codec);
-        Decoded::new(sent, decode_response::<R>)
+        CallFuture {
+            sent: self.send(spec, encoded, Cow::Owned(options.clone()), codec),
+            decode: decode_response::<R>,
+        }
     }
 
     /// [`Client::call`] with default options, resolving to the reply
@@ -158,14 +160,16 @@ impl Client {
         &self,
         spec: &'static RouteSpec,
         message: &dyn EncodeMessage,
-    ) -> impl Future<Output = Result<R, Error>> + Send + use<'_, R>
+    ) -> CallFuture<'_, R>
     where
         R: prost::Message + Default + serde::de::DeserializeOwned,
     {
         let codec = Codec::Json;
         let encoded = encode_dyn(spec, message, codec);
-        let sent = self.send(spec, encoded, Cow::Owned(CallOptions::new()), codec);
-        Decoded::new(sent, decode_message::<R>)
+        CallFuture {
+            sent: self.send(spec, encoded, Cow::Owned(CallOptions::new()), codec),
+            decode: decode_message::<R>,
+        }
     }
 
     /// Sends an encoded request; the reply's status, headers and body, or
@@ -225,34 +229,23 @@ impl Client {
     }
 
     /// Calls with a server-style [`Request`]: its headers are sent along.
-    /// Generated clients implement the service trait with it.
-    pub fn call_request<M, R>(
+    /// Generated clients implement the service trait with it, passing
+    /// `&request` (a `&Request<M>` coerces to `&Request<dyn EncodeMessage>`).
+    pub fn call_request<R>(
         &self,
         spec: &'static RouteSpec,
-        request: Request<M>,
-    ) -> impl Future<Output = Result<Response<R>, Error>> + Send + use<'_, M, R>
-    where
-        M: EncodeMessage,
-        R: prost::Message + Default + serde::de::DeserializeOwned,
-    {
-        self.call_forwarding(spec, &request.message, &request.parts.headers)
-    }
-
-    /// [`Client::call_request`] once the message is behind `&dyn`.
-    fn call_forwarding<R>(
-        &self,
-        spec: &'static RouteSpec,
-        message: &dyn EncodeMessage,
-        headers: &HeaderMap,
-    ) -> Decoded<'_, Response<R>>
+        request: &Request<dyn EncodeMessage + '_>,
+    ) -> CallFuture<'_, Response<R>>
     where
         R: prost::Message + Default + serde::de::DeserializeOwned,
     {
-        let options = CallOptions::forwarding(headers);
+        let options = CallOptions::forwarding(&request.parts.headers);
         let codec = options.codec();
-        let encoded = encode_dyn(spec, message, codec);
-        let sent = self.send(spec, encoded, Cow::Owned(options), codec);
-        Decoded::new(sent, decode_response::<R>)
+        let encoded = encode_dyn(spec, &request.message, codec);
+        CallFuture {
+            sent: self.send(spec, encoded, Cow::Owned(options), codec),
+            decode: decode_response::<R>,
+        }
     }
 }
 
@@ -279,29 +272,37 @@ struct Sent {
     bytes: ::bytes::Bytes,
 }
 
-/// A sent call's future, then its reply decoded by a function pointer (not
-/// a closure), so every call of one reply type shares this one small future
-/// type; the boxed send future is `Unpin`, so no pin projection is needed.
-struct Decoded<'a, T> {
+/// The future of one call: resolves to the decoded reply (`T` is the reply
+/// message, or its [`Response`]) or the [`Error`]. It borrows only the
+/// client (the request was encoded when the call was made).
+///
+/// Named rather than `impl Future`, so that it can be stored; inside, the
+/// sent call's boxed future, then its reply decoded by a function pointer
+/// (not a closure), so every call of one reply type shares this one small
+/// future type; the boxed future is `Unpin`, so no pin projection is needed.
+#[must_use = "a call does nothing until awaited"]
+pub struct CallFuture<'a, T> {
     sent: SendFuture<'a>,
     decode: fn(Result<Sent, Error>) -> Result<T, Error>,
 }
 
-impl<'a, T> Decoded<'a, T> {
-    fn new(sent: SendFuture<'a>, decode: fn(Result<Sent, Error>) -> Result<T, Error>) -> Self {
-        Decoded { sent, decode }
+impl<T> std::fmt::Debug for CallFuture<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallFuture").finish_non_exhaustive()
     }
 }
 
-impl<T> Future for Decoded<'_, T> {
+impl<T> Future for CallFuture<'_, T> {
     type Output = Result<T, Error>;
 
     fn poll(
-        mut self: std::pin::Pin<&mut Self>,
+        self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Self::Output> {
-        match self.sent.as_mut().poll(cx) {
-            std::task::Poll::Ready(sent) => std::task::Poll::Ready((self.decode)(sent)),
+        // `CallFuture` is `Unpin` (a boxed future and a function pointer).
+        let this = self.get_mut();
+        match this.sent.as_mut().poll(cx) {
+            std::task::Poll::Ready(sent) => std::task::Poll::Ready((this.decode)(sent)),
             std::task::Poll::Pending => std::task::Poll::Pending,
         }
     }
@@ -328,7 +329,7 @@ where
 /// `message`; its status and headers.
 fn decode_sent(
     sent: Result<Sent, Error>,
-    message: &mut dyn DecodeReply,
+    message: &mut dyn DecodeMessage,
 ) -> Result<(reqwest::StatusCode, HeaderMap), Error> {
     let sent = sent?;
     decode_reply(sent.spec, &sent.headers, &sent.bytes, message)?;
@@ -818,7 +819,7 @@ fn decode_reply(
     spec: &'static RouteSpec,
     headers: &HeaderMap,
     body: &[u8],
-    reply: &mut dyn DecodeReply,
+    reply: &mut dyn DecodeMessage,
 ) -> Result<(), Error> {
     let bad = |e: String| Error::new(502, "BAD_REPLY", format!("cannot decode the reply: {e}"));
     let content_type = headers
@@ -827,31 +828,27 @@ fn decode_reply(
         .unwrap_or("");
     match &spec.response_body {
         ResponseBody::HttpBody => reply
-            .reply_merge_protobuf(&wire::encode_http_body(content_type, body))
+            .merge_protobuf(&wire::encode_http_body(content_type, body))
             .map_err(|e| bad(e.to_string())),
         ResponseBody::FieldHttpBody(f) => {
             let hb = wire::encode_http_body(content_type, body);
             reply
-                .reply_merge_protobuf(&wire::wrap_field(f.number, &hb))
+                .merge_protobuf(&wire::wrap_field(f.number, &hb))
                 .map_err(|e| bad(e.to_string()))
         }
         _ if body.is_empty() => Ok(()),
         ResponseBody::Whole => match content_codec(headers) {
-            Codec::Json => reply.reply_from_json(body).map_err(|e| bad(e.to_string())),
-            Codec::Protobuf => reply
-                .reply_merge_protobuf(body)
-                .map_err(|e| bad(e.to_string())),
+            Codec::Json => reply.replace_json(body).map_err(|e| bad(e.to_string())),
+            Codec::Protobuf => reply.merge_protobuf(body).map_err(|e| bad(e.to_string())),
         },
         ResponseBody::Field(f) => match content_codec(headers) {
             Codec::Json => {
                 let wrapped = wrap_json(std::iter::once(f.json_name), body)
                     .map_err(|e| bad(e.to_string()))?;
-                reply
-                    .reply_from_json(&wrapped)
-                    .map_err(|e| bad(e.to_string()))
+                reply.replace_json(&wrapped).map_err(|e| bad(e.to_string()))
             }
             Codec::Protobuf => reply
-                .reply_merge_protobuf(&wire::wrap_field(f.number, body))
+                .merge_protobuf(&wire::wrap_field(f.number, body))
                 .map_err(|e| bad(e.to_string())),
         },
     }

@@ -11,40 +11,59 @@
 use crate::Error;
 use crate::bind::{JsonBuilder, ParamTarget, finish_into, without_position};
 
-/// Decoding into a message in place.
+/// How decoded JSON or protobuf meets the message already there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decode {
+    /// The decoded message replaces it.
+    Replace,
+    /// Protobuf merge: set fields replace, repeated fields append,
+    /// messages merge.
+    Merge,
+    /// Only whether it decodes; the message is left as it was (JSON only:
+    /// protobuf treats it as `Merge`).
+    Check,
+}
+
+/// Decoding into a message in place: the only decoding code compiled per
+/// message type, one method per format (what to do with the result is an
+/// argument, not another method: each method of a trait object is one more
+/// function compiled per message type that is a request or a reply). The
+/// named operations ([`replace_json`](#method.replace_json), …) are
+/// methods of `dyn DecodeMessage`, compiled once.
 pub trait DecodeMessage: Send {
-    /// Replaces the message with `json` (a whole message's JSON text).
-    fn replace_json(&mut self, json: &[u8]) -> serde_json::Result<()>;
-    /// Why `json` is not this message's JSON (`None`: it is).
-    fn json_error(&self, json: &[u8]) -> Option<serde_json::Error>;
-    /// Merges `json` over the message (protobuf merge: set fields replace,
-    /// repeated fields append, messages merge).
-    fn merge_json(&mut self, json: &[u8]) -> serde_json::Result<()>;
-    /// Merges protobuf `bytes` into the message.
-    fn merge_protobuf(&mut self, bytes: &[u8]) -> Result<(), prost::DecodeError>;
-    /// Replaces the message with protobuf `bytes`.
-    fn replace_protobuf(&mut self, bytes: &[u8]) -> Result<(), prost::DecodeError>;
+    /// Decodes `json` (a whole message's JSON text) as `how` says.
+    fn decode_json(&mut self, json: &[u8], how: Decode) -> serde_json::Result<()>;
+    /// Decodes protobuf `bytes`: merged into the message, or replacing it
+    /// (`Decode::Replace`).
+    fn decode_protobuf(&mut self, bytes: &[u8], how: Decode) -> Result<(), prost::DecodeError>;
 }
 
-/// What a client does with a reply message: a smaller vtable than
-/// [`DecodeMessage`], compiled once per reply type.
-pub trait DecodeReply: Send {
+impl dyn DecodeMessage + '_ {
     /// Replaces the message with `json` (a whole message's JSON text).
-    fn reply_from_json(&mut self, json: &[u8]) -> serde_json::Result<()>;
-    /// Merges protobuf `bytes` into the message.
-    fn reply_merge_protobuf(&mut self, bytes: &[u8]) -> Result<(), prost::DecodeError>;
-}
-
-impl<M> DecodeReply for M
-where
-    M: prost::Message + Default + serde::de::DeserializeOwned + Send,
-{
-    fn reply_from_json(&mut self, json: &[u8]) -> serde_json::Result<()> {
-        DecodeMessage::replace_json(self, json)
+    pub fn replace_json(&mut self, json: &[u8]) -> serde_json::Result<()> {
+        self.decode_json(json, Decode::Replace)
     }
 
-    fn reply_merge_protobuf(&mut self, bytes: &[u8]) -> Result<(), prost::DecodeError> {
-        DecodeMessage::merge_protobuf(self, bytes)
+    /// Why `json` is not this message's JSON (`None`: it is); the message
+    /// is left as it was.
+    pub fn json_error(&mut self, json: &[u8]) -> Option<serde_json::Error> {
+        self.decode_json(json, Decode::Check).err()
+    }
+
+    /// Merges `json` over the message (protobuf merge: set fields replace,
+    /// repeated fields append, messages merge).
+    pub fn merge_json(&mut self, json: &[u8]) -> serde_json::Result<()> {
+        self.decode_json(json, Decode::Merge)
+    }
+
+    /// Merges protobuf `bytes` into the message.
+    pub fn merge_protobuf(&mut self, bytes: &[u8]) -> Result<(), prost::DecodeError> {
+        self.decode_protobuf(bytes, Decode::Merge)
+    }
+
+    /// Replaces the message with protobuf `bytes`.
+    pub fn replace_protobuf(&mut self, bytes: &[u8]) -> Result<(), prost::DecodeError> {
+        self.decode_protobuf(bytes, Decode::Replace)
     }
 }
 
@@ -56,50 +75,36 @@ pub trait EncodeMessage: Send {
     fn to_protobuf(&self) -> Vec<u8>;
 }
 
-// Written with `match`, not `?` or `Result` combinators: each of those
-// would be one more function compiled per message type.
-#[allow(clippy::manual_ok_err)]
 impl<M> DecodeMessage for M
 where
     M: prost::Message + Default + serde::de::DeserializeOwned + Send,
 {
-    fn replace_json(&mut self, json: &[u8]) -> serde_json::Result<()> {
-        match serde_json::from_slice(json) {
-            Ok(message) => {
-                *self = message;
+    // Written with `match`, not `?` or `Result` combinators: each of those
+    // would be one more function compiled per message type.
+    fn decode_json(&mut self, json: &[u8], how: Decode) -> serde_json::Result<()> {
+        match serde_json::from_slice::<M>(json) {
+            Ok(decoded) => {
+                match how {
+                    Decode::Replace => *self = decoded,
+                    Decode::Merge => {
+                        // Just encoded by prost: merging it cannot fail.
+                        let _ = self.merge(&mut decoded.encode_to_vec().as_slice());
+                    }
+                    Decode::Check => {}
+                }
                 Ok(())
             }
             Err(e) => Err(e),
         }
     }
 
-    fn json_error(&self, json: &[u8]) -> Option<serde_json::Error> {
-        match serde_json::from_slice::<M>(json) {
-            Ok(_) => None,
-            Err(e) => Some(e),
+    fn decode_protobuf(&mut self, mut bytes: &[u8], how: Decode) -> Result<(), prost::DecodeError> {
+        if how == Decode::Replace {
+            self.clear();
         }
-    }
-
-    fn merge_json(&mut self, json: &[u8]) -> serde_json::Result<()> {
-        match serde_json::from_slice::<M>(json) {
-            Ok(overlay) => {
-                // The overlay was just encoded by prost: merging it cannot fail.
-                let _ = self.merge_protobuf(&overlay.encode_to_vec());
-                Ok(())
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    fn merge_protobuf(&mut self, mut bytes: &[u8]) -> Result<(), prost::DecodeError> {
         // As `Message::decode(&[u8])` calls it (`Buf = &mut &[u8]`): the
         // decoder a message's own codec already compiled, not a second one.
         self.merge(&mut bytes)
-    }
-
-    fn replace_protobuf(&mut self, bytes: &[u8]) -> Result<(), prost::DecodeError> {
-        self.clear();
-        self.merge_protobuf(bytes)
     }
 }
 
@@ -190,7 +195,7 @@ impl ParamTarget for Replace<'_> {
         self.0.replace_json(json).map_err(|e| without_position(&e))
     }
 
-    fn rejects(&self, json: &[u8]) -> Option<String> {
+    fn rejects(&mut self, json: &[u8]) -> Option<String> {
         self.0.json_error(json).map(|e| without_position(&e))
     }
 
@@ -204,7 +209,7 @@ impl ParamTarget for Overlay<'_> {
         self.0.merge_json(json).map_err(|e| without_position(&e))
     }
 
-    fn rejects(&self, json: &[u8]) -> Option<String> {
+    fn rejects(&mut self, json: &[u8]) -> Option<String> {
         self.0.json_error(json).map(|e| without_position(&e))
     }
 

@@ -107,13 +107,18 @@ pub struct RouteSpec {
 
 /// A request message plus what came with it: headers, extensions (set by
 /// tower layers), method, URI and the operation.
+///
+/// `T` may be unsized: a generated client forwards `&Request<M>` as
+/// `&Request<dyn EncodeMessage>`, so its forwarding code is compiled once
+/// per reply type, not once per RPC.
 #[derive(Debug)]
-pub struct Request<T> {
-    pub(crate) message: T,
+pub struct Request<T: ?Sized> {
     /// Boxed: request futures hold the request, and a smaller future is a
     /// cheaper allocation per request.
     pub(crate) parts: Box<http::request::Parts>,
     operation: &'static str,
+    /// Last, so that the request can be unsized.
+    pub(crate) message: T,
 }
 
 impl<T> Request<T> {
@@ -248,7 +253,8 @@ struct Config {
 }
 
 type Endpoint = BoxCloneSyncService<http::Request<Body>, axum::response::Response, Infallible>;
-type ResponseFuture = ReplyFuture;
+type ResponseFuture =
+    std::pin::Pin<Box<dyn Future<Output = Result<axum::response::Response, Infallible>> + Send>>;
 /// Serves one matched request, given its path captures: called directly
 /// (no service clone, one boxed future) unless the route has layers.
 type Handler = Arc<dyn Fn(http::Request<Body>, Vec<String>) -> ResponseFuture + Send + Sync>;
@@ -327,7 +333,7 @@ impl Routes {
             call: call_closure::<M, R, F, Fut>,
             field: None,
         };
-        self.add_erased(spec, Arc::new(bound))
+        self.add_erased(spec, Box::new(bound))
     }
 
     /// Adds a generated binding served by `call(service, request, reply)`:
@@ -345,7 +351,12 @@ impl Routes {
         S: Send + Sync + 'static,
         M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
     {
-        self.add_bound(spec, service, call, None)
+        let bound = Bound {
+            service: service.clone(),
+            call,
+            field: None,
+        };
+        self.add_erased(spec, Box::new(bound))
     }
 
     /// [`Routes::route`] for a `body: "field"` rule naming a singular
@@ -362,29 +373,18 @@ impl Routes {
         S: Send + Sync + 'static,
         M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
     {
-        self.add_bound(spec, service, call, Some(field))
-    }
-
-    fn add_bound<S, M>(
-        self,
-        spec: &'static RouteSpec,
-        service: &Arc<S>,
-        call: ServiceCall<S, M>,
-        field: Option<BodyFieldFn<M>>,
-    ) -> Self
-    where
-        S: Send + Sync + 'static,
-        M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
-    {
         let bound = Bound {
             service: service.clone(),
             call,
-            field,
+            field: Some(field),
         };
-        self.add_erased(spec, Arc::new(bound))
+        self.add_erased(spec, Box::new(bound))
     }
 
-    fn add_erased(mut self, spec: &'static RouteSpec, call: CallFn) -> Self {
+    /// Takes the route boxed, not in an `Arc`: `Box::new` is one function
+    /// compiled per route, `Arc::new` two (it boxes an `ArcInner`).
+    fn add_erased(mut self, spec: &'static RouteSpec, call: Box<dyn CallRoute>) -> Self {
+        let call: CallFn = Arc::from(call);
         let variables: Vec<Vec<String>> = path::parse(spec.template)
             .map(|t| t.variables.into_iter().map(|v| v.field_path).collect())
             .unwrap_or_default();
@@ -670,14 +670,17 @@ struct Incoming<'a> {
 ///     request: Request<GetShelfRequest>,
 ///     reply: ReplyTo,
 /// ) -> ReplyFuture {
-///     Box::pin(async move { reply.send(service.get_shelf(request).await) })
+///     Box::new(async move { reply.send(service.get_shelf(request).await) })
 /// }
 /// ```
 pub type ServiceCall<S, M> = fn(Arc<S>, Request<M>, ReplyTo) -> ReplyFuture;
 
-/// What a [`ServiceCall`] returns: the HTTP response, boxed.
+/// What a [`ServiceCall`] returns: the HTTP response's future, boxed and
+/// not yet pinned. The runtime pins it (`Box::into_pin`, compiled once for
+/// the trait object), so a route compiles `Box::new` alone, not
+/// `Box::pin` and `Box::new`.
 pub type ReplyFuture =
-    std::pin::Pin<Box<dyn Future<Output = Result<axum::response::Response, Infallible>> + Send>>;
+    Box<dyn Future<Output = Result<axum::response::Response, Infallible>> + Send>;
 
 /// A route's service, its call function and its body field accessor.
 /// [`CallRoute::call`] is the only code compiled per route (per service
@@ -706,6 +709,13 @@ where
             message: &mut message,
             field: self.field,
         };
+        // A pattern, not `Option::is_some`: no function compiled per route.
+        #[allow(clippy::redundant_pattern_matching)]
+        let has_field = matches!(self.field, Some(_));
+        let mut target = BindingMessage {
+            has_field,
+            message: &mut target,
+        };
         match bind_request(route, &parts, bytes, values, &mut target) {
             Ok(()) => {
                 let request = Request {
@@ -713,7 +723,11 @@ where
                     parts,
                     operation: route.spec.operation,
                 };
-                (self.call)(self.service.clone(), request, ReplyTo::new(route, codec))
+                Box::into_pin((self.call)(
+                    self.service.clone(),
+                    request,
+                    ReplyTo::new(route, codec),
+                ))
             }
             Err(e) => bind_failed(route.spec, codec, e),
         }
@@ -734,7 +748,7 @@ where
     Fut: Future<Output = Result<Response<R>, Error>> + Send + 'static,
 {
     let reply_future = handler(request);
-    Box::pin(async move { reply.send(reply_future.await) })
+    Box::new(async move { reply.send(reply_future.await) })
 }
 
 /// Where a handler's reply goes: encoded as the route and the request's
@@ -799,30 +813,44 @@ struct RequestTarget<'m, M> {
     field: Option<BodyFieldFn<M>>,
 }
 
-/// [`RequestTarget`] without its type: the binder's view.
+/// [`RequestTarget`] without its type: one method, so a route compiles one
+/// function for it.
 trait BindTarget {
-    fn whole(&mut self) -> &mut dyn DecodeMessage;
-    /// Whether the route has a body field accessor (no side effect).
-    fn has_body_field(&self) -> bool;
-    /// The body field's message, set to its default first if unset.
-    fn body_field(&mut self) -> Option<&mut dyn DecodeMessage>;
+    /// The body field's message (set to its default first if unset) when
+    /// `field` and the route has one; else the whole message.
+    fn message(&mut self, field: bool) -> &mut dyn DecodeMessage;
 }
 
 impl<M: DecodeMessage> BindTarget for RequestTarget<'_, M> {
+    fn message(&mut self, field: bool) -> &mut dyn DecodeMessage {
+        match self.field {
+            Some(accessor) if field => accessor(self.message),
+            _ => self.message,
+        }
+    }
+}
+
+/// The binder's view of the message being bound.
+struct BindingMessage<'a> {
+    message: &'a mut dyn BindTarget,
+    /// Whether the route has a body field accessor.
+    has_field: bool,
+}
+
+impl BindingMessage<'_> {
     fn whole(&mut self) -> &mut dyn DecodeMessage {
-        self.message
+        self.message.message(false)
     }
 
     fn has_body_field(&self) -> bool {
-        self.field.is_some()
+        self.has_field
     }
 
-    // `match`, not `Option::map`: no closure compiled per message type.
-    #[allow(clippy::manual_map)]
     fn body_field(&mut self) -> Option<&mut dyn DecodeMessage> {
-        match self.field {
-            Some(field) => Some(field(self.message)),
-            None => None,
+        if self.has_field {
+            Some(self.message.message(true))
+        } else {
+            None
         }
     }
 }
@@ -1078,7 +1106,7 @@ fn bind_request(
     parts: &http::request::Parts,
     bytes: Bytes,
     values: &[String],
-    target: &mut dyn BindTarget,
+    target: &mut BindingMessage<'_>,
 ) -> Result<(), Error> {
     let spec = route.spec;
     let params = Params {
@@ -1138,7 +1166,7 @@ fn decode_json_field(
     path: &[FieldRef],
     body: &[u8],
     params: &Params<'_>,
-    target: &mut dyn BindTarget,
+    target: &mut BindingMessage<'_>,
 ) -> Result<(), Error> {
     let builder = params.bind()?;
     let outer = path.first().map_or("", |f| f.name);

@@ -33,7 +33,7 @@ impl ParamTarget for JsonOnly {
         }
     }
 
-    fn rejects(&self, json: &[u8]) -> Option<String> {
+    fn rejects(&mut self, json: &[u8]) -> Option<String> {
         serde_json::from_slice::<QueryMessage>(json)
             .err()
             .map(|e| e.to_string())

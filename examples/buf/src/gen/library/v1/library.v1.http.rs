@@ -198,7 +198,7 @@ pub mod library_service_http {
         request: ::protoway::server::Request<super::CreateShelfRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
-        ::std::boxed::Box::pin(async move { reply.send(service.create_shelf(request).await) })
+        ::std::boxed::Box::new(async move { reply.send(service.create_shelf(request).await) })
     }
 
     fn call_get_shelf<S: LibraryService>(
@@ -206,7 +206,7 @@ pub mod library_service_http {
         request: ::protoway::server::Request<super::GetShelfRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
-        ::std::boxed::Box::pin(async move { reply.send(service.get_shelf(request).await) })
+        ::std::boxed::Box::new(async move { reply.send(service.get_shelf(request).await) })
     }
 
     fn call_list_shelves<S: LibraryService>(
@@ -214,7 +214,7 @@ pub mod library_service_http {
         request: ::protoway::server::Request<super::ListShelvesRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
-        ::std::boxed::Box::pin(async move { reply.send(service.list_shelves(request).await) })
+        ::std::boxed::Box::new(async move { reply.send(service.list_shelves(request).await) })
     }
 
     fn call_delete_shelf<S: LibraryService>(
@@ -222,7 +222,7 @@ pub mod library_service_http {
         request: ::protoway::server::Request<super::DeleteShelfRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
-        ::std::boxed::Box::pin(async move { reply.send(service.delete_shelf(request).await) })
+        ::std::boxed::Box::new(async move { reply.send(service.delete_shelf(request).await) })
     }
 
     fn call_create_book<S: LibraryService>(
@@ -230,7 +230,7 @@ pub mod library_service_http {
         request: ::protoway::server::Request<super::CreateBookRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
-        ::std::boxed::Box::pin(async move { reply.send(service.create_book(request).await) })
+        ::std::boxed::Box::new(async move { reply.send(service.create_book(request).await) })
     }
 
     fn call_get_book<S: LibraryService>(
@@ -238,7 +238,7 @@ pub mod library_service_http {
         request: ::protoway::server::Request<super::GetBookRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
-        ::std::boxed::Box::pin(async move { reply.send(service.get_book(request).await) })
+        ::std::boxed::Box::new(async move { reply.send(service.get_book(request).await) })
     }
 
     fn call_list_books<S: LibraryService>(
@@ -246,7 +246,7 @@ pub mod library_service_http {
         request: ::protoway::server::Request<super::ListBooksRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
-        ::std::boxed::Box::pin(async move { reply.send(service.list_books(request).await) })
+        ::std::boxed::Box::new(async move { reply.send(service.list_books(request).await) })
     }
 
     fn call_update_book<S: LibraryService>(
@@ -254,7 +254,7 @@ pub mod library_service_http {
         request: ::protoway::server::Request<super::UpdateBookRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
-        ::std::boxed::Box::pin(async move { reply.send(service.update_book(request).await) })
+        ::std::boxed::Box::new(async move { reply.send(service.update_book(request).await) })
     }
 
     fn call_delete_book<S: LibraryService>(
@@ -262,7 +262,7 @@ pub mod library_service_http {
         request: ::protoway::server::Request<super::DeleteBookRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
-        ::std::boxed::Box::pin(async move { reply.send(service.delete_book(request).await) })
+        ::std::boxed::Box::new(async move { reply.send(service.delete_book(request).await) })
     }
 
     fn call_move_book<S: LibraryService>(
@@ -270,7 +270,7 @@ pub mod library_service_http {
         request: ::protoway::server::Request<super::MoveBookRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
-        ::std::boxed::Box::pin(async move { reply.send(service.move_book(request).await) })
+        ::std::boxed::Box::new(async move { reply.send(service.move_book(request).await) })
     }
 
     /// An axum router serving the service, with the generated routes as its fallback (see [`routes`] to combine services or to serve them without axum's routing step).
@@ -301,10 +301,7 @@ pub mod library_service_http {
         pub fn create_shelf(
             &self,
             request: super::CreateShelfRequest,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<super::Shelf, ::protoway::Error>,
-        > + ::core::marker::Send
-        + '_ {
+        ) -> ::protoway::client::CallFuture<'_, super::Shelf> {
             self.client.call_message(&ROUTE_CREATE_SHELF_0, &request)
         }
 
@@ -313,13 +310,8 @@ pub mod library_service_http {
             &self,
             request: super::CreateShelfRequest,
             options: &::protoway::client::CallOptions,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<
-                ::protoway::server::Response<super::Shelf>,
-                ::protoway::Error,
-            >,
-        > + ::core::marker::Send
-        + '_ {
+        ) -> ::protoway::client::CallFuture<'_, ::protoway::server::Response<super::Shelf>>
+        {
             self.client.call(&ROUTE_CREATE_SHELF_0, &request, options)
         }
 
@@ -329,10 +321,7 @@ pub mod library_service_http {
         pub fn get_shelf(
             &self,
             request: super::GetShelfRequest,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<super::Shelf, ::protoway::Error>,
-        > + ::core::marker::Send
-        + '_ {
+        ) -> ::protoway::client::CallFuture<'_, super::Shelf> {
             self.client.call_message(&ROUTE_GET_SHELF_0, &request)
         }
 
@@ -341,13 +330,8 @@ pub mod library_service_http {
             &self,
             request: super::GetShelfRequest,
             options: &::protoway::client::CallOptions,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<
-                ::protoway::server::Response<super::Shelf>,
-                ::protoway::Error,
-            >,
-        > + ::core::marker::Send
-        + '_ {
+        ) -> ::protoway::client::CallFuture<'_, ::protoway::server::Response<super::Shelf>>
+        {
             self.client.call(&ROUTE_GET_SHELF_0, &request, options)
         }
 
@@ -357,10 +341,7 @@ pub mod library_service_http {
         pub fn list_shelves(
             &self,
             request: super::ListShelvesRequest,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<super::ListShelvesResponse, ::protoway::Error>,
-        > + ::core::marker::Send
-        + '_ {
+        ) -> ::protoway::client::CallFuture<'_, super::ListShelvesResponse> {
             self.client.call_message(&ROUTE_LIST_SHELVES_0, &request)
         }
 
@@ -369,13 +350,10 @@ pub mod library_service_http {
             &self,
             request: super::ListShelvesRequest,
             options: &::protoway::client::CallOptions,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<
-                ::protoway::server::Response<super::ListShelvesResponse>,
-                ::protoway::Error,
-            >,
-        > + ::core::marker::Send
-        + '_ {
+        ) -> ::protoway::client::CallFuture<
+            '_,
+            ::protoway::server::Response<super::ListShelvesResponse>,
+        > {
             self.client.call(&ROUTE_LIST_SHELVES_0, &request, options)
         }
 
@@ -385,10 +363,7 @@ pub mod library_service_http {
         pub fn delete_shelf(
             &self,
             request: super::DeleteShelfRequest,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<::pbjson_types::Empty, ::protoway::Error>,
-        > + ::core::marker::Send
-        + '_ {
+        ) -> ::protoway::client::CallFuture<'_, ::pbjson_types::Empty> {
             self.client.call_message(&ROUTE_DELETE_SHELF_0, &request)
         }
 
@@ -397,13 +372,8 @@ pub mod library_service_http {
             &self,
             request: super::DeleteShelfRequest,
             options: &::protoway::client::CallOptions,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<
-                ::protoway::server::Response<::pbjson_types::Empty>,
-                ::protoway::Error,
-            >,
-        > + ::core::marker::Send
-        + '_ {
+        ) -> ::protoway::client::CallFuture<'_, ::protoway::server::Response<::pbjson_types::Empty>>
+        {
             self.client.call(&ROUTE_DELETE_SHELF_0, &request, options)
         }
 
@@ -413,10 +383,7 @@ pub mod library_service_http {
         pub fn create_book(
             &self,
             request: super::CreateBookRequest,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<super::Book, ::protoway::Error>,
-        > + ::core::marker::Send
-        + '_ {
+        ) -> ::protoway::client::CallFuture<'_, super::Book> {
             self.client.call_message(&ROUTE_CREATE_BOOK_0, &request)
         }
 
@@ -425,13 +392,7 @@ pub mod library_service_http {
             &self,
             request: super::CreateBookRequest,
             options: &::protoway::client::CallOptions,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<
-                ::protoway::server::Response<super::Book>,
-                ::protoway::Error,
-            >,
-        > + ::core::marker::Send
-        + '_ {
+        ) -> ::protoway::client::CallFuture<'_, ::protoway::server::Response<super::Book>> {
             self.client.call(&ROUTE_CREATE_BOOK_0, &request, options)
         }
 
@@ -441,10 +402,7 @@ pub mod library_service_http {
         pub fn get_book(
             &self,
             request: super::GetBookRequest,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<super::Book, ::protoway::Error>,
-        > + ::core::marker::Send
-        + '_ {
+        ) -> ::protoway::client::CallFuture<'_, super::Book> {
             self.client.call_message(&ROUTE_GET_BOOK_0, &request)
         }
 
@@ -453,13 +411,7 @@ pub mod library_service_http {
             &self,
             request: super::GetBookRequest,
             options: &::protoway::client::CallOptions,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<
-                ::protoway::server::Response<super::Book>,
-                ::protoway::Error,
-            >,
-        > + ::core::marker::Send
-        + '_ {
+        ) -> ::protoway::client::CallFuture<'_, ::protoway::server::Response<super::Book>> {
             self.client.call(&ROUTE_GET_BOOK_0, &request, options)
         }
 
@@ -469,10 +421,7 @@ pub mod library_service_http {
         pub fn list_books(
             &self,
             request: super::ListBooksRequest,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<super::ListBooksResponse, ::protoway::Error>,
-        > + ::core::marker::Send
-        + '_ {
+        ) -> ::protoway::client::CallFuture<'_, super::ListBooksResponse> {
             self.client.call_message(&ROUTE_LIST_BOOKS_0, &request)
         }
 
@@ -481,13 +430,10 @@ pub mod library_service_http {
             &self,
             request: super::ListBooksRequest,
             options: &::protoway::client::CallOptions,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<
-                ::protoway::server::Response<super::ListBooksResponse>,
-                ::protoway::Error,
-            >,
-        > + ::core::marker::Send
-        + '_ {
+        ) -> ::protoway::client::CallFuture<
+            '_,
+            ::protoway::server::Response<super::ListBooksResponse>,
+        > {
             self.client.call(&ROUTE_LIST_BOOKS_0, &request, options)
         }
 
@@ -497,10 +443,7 @@ pub mod library_service_http {
         pub fn update_book(
             &self,
             request: super::UpdateBookRequest,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<super::Book, ::protoway::Error>,
-        > + ::core::marker::Send
-        + '_ {
+        ) -> ::protoway::client::CallFuture<'_, super::Book> {
             self.client.call_message(&ROUTE_UPDATE_BOOK_0, &request)
         }
 
@@ -509,13 +452,7 @@ pub mod library_service_http {
             &self,
             request: super::UpdateBookRequest,
             options: &::protoway::client::CallOptions,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<
-                ::protoway::server::Response<super::Book>,
-                ::protoway::Error,
-            >,
-        > + ::core::marker::Send
-        + '_ {
+        ) -> ::protoway::client::CallFuture<'_, ::protoway::server::Response<super::Book>> {
             self.client.call(&ROUTE_UPDATE_BOOK_0, &request, options)
         }
 
@@ -525,10 +462,7 @@ pub mod library_service_http {
         pub fn delete_book(
             &self,
             request: super::DeleteBookRequest,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<::pbjson_types::Empty, ::protoway::Error>,
-        > + ::core::marker::Send
-        + '_ {
+        ) -> ::protoway::client::CallFuture<'_, ::pbjson_types::Empty> {
             self.client.call_message(&ROUTE_DELETE_BOOK_0, &request)
         }
 
@@ -537,13 +471,8 @@ pub mod library_service_http {
             &self,
             request: super::DeleteBookRequest,
             options: &::protoway::client::CallOptions,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<
-                ::protoway::server::Response<::pbjson_types::Empty>,
-                ::protoway::Error,
-            >,
-        > + ::core::marker::Send
-        + '_ {
+        ) -> ::protoway::client::CallFuture<'_, ::protoway::server::Response<::pbjson_types::Empty>>
+        {
             self.client.call(&ROUTE_DELETE_BOOK_0, &request, options)
         }
 
@@ -553,10 +482,7 @@ pub mod library_service_http {
         pub fn move_book(
             &self,
             request: super::MoveBookRequest,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<super::Book, ::protoway::Error>,
-        > + ::core::marker::Send
-        + '_ {
+        ) -> ::protoway::client::CallFuture<'_, super::Book> {
             self.client.call_message(&ROUTE_MOVE_BOOK_0, &request)
         }
 
@@ -565,13 +491,7 @@ pub mod library_service_http {
             &self,
             request: super::MoveBookRequest,
             options: &::protoway::client::CallOptions,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<
-                ::protoway::server::Response<super::Book>,
-                ::protoway::Error,
-            >,
-        > + ::core::marker::Send
-        + '_ {
+        ) -> ::protoway::client::CallFuture<'_, ::protoway::server::Response<super::Book>> {
             self.client.call(&ROUTE_MOVE_BOOK_0, &request, options)
         }
     }
@@ -586,7 +506,7 @@ pub mod library_service_http {
                 ::protoway::Error,
             >,
         > + ::core::marker::Send {
-            self.client.call_request(&ROUTE_CREATE_SHELF_0, request)
+            self.client.call_request(&ROUTE_CREATE_SHELF_0, &request)
         }
 
         fn get_shelf(
@@ -598,7 +518,7 @@ pub mod library_service_http {
                 ::protoway::Error,
             >,
         > + ::core::marker::Send {
-            self.client.call_request(&ROUTE_GET_SHELF_0, request)
+            self.client.call_request(&ROUTE_GET_SHELF_0, &request)
         }
 
         fn list_shelves(
@@ -610,7 +530,7 @@ pub mod library_service_http {
                 ::protoway::Error,
             >,
         > + ::core::marker::Send {
-            self.client.call_request(&ROUTE_LIST_SHELVES_0, request)
+            self.client.call_request(&ROUTE_LIST_SHELVES_0, &request)
         }
 
         fn delete_shelf(
@@ -622,7 +542,7 @@ pub mod library_service_http {
                 ::protoway::Error,
             >,
         > + ::core::marker::Send {
-            self.client.call_request(&ROUTE_DELETE_SHELF_0, request)
+            self.client.call_request(&ROUTE_DELETE_SHELF_0, &request)
         }
 
         fn create_book(
@@ -634,7 +554,7 @@ pub mod library_service_http {
                 ::protoway::Error,
             >,
         > + ::core::marker::Send {
-            self.client.call_request(&ROUTE_CREATE_BOOK_0, request)
+            self.client.call_request(&ROUTE_CREATE_BOOK_0, &request)
         }
 
         fn get_book(
@@ -646,7 +566,7 @@ pub mod library_service_http {
                 ::protoway::Error,
             >,
         > + ::core::marker::Send {
-            self.client.call_request(&ROUTE_GET_BOOK_0, request)
+            self.client.call_request(&ROUTE_GET_BOOK_0, &request)
         }
 
         fn list_books(
@@ -658,7 +578,7 @@ pub mod library_service_http {
                 ::protoway::Error,
             >,
         > + ::core::marker::Send {
-            self.client.call_request(&ROUTE_LIST_BOOKS_0, request)
+            self.client.call_request(&ROUTE_LIST_BOOKS_0, &request)
         }
 
         fn update_book(
@@ -670,7 +590,7 @@ pub mod library_service_http {
                 ::protoway::Error,
             >,
         > + ::core::marker::Send {
-            self.client.call_request(&ROUTE_UPDATE_BOOK_0, request)
+            self.client.call_request(&ROUTE_UPDATE_BOOK_0, &request)
         }
 
         fn delete_book(
@@ -682,7 +602,7 @@ pub mod library_service_http {
                 ::protoway::Error,
             >,
         > + ::core::marker::Send {
-            self.client.call_request(&ROUTE_DELETE_BOOK_0, request)
+            self.client.call_request(&ROUTE_DELETE_BOOK_0, &request)
         }
 
         fn move_book(
@@ -694,7 +614,7 @@ pub mod library_service_http {
                 ::protoway::Error,
             >,
         > + ::core::marker::Send {
-            self.client.call_request(&ROUTE_MOVE_BOOK_0, request)
+            self.client.call_request(&ROUTE_MOVE_BOOK_0, &request)
         }
     }
 
