@@ -697,13 +697,6 @@ where
     M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
 {
     fn call(&self, incoming: Incoming<'_>) -> ResponseFuture {
-        let Incoming {
-            route,
-            parts,
-            bytes,
-            values,
-            codec,
-        } = incoming;
         let mut message = M::default();
         let mut target = RequestTarget {
             message: &mut message,
@@ -712,32 +705,59 @@ where
         // A pattern, not `Option::is_some`: no function compiled per route.
         #[allow(clippy::redundant_pattern_matching)]
         let has_field = matches!(self.field, Some(_));
-        let mut target = BindingMessage {
+        let target = BindingMessage {
             has_field,
             message: &mut target,
         };
-        match bind_request(route, &parts, bytes, values, &mut target) {
-            Ok(()) => {
-                let request = Request {
-                    message,
+        match bind_incoming(incoming, target) {
+            Ok(BoundParts {
+                parts,
+                operation,
+                reply,
+            }) => Box::into_pin((self.call)(
+                self.service.clone(),
+                Request {
                     parts,
-                    operation: route.spec.operation,
-                };
-                Box::into_pin((self.call)(
-                    self.service.clone(),
-                    request,
-                    ReplyTo::new(route, codec),
-                ))
-            }
-            Err(e) => bind_failed(route.spec, codec, e),
+                    operation,
+                    message,
+                },
+                reply,
+            )),
+            Err(failed) => failed,
         }
     }
 }
 
-/// The reply to a request that could not be bound (kept out of the code
-/// compiled per route).
-fn bind_failed(spec: &'static RouteSpec, codec: Codec, e: Error) -> ResponseFuture {
-    ready(spec, error_response(codec, e))
+/// What a bound request carries besides its message.
+struct BoundParts {
+    parts: Box<http::request::Parts>,
+    operation: &'static str,
+    reply: ReplyTo,
+}
+
+/// Binds `incoming` into `target`: what comes with the message, or the
+/// reply to a request that could not be bound. Everything of a route's
+/// call but creating the message and calling the service, kept out of the
+/// code compiled per route.
+fn bind_incoming(
+    incoming: Incoming<'_>,
+    mut target: BindingMessage<'_>,
+) -> Result<BoundParts, ResponseFuture> {
+    let Incoming {
+        route,
+        parts,
+        bytes,
+        values,
+        codec,
+    } = incoming;
+    match bind_request(route, &parts, bytes, values, &mut target) {
+        Ok(()) => Ok(BoundParts {
+            parts,
+            operation: route.spec.operation,
+            reply: ReplyTo::new(route, codec),
+        }),
+        Err(e) => Err(ready(route.spec, error_response(codec, e))),
+    }
 }
 
 /// [`Routes::add`]'s call function: the closure is the "service".
