@@ -9,6 +9,7 @@
 //! - [`options`]: typed access to `google.api.http`, kratos' `errors.*`,
 //!   `google.api.field_behavior` and `deprecated`.
 //! - [`source`]: comments and line:column locations from `source_code_info`.
+//! - [`wire`]: scanning encoded messages field by field without decoding them.
 //! - [`names`]: Rust names and type paths exactly as prost-build makes them.
 //! - [`params`]: the shared `key=value,flag` plugin parameter syntax.
 //! - [`output`]: per-package output files and prost's `module` insertion point.
@@ -26,6 +27,7 @@ pub mod plugin;
 pub mod render;
 pub mod request;
 pub mod source;
+pub mod wire;
 
 #[cfg(feature = "protox")]
 pub mod compile;

@@ -6,12 +6,11 @@
 //! decoded here with `proto_file` kept as raw bytes, and those bytes go
 //! straight into a prost-reflect `DescriptorPool`, which resolves extensions.
 
-use std::sync::OnceLock;
-
 use prost::Message;
 use prost_reflect::{DescriptorPool, FileDescriptor};
 
 use crate::source::SourceIndex;
+use crate::wire::Value;
 
 /// `google.protobuf.compiler.CodeGeneratorRequest` with `proto_file` left encoded.
 #[derive(Clone, PartialEq, Message)]
@@ -33,9 +32,9 @@ pub struct Request {
     pool: DescriptorPool,
     files_to_generate: Vec<FileDescriptor>,
     parameter: String,
-    /// Per pool file (by file index): its encoded `source_code_info`, kept
-    /// out of the pool, and the index built from it on first use.
-    sources: Vec<(Vec<u8>, OnceLock<SourceIndex>)>,
+    /// Per pool file (by file index): its `source_code_info`, kept out of
+    /// the pool, still encoded.
+    sources: Vec<SourceIndex>,
 }
 
 impl Request {
@@ -85,7 +84,7 @@ impl Request {
             .files()
             .map(|file| {
                 let bytes = source_bytes.remove(file.name()).unwrap_or_default();
-                (bytes.to_vec(), OnceLock::new())
+                SourceIndex::new(bytes.to_vec())
             })
             .collect();
         Ok(Request {
@@ -113,13 +112,7 @@ impl Request {
 
     /// Comments and positions of `file`, indexed on first use.
     pub fn source(&self, file: &FileDescriptor) -> &SourceIndex {
-        let (bytes, index) = &self.sources[file.index()];
-        index.get_or_init(|| {
-            // Bytes protoc sent for a file the pool accepted: a decoding
-            // error only loses comments and positions, never the output.
-            let info = prost_types::SourceCodeInfo::decode(bytes.as_slice()).unwrap_or_default();
-            SourceIndex::new(&info)
-        })
+        &self.sources[file.index()]
     }
 
     /// The files to generate grouped by proto package, packages in first-seen order.
@@ -165,7 +158,7 @@ impl Request {
 /// file's name. Bytes that do not scan as a message go in unchanged, for the
 /// pool to reject with its own error.
 fn split_source_info<'a>(file: &'a [u8], set: &mut Vec<u8>) -> (Option<&'a str>, Option<&'a [u8]>) {
-    let Some(fields) = top_level_fields(file) else {
+    let Some(fields) = crate::wire::fields(file).collect::<Option<Vec<_>>>() else {
         prost::encoding::encode_key(1, prost::encoding::WireType::LengthDelimited, set);
         prost::encoding::encode_varint(file.len() as u64, set);
         set.extend_from_slice(file);
@@ -173,50 +166,24 @@ fn split_source_info<'a>(file: &'a [u8], set: &mut Vec<u8>) -> (Option<&'a str>,
     };
     let (mut name, mut source) = (None, None);
     let mut kept = 0;
-    for &(number, start, value, end) in &fields {
-        match number {
-            1 => name = std::str::from_utf8(&file[value..end]).ok(),
-            9 => source = Some(&file[value..end]),
+    for field in &fields {
+        match (field.number, field.value) {
+            (1, Value::Bytes(bytes)) => name = std::str::from_utf8(bytes).ok(),
+            (9, Value::Bytes(bytes)) => source = Some(bytes),
             _ => {}
         }
-        if number != 9 {
-            kept += end - start;
+        if field.number != 9 {
+            kept += field.end - field.start;
         }
     }
     prost::encoding::encode_key(1, prost::encoding::WireType::LengthDelimited, set);
     prost::encoding::encode_varint(kept as u64, set);
-    for &(number, start, _, end) in &fields {
-        if number != 9 {
-            set.extend_from_slice(&file[start..end]);
+    for field in &fields {
+        if field.number != 9 {
+            set.extend_from_slice(&file[field.start..field.end]);
         }
     }
     (name, source)
-}
-
-/// The top-level fields of an encoded message as (number, start of the key,
-/// start of the value, end); `None` when the bytes do not scan.
-fn top_level_fields(bytes: &[u8]) -> Option<Vec<(u32, usize, usize, usize)>> {
-    use prost::encoding::{WireType, decode_key, decode_varint};
-    let mut fields = Vec::new();
-    let mut rest = bytes;
-    while !rest.is_empty() {
-        let start = bytes.len() - rest.len();
-        let (number, wire_type) = decode_key(&mut rest).ok()?;
-        let skip = match wire_type {
-            WireType::Varint => {
-                decode_varint(&mut rest).ok()?;
-                0
-            }
-            WireType::SixtyFourBit => 8,
-            WireType::ThirtyTwoBit => 4,
-            WireType::LengthDelimited => usize::try_from(decode_varint(&mut rest).ok()?).ok()?,
-            WireType::StartGroup | WireType::EndGroup => return None,
-        };
-        let value = bytes.len() - rest.len();
-        rest = rest.get(skip..)?;
-        fields.push((number, start, value, bytes.len() - rest.len()));
-    }
-    Some(fields)
 }
 
 /// The import list of a `FileDescriptorProto`, decoded without the rest.

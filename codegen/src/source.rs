@@ -1,13 +1,16 @@
 //! Comments and line:column positions from `source_code_info`, and the
 //! [`Element`] trait that gives every descriptor kind a path, a file and a label.
 
-use std::collections::HashMap;
+use std::sync::OnceLock;
 
+use prost::Message;
 use prost_reflect::{
     EnumDescriptor, EnumValueDescriptor, FieldDescriptor, FileDescriptor, MessageDescriptor,
     MethodDescriptor, OneofDescriptor, ServiceDescriptor,
 };
-use prost_types::SourceCodeInfo;
+use prost_types::source_code_info::Location;
+
+use crate::wire::Value;
 
 /// The comments attached to one element, as protoc records them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -49,60 +52,93 @@ impl Comments {
     }
 }
 
-#[derive(Debug, Clone, Default)]
-struct LocationInfo {
-    /// 1-based line and column.
-    position: (u32, u32),
-    comments: Comments,
-}
-
-/// Source locations of one file, keyed by descriptor path.
+/// Source locations of one file: its `source_code_info` still encoded, and
+/// an index from each location's path to its bytes, built on first use. A
+/// location is decoded only when asked for: a generator reads a few dozen of
+/// the thousands a file has (decoding them all, comments and spans of every
+/// field, was a fifth of the OpenAPI plugin's time).
 #[derive(Debug, Default)]
 pub struct SourceIndex {
-    locations: HashMap<Vec<i32>, LocationInfo>,
+    bytes: Vec<u8>,
+    /// (hash of the path, start, end) of every location in `bytes`, sorted
+    /// by hash, locations of one hash in file order.
+    locations: OnceLock<Vec<(u64, u32, u32)>>,
 }
 
 impl SourceIndex {
-    pub fn new(info: &SourceCodeInfo) -> SourceIndex {
-        let mut locations = HashMap::new();
-        for location in &info.location {
-            // protoc lists the first location for a path first; keep it.
-            if location.span.len() < 3 || locations.contains_key(&location.path) {
-                continue;
-            }
-            let line = u32::try_from(location.span[0])
-                .unwrap_or(0)
-                .saturating_add(1);
-            let column = u32::try_from(location.span[1])
-                .unwrap_or(0)
-                .saturating_add(1);
-            locations.insert(
-                location.path.clone(),
-                LocationInfo {
-                    position: (line, column),
-                    comments: Comments {
-                        leading_detached: location.leading_detached_comments.clone(),
-                        leading: location.leading_comments.clone(),
-                        trailing: location.trailing_comments.clone(),
-                    },
-                },
-            );
+    /// The index of an encoded `SourceCodeInfo`. Bytes that do not decode
+    /// only lose comments and positions (from the first bad location on).
+    pub fn new(source_code_info: Vec<u8>) -> SourceIndex {
+        SourceIndex {
+            bytes: source_code_info,
+            locations: OnceLock::new(),
         }
-        SourceIndex { locations }
     }
 
     /// 1-based line:column of the element at `path`.
     pub fn position(&self, path: &[i32]) -> Option<(u32, u32)> {
-        self.locations.get(path).map(|l| l.position)
+        let location = self.location(path)?;
+        let line = u32::try_from(location.span[0]).unwrap_or(0);
+        let column = u32::try_from(location.span[1]).unwrap_or(0);
+        Some((line.saturating_add(1), column.saturating_add(1)))
     }
 
     /// Comments of the element at `path` (empty when there are none).
     pub fn comments(&self, path: &[i32]) -> Comments {
-        self.locations
-            .get(path)
-            .map(|l| l.comments.clone())
+        self.location(path)
+            .map(|l| Comments {
+                leading_detached: l.leading_detached_comments,
+                leading: l.leading_comments,
+                trailing: l.trailing_comments,
+            })
             .unwrap_or_default()
     }
+
+    /// The first location protoc lists for `path` (with a whole span, as
+    /// every real one has).
+    fn location(&self, path: &[i32]) -> Option<Location> {
+        let locations = self.locations.get_or_init(|| index(&self.bytes));
+        let hash = path_hash(path.iter().copied());
+        let first = locations.partition_point(|&(h, _, _)| h < hash);
+        locations[first..]
+            .iter()
+            .take_while(|&&(h, _, _)| h == hash)
+            .filter_map(|&(_, start, end)| {
+                Location::decode(self.bytes.get(start as usize..end as usize)?).ok()
+            })
+            .find(|location| location.path == path && location.span.len() >= 3)
+    }
+}
+
+/// Where every `location` (field 1) of an encoded `SourceCodeInfo` is, by
+/// the hash of its path.
+fn index(source_code_info: &[u8]) -> Vec<(u64, u32, u32)> {
+    let mut locations = Vec::new();
+    for field in crate::wire::fields(source_code_info).map_while(|f| f) {
+        let (1, Value::Bytes(location)) = (field.number, field.value) else {
+            continue;
+        };
+        let path = crate::wire::fields(location)
+            .map_while(|f| f)
+            .filter(|f| f.number == 1)
+            .flat_map(|f| crate::wire::int32s(f.value));
+        let start = field.end - location.len();
+        let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(field.end)) else {
+            break;
+        };
+        locations.push((path_hash(path), start, end));
+    }
+    // Stable: locations of one path stay in file order, the first one wins.
+    locations.sort_by_key(|&(hash, _, _)| hash);
+    locations
+}
+
+/// FxHash over the path's elements (paths are short; collisions are told
+/// apart by comparing the decoded path).
+fn path_hash(path: impl Iterator<Item = i32>) -> u64 {
+    path.fold(0, |hash: u64, element| {
+        (hash.rotate_left(5) ^ u64::from(element as u32)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
+    })
 }
 
 /// What every descriptor kind has in common, for locating and naming it.
