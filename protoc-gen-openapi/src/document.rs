@@ -117,10 +117,10 @@ pub fn build(
     let all_paths: BTreeSet<String> = paths.keys().chain(extensions.keys()).cloned().collect();
     for path in all_paths {
         let mut item = Map::new();
-        if let Some(ops) = paths.remove(&path) {
+        if let Some(mut ops) = paths.remove(&path) {
             for method in METHOD_ORDER {
-                if let Some(op) = ops.get(*method) {
-                    item.insert((*method).to_string(), op.clone());
+                if let Some(op) = ops.remove(*method) {
+                    item.insert((*method).to_string(), op);
                 }
             }
         }
@@ -135,7 +135,10 @@ pub fn build(
     let components: Map<String, Value> = std::mem::take(&mut schemas.components)
         .into_iter()
         .collect();
-    doc.insert("components".into(), json!({ "schemas": components }));
+    // Moved in, not through `json!`, which would copy every schema.
+    let mut component_kinds = Map::new();
+    component_kinds.insert("schemas".into(), Value::Object(components));
+    doc.insert("components".into(), Value::Object(component_kinds));
     if !tags.is_empty() {
         // One service: its comment is the document's description already
         // (gnostic); several: each tag carries its own.

@@ -5,13 +5,16 @@
 use serde_json::Value;
 
 /// `value` as a YAML document.
+///
+/// Everything is written straight into one `String` (no per-line or
+/// per-scalar temporaries: a large document has ~100,000 lines).
 pub fn to_yaml(value: &Value) -> String {
     let mut out = String::new();
     match value {
         Value::Object(map) if !map.is_empty() => write_map(&mut out, map, 0),
         Value::Array(items) if !items.is_empty() => write_list(&mut out, items, 0),
         scalar => {
-            out.push_str(&inline(scalar));
+            write_inline(&mut out, scalar);
             out.push('\n');
         }
     }
@@ -20,10 +23,14 @@ pub fn to_yaml(value: &Value) -> String {
 
 const INDENT: usize = 4;
 
+fn write_indent(out: &mut String, indent: usize) {
+    out.extend(std::iter::repeat_n(' ', indent));
+}
+
 fn write_map(out: &mut String, map: &serde_json::Map<String, Value>, indent: usize) {
     for (key, value) in map {
-        out.push_str(&" ".repeat(indent));
-        out.push_str(&string(key));
+        write_indent(out, indent);
+        write_string(out, key);
         out.push(':');
         write_value(out, value, indent);
     }
@@ -31,7 +38,7 @@ fn write_map(out: &mut String, map: &serde_json::Map<String, Value>, indent: usi
 
 fn write_list(out: &mut String, items: &[Value], indent: usize) {
     for item in items {
-        out.push_str(&" ".repeat(indent));
+        write_indent(out, indent);
         out.push('-');
         match item {
             Value::Object(map) if !map.is_empty() => {
@@ -42,9 +49,9 @@ fn write_list(out: &mut String, items: &[Value], indent: usize) {
                         out.push(' ');
                         first = false;
                     } else {
-                        out.push_str(&" ".repeat(indent + 2));
+                        write_indent(out, indent + 2);
                     }
-                    out.push_str(&string(key));
+                    write_string(out, key);
                     out.push(':');
                     write_value(out, value, indent + 2);
                 }
@@ -55,7 +62,7 @@ fn write_list(out: &mut String, items: &[Value], indent: usize) {
             }
             scalar => {
                 out.push(' ');
-                out.push_str(&inline(scalar));
+                write_inline(out, scalar);
                 out.push('\n');
             }
         }
@@ -75,29 +82,32 @@ fn write_value(out: &mut String, value: &Value, indent: usize) {
         }
         scalar => {
             out.push(' ');
-            out.push_str(&inline(scalar));
+            write_inline(out, scalar);
             out.push('\n');
         }
     }
 }
 
-fn inline(value: &Value) -> String {
+fn write_inline(out: &mut String, value: &Value) {
+    use std::fmt::Write;
     match value {
-        Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => string(s),
-        Value::Array(_) => "[]".into(),
-        Value::Object(_) => "{}".into(),
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::String(s) => write_string(out, s),
+        Value::Array(_) => out.push_str("[]"),
+        Value::Object(_) => out.push_str("{}"),
     }
 }
 
 /// A string YAML reads back unchanged: plain when safe, else quoted.
-fn string(s: &str) -> String {
+fn write_string(out: &mut String, s: &str) {
     if is_plain(s) {
-        s.to_string()
+        out.push_str(s);
     } else {
-        serde_json::to_string(s).expect("strings serialize")
+        out.push_str(&serde_json::to_string(s).expect("strings serialize"));
     }
 }
 
@@ -105,10 +115,9 @@ fn is_plain(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };
-    let special_word = matches!(
-        s.to_ascii_lowercase().as_str(),
-        "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n" | "~"
-    );
+    let special_word = ["true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"]
+        .iter()
+        .any(|word| s.eq_ignore_ascii_case(word));
     (first.is_ascii_alphabetic() || first == '/' || first == '_' || first == '$')
         && !special_word
         && !s.ends_with(' ')
@@ -123,6 +132,12 @@ fn is_plain(s: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn string(s: &str) -> String {
+        let mut out = String::new();
+        write_string(&mut out, s);
+        out
+    }
 
     #[test]
     fn strings_quote_when_yaml_would_change_them() {
