@@ -1,6 +1,7 @@
 //! `protoway-bench codegen`: protoc + our three plugins against protoc + three
 //! stub plugins over every google/cloud API directory with HTTP rules (one
-//! protoc call per directory, as a real build makes), interleaved; then each
+//! protoc call per directory, as a real build makes), interleaved, and ours
+//! once more without rustfmt (what formatting costs); then each
 //! plugin's own time and peak memory on the largest request, and where the
 //! time goes inside one plugin.
 
@@ -68,16 +69,21 @@ fn protoc() -> PathBuf {
         .unwrap_or_else(|| "protoc".into())
 }
 
-/// One protoc run with `plugins` (name, out flag) into a scratch dir.
+/// One protoc run with `plugins` (name, out flag) into a scratch dir;
+/// `format: false` runs them with `PROTOWAY_RUSTFMT=0`.
 fn protoc_run(
     settings: &Settings,
     files: &[String],
     plugins: &[(&str, PathBuf)],
     out: &Path,
+    format: bool,
 ) -> (Duration, bool) {
     let _ = std::fs::remove_dir_all(out);
     std::fs::create_dir_all(out).expect("out");
     let mut command = Command::new(protoc());
+    if !format {
+        command.env("PROTOWAY_RUSTFMT", "0");
+    }
     command
         .arg(format!("-I{}", settings.googleapis.display()))
         .arg(format!("-I{}", settings.protoway_proto.display()));
@@ -111,7 +117,7 @@ pub fn run(settings: &Settings) {
         .collect();
     let ours: Vec<(&str, PathBuf)> = OURS.into_iter().map(|n| (n, links.join(n))).collect();
     println!(
-        "codegen: {} google/cloud directories with HTTP rules, one protoc call each, interleaved stub/ours",
+        "codegen: {} google/cloud directories with HTTP rules, one protoc call each, interleaved stub / ours unformatted / ours",
         dirs.len()
     );
     // The plugins format with `$RUSTFMT`, else `rustfmt` on PATH: under
@@ -127,7 +133,7 @@ pub fn run(settings: &Settings) {
         unsafe { std::env::set_var("RUSTFMT", path) };
     }
     let (mut t_stub, mut t_ours, mut t_alone) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
-    let mut t_rustfmt = Duration::ZERO;
+    let (mut t_rustfmt, mut t_unformatted) = (Duration::ZERO, Duration::ZERO);
     let mut failures = Vec::new();
     let mut largest: Option<(u64, Vec<String>)> = None;
     for dir in &dirs {
@@ -146,9 +152,11 @@ pub fn run(settings: &Settings) {
         if !alone.success() {
             continue;
         }
-        let (d, _) = protoc_run(settings, &files, &stubs, &scratch);
+        let (d, _) = protoc_run(settings, &files, &stubs, &scratch, true);
         t_stub += d;
-        let (d, ok) = protoc_run(settings, &files, &ours, &scratch);
+        let (d, _) = protoc_run(settings, &files, &ours, &scratch, false);
+        t_unformatted += d;
+        let (d, ok) = protoc_run(settings, &files, &ours, &scratch, true);
         t_ours += d;
         if !ok {
             failures.push(dir.display().to_string());
@@ -177,6 +185,17 @@ pub fn run(settings: &Settings) {
     );
     for f in &failures {
         println!("    failed: {f}");
+    }
+    // What formatting costs inside the plugins, over every directory: the
+    // same runs with rustfmt turned off (prettyplease's layout only).
+    if protoway_codegen::render::rustfmt_wanted() {
+        println!(
+            "  protoc + our 3, PROTOWAY_RUSTFMT=0 {:>6.2}s: ratio {:.3} (formatting is {:.0}% of our cost over the stubs)",
+            t_unformatted.as_secs_f64(),
+            t_unformatted.as_secs_f64() / t_stub.as_secs_f64(),
+            100.0 * (t_ours.saturating_sub(t_unformatted)).as_secs_f64()
+                / (t_ours.saturating_sub(t_stub)).as_secs_f64().max(1e-9)
+        );
     }
     // The floor that formatting alone sets: rustfmt run once per generated
     // Rust file, as the plugins run it, with nothing else.

@@ -115,9 +115,11 @@ fn is_plain(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };
-    let special_word = ["true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"]
-        .iter()
-        .any(|word| s.eq_ignore_ascii_case(word));
+    let special_word = [
+        "true", "false", "null", "yes", "no", "on", "off", "y", "n", "~",
+    ]
+    .iter()
+    .any(|word| s.eq_ignore_ascii_case(word));
     (first.is_ascii_alphabetic() || first == '/' || first == '_' || first == '$')
         && !special_word
         && !s.ends_with(' ')
