@@ -22,18 +22,26 @@ pub fn dispatch() -> Option<ExitCode> {
     let argv0 = std::env::args_os().next()?;
     let name = Path::new(&argv0).file_name()?.to_str()?.to_owned();
     let version = env!("CARGO_PKG_VERSION");
-    let main = protoway_codegen::plugin::main;
-    if matches!(
-        name.as_str(),
-        "protoc-gen-rust-http" | "protoc-gen-rust-errors"
-    ) {
-        // As their own binaries do.
-        protoway_codegen::render::start_rustfmt_early();
-    }
+    let run = protoway_codegen::plugin::run;
+    // As their own binaries run.
     Some(match name.as_str() {
-        "protoc-gen-rust-http" => main(&name, version, "", protoc_gen_rust_http::generate),
-        "protoc-gen-rust-errors" => main(&name, version, "", protoc_gen_rust_errors::generate),
-        "protoc-gen-openapi" => main(&name, version, "", protoc_gen_openapi::generate),
+        "protoc-gen-rust-http" => run(
+            &name,
+            version,
+            "",
+            protoc_gen_rust_http::generate,
+            protoc_gen_rust_http::SETUP,
+        ),
+        "protoc-gen-rust-errors" => run(
+            &name,
+            version,
+            "",
+            protoc_gen_rust_errors::generate,
+            protoc_gen_rust_errors::SETUP,
+        ),
+        "protoc-gen-openapi" => {
+            protoway_codegen::plugin::main(&name, version, "", protoc_gen_openapi::generate)
+        }
         n if n.starts_with("protoc-gen-stub") => {
             let mut request = Vec::new();
             std::io::stdin().read_to_end(&mut request).expect("stdin");

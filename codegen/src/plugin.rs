@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use prost::Message;
 
+use crate::request::RawCodeGeneratorRequest;
 use crate::{Diagnostic, Request, Response, ResponseFile};
 
 /// `CodeGeneratorResponse.Feature.FEATURE_PROTO3_OPTIONAL`.
@@ -80,12 +81,31 @@ pub fn respond_to(request: &Request, generate: Generator) -> Response {
     }
 }
 
+/// What a plugin binary does besides generating (see [`run`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Setup {
+    /// It formats Rust: rustfmt is started as soon as the request is read
+    /// and shows there is work, so that its start-up (~10 ms of loading
+    /// rustc's libraries) overlaps decoding and rendering.
+    pub rustfmt_early: bool,
+    /// A check on the undecoded request: `true` when it certainly generates
+    /// nothing and reports nothing, so the answer is an empty response with
+    /// no descriptor pool built and no rustfmt started (the errors plugin on
+    /// the many packages without error enums).
+    pub nothing_to_do: Option<fn(&RawCodeGeneratorRequest) -> bool>,
+}
+
+/// The body of a plugin binary's `main` that needs no [`Setup`].
+pub fn main(name: &str, version: &str, about: &str, generate: Generator) -> ExitCode {
+    run(name, version, about, generate, Setup::default())
+}
+
 /// The body of a plugin binary's `main`.
 ///
 /// `--version` and `--help` answer on stdout; otherwise the request is read
 /// from stdin and the response written to stdout. Input that is not a
 /// request exits 1 with one line on stderr and no backtrace.
-pub fn main(name: &str, version: &str, about: &str, generate: Generator) -> ExitCode {
+pub fn run(name: &str, version: &str, about: &str, generate: Generator, setup: Setup) -> ExitCode {
     if let Some(arg) = std::env::args().nth(1) {
         return match arg.as_str() {
             "--version" | "-V" => {
@@ -115,17 +135,35 @@ pub fn main(name: &str, version: &str, about: &str, generate: Generator) -> Exit
         eprintln!("{name}: cannot read stdin: {e}");
         return ExitCode::FAILURE;
     }
-    let request = match Request::decode(&input) {
-        Ok(request) => request,
+    let raw = match RawCodeGeneratorRequest::decode(input.as_slice()) {
+        Ok(raw) => raw,
         Err(e) => {
-            eprintln!("{name}: {e}");
+            eprintln!("{name}: stdin is not a CodeGeneratorRequest: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let response = respond_to(&request, generate);
-    // The process exits next: freeing the descriptor pool piece by piece
-    // would cost 15% of a small request's time for nothing.
-    std::mem::forget(request);
+    let response = if setup.nothing_to_do.is_some_and(|nothing| nothing(&raw)) {
+        Response {
+            supported_features: Some(FEATURE_PROTO3_OPTIONAL),
+            ..Default::default()
+        }
+    } else {
+        if setup.rustfmt_early {
+            crate::render::start_rustfmt_early();
+        }
+        let request = match Request::from_raw(raw) {
+            Ok(request) => request,
+            Err(e) => {
+                eprintln!("{name}: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let response = respond_to(&request, generate);
+        // The process exits next: freeing the descriptor pool piece by
+        // piece would cost 15% of a small request's time for nothing.
+        std::mem::forget(request);
+        response
+    };
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout
         .write_all(&response.encode_to_vec())

@@ -263,13 +263,11 @@ static EARLY_RUSTFMT: std::sync::Mutex<Option<std::process::Child>> = std::sync:
 
 /// Starts the rustfmt the first rendered file will use, so that its start-up
 /// (loading rustc's libraries: most of its time on a small file) runs on
-/// another core while the plugin decodes and renders. A plugin binary calls
-/// this first; if nothing is rendered, the child reads end-of-file when the
-/// plugin exits and formats nothing.
+/// another core while the plugin decodes and renders. [`crate::plugin::run`]
+/// calls this once the request is read; if nothing is rendered, the child
+/// reads end-of-file when the plugin exits and formats nothing.
 pub fn start_rustfmt_early() {
-    // protoc runs a plugin without arguments; `--version` formats nothing.
-    if std::env::args_os().len() == 1
-        && rustfmt_wanted()
+    if rustfmt_wanted()
         && let Ok(child) = spawn_rustfmt()
         && let Ok(mut early) = EARLY_RUSTFMT.lock()
     {

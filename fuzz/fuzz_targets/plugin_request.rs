@@ -1,5 +1,7 @@
 //! Plugin request handling: any bytes on stdin give a response or a clean
-//! error from each of the three plugins, never a caught panic.
+//! error from each of the three plugins, never a caught panic; and the errors
+//! plugin's shortcut (`nothing_to_do`, a scan of the undecoded request)
+//! never skips a request the full path would generate files for.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -24,5 +26,13 @@ fuzz_target!(|data: &[u8]| {
                 "a generator panicked: {error}"
             );
         }
+    }
+    if let Ok(raw) =
+        <protoway_codegen::request::RawCodeGeneratorRequest as prost::Message>::decode(data)
+        && protoc_gen_rust_errors::nothing_to_do(&raw)
+        && let Ok(response) = respond(data, protoc_gen_rust_errors::generate)
+        && response.error.is_none()
+    {
+        assert!(response.file.is_empty(), "nothing_to_do skipped error enums");
     }
 });

@@ -14,6 +14,8 @@ pub mod render;
 
 use protoway_codegen::output::Output;
 use protoway_codegen::params::Params;
+use protoway_codegen::plugin::Setup;
+use protoway_codegen::request::RawCodeGeneratorRequest;
 use protoway_codegen::{Diagnostic, Request, ResponseFile};
 
 /// Plugin parameters (`--rust-errors_opt=...`).
@@ -42,6 +44,78 @@ impl Config {
             runtime_crate,
         })
     }
+}
+
+/// How the binary runs: rustfmt started early, and no descriptor pool built
+/// for a request without error options (see [`nothing_to_do`]).
+pub const SETUP: Setup = Setup {
+    rustfmt_early: true,
+    nothing_to_do: Some(nothing_to_do),
+};
+
+/// `true` when no file to generate has an enum with `errors.default_code`
+/// (field 1108 of `EnumOptions`) or a value with `errors.code` (1109 of
+/// `EnumValueOptions`), found by scanning the undecoded descriptors, and the
+/// parameter is valid: [`generate`] would answer no files and no error.
+/// Anything the scan cannot read, or a file to generate that the request
+/// lacks, answers `false`, for the full path to report.
+pub fn nothing_to_do(request: &RawCodeGeneratorRequest) -> bool {
+    use protoway_codegen::wire::{Value, fields};
+    if Config::from_parameter(request.parameter.as_deref().unwrap_or("")).is_err() {
+        return false;
+    }
+    /// What a length-delimited field holds, by where it was found.
+    #[derive(Clone, Copy)]
+    enum Scope {
+        File,
+        Message,
+        Enum,
+        EnumValue,
+        EnumOptions,
+        EnumValueOptions,
+    }
+    let mut found = 0;
+    for file in &request.proto_file {
+        let name = fields(file).find_map(|f| match f {
+            Some(f) if f.number == 1 => Some(f.value),
+            _ => None,
+        });
+        let Some(Value::Bytes(name)) = name else {
+            continue;
+        };
+        if !request
+            .file_to_generate
+            .iter()
+            .any(|f| f.as_bytes() == name)
+        {
+            continue;
+        }
+        found += 1;
+        // Depth-first over nested messages, without recursion (the bytes
+        // can nest as deep as they are long).
+        let mut stack = vec![(Scope::File, file.as_slice())];
+        while let Some((scope, bytes)) = stack.pop() {
+            for field in fields(bytes) {
+                let Some(field) = field else {
+                    return false;
+                };
+                let next = match (scope, field.number) {
+                    (Scope::EnumOptions, 1108) | (Scope::EnumValueOptions, 1109) => return false,
+                    (Scope::File, 5) | (Scope::Message, 4) => Scope::Enum,
+                    (Scope::File, 4) | (Scope::Message, 3) => Scope::Message,
+                    (Scope::Enum, 3) => Scope::EnumOptions,
+                    (Scope::Enum, 2) => Scope::EnumValue,
+                    (Scope::EnumValue, 3) => Scope::EnumValueOptions,
+                    _ => continue,
+                };
+                let Value::Bytes(inner) = field.value else {
+                    return false;
+                };
+                stack.push((next, inner));
+            }
+        }
+    }
+    found == request.file_to_generate.len()
 }
 
 /// The plugin: one `<package>.errors.rs` per package that has error enums.

@@ -134,3 +134,63 @@ fn several_packages_give_one_file_each() {
         ]
     );
 }
+
+/// The binary's shortcut (no descriptor pool when no file to generate has
+/// error options) answers `true` exactly where the full path answers no
+/// files and no error: every testdata proto of the three plugins, alone.
+#[test]
+fn nothing_to_do_agrees_with_generate() {
+    use protoway_codegen::compile::{compiler, raw_request};
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata");
+    let mut checked = 0;
+    let mut shortcuts = 0;
+    for dir in ["errors", "http", "openapi", "codegen"] {
+        let include = format!("{root}/{dir}");
+        let mut protos = Vec::new();
+        let mut stack = vec![std::path::PathBuf::from(&include)];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "proto") {
+                    protos.push(path.strip_prefix(&include).unwrap().to_owned());
+                }
+            }
+        }
+        protos.sort();
+        for proto in protos {
+            let mut compiler = compiler(&[include.as_str(), PROTO]);
+            if compiler.open_files([&proto]).is_err() {
+                continue; // testdata meant not to compile
+            }
+            for parameter in ["", "emit=include", "bogus=1"] {
+                let raw = raw_request(&compiler, parameter);
+                let response = respond(
+                    &prost::Message::encode_to_vec(&raw),
+                    protoc_gen_rust_errors::generate,
+                )
+                .unwrap();
+                let nothing = response.file.is_empty() && response.error.is_none();
+                assert_eq!(
+                    protoc_gen_rust_errors::nothing_to_do(&raw),
+                    nothing,
+                    "{dir}/{} with `{parameter}`",
+                    proto.display()
+                );
+                checked += 1;
+                shortcuts += usize::from(nothing);
+            }
+        }
+    }
+    assert!(
+        checked >= 30 && shortcuts >= 10 && checked - shortcuts >= 10,
+        "{checked} checked, {shortcuts} shortcuts"
+    );
+    // A file to generate that the request lacks goes the full way (an error).
+    let raw = protoway_codegen::request::RawCodeGeneratorRequest {
+        file_to_generate: vec!["missing.proto".into()],
+        ..Default::default()
+    };
+    assert!(!protoc_gen_rust_errors::nothing_to_do(&raw));
+}

@@ -1,11 +1,11 @@
 //! `protoc-gen-rust-http`: the protoc plugin binary.
 
 fn main() -> std::process::ExitCode {
-    protoway_codegen::render::start_rustfmt_early();
-    protoway_codegen::plugin::main(
+    protoway_codegen::plugin::run(
         "protoc-gen-rust-http",
         env!("CARGO_PKG_VERSION"),
         env!("CARGO_PKG_DESCRIPTION"),
         protoc_gen_rust_http::generate,
+        protoc_gen_rust_http::SETUP,
     )
 }
