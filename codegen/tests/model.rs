@@ -289,3 +289,50 @@ fn garbage_is_an_error_not_a_panic() {
     let err = Request::decode(&raw.encode_to_vec()).unwrap_err();
     assert!(err.contains("import cycle"), "{err}");
 }
+
+/// The lazily indexed source info answers every path as decoding the whole
+/// `source_code_info` does: the first location with a full span wins.
+#[test]
+fn source_index_matches_a_full_decode() {
+    use protoway_codegen::source::SourceIndex;
+    let compiled = {
+        let mut compiler = protoway_codegen::compile::compiler(&[TESTDATA, PROTO]);
+        compiler.open_files(["model.proto"]).unwrap();
+        compiler.file_descriptor_set()
+    };
+    let mut paths = 0;
+    for file in &compiled.file {
+        let info = file.source_code_info.clone().unwrap_or_default();
+        let index = SourceIndex::new(info.encode_to_vec());
+        for location in &info.location {
+            let first = info
+                .location
+                .iter()
+                .find(|l| l.path == location.path && l.span.len() >= 3);
+            let expected_position = first.map(|l| (l.span[0] as u32 + 1, l.span[1] as u32 + 1));
+            assert_eq!(index.position(&location.path), expected_position);
+            let comments = index.comments(&location.path);
+            assert_eq!(
+                comments.leading,
+                first.and_then(|l| l.leading_comments.clone())
+            );
+            assert_eq!(
+                comments.trailing,
+                first.and_then(|l| l.trailing_comments.clone())
+            );
+            assert_eq!(
+                comments.leading_detached,
+                first
+                    .map(|l| l.leading_detached_comments.clone())
+                    .unwrap_or_default()
+            );
+            paths += 1;
+        }
+        // A path no location has.
+        assert_eq!(index.position(&[999, 999]), None);
+        assert!(index.comments(&[999]).is_empty());
+    }
+    assert!(paths > 100, "{paths} locations checked");
+    // Bytes that do not decode lose positions, never panic.
+    assert_eq!(SourceIndex::new(vec![0x0a, 0xff]).position(&[]), None);
+}
