@@ -129,6 +129,13 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         }
+        // Internal to `codegen`: the syn + prettyplease floor over a
+        // directory's output, timed in a process of its own so the bench's
+        // memory (and the peak RSS its later children report) stays small.
+        Some("syn-prettyplease") if args.len() == 2 => {
+            let elapsed = codegen_bench::syn_prettyplease_alone(std::path::Path::new(&args[1]));
+            println!("{}", elapsed.as_nanos());
+        }
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

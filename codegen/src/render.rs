@@ -3,7 +3,7 @@
 //!
 //! prettyplease's layout heuristics differ from rustfmt's (call and chain
 //! widths, struct literals), so the text is passed through rustfmt when one
-//! can be run (`$RUSTFMT`, else `rustfmt` on PATH; `PROTOWAY_RUSTFMT=0`
+//! can be run ([`rustfmt_program`]; `PROTOWAY_RUSTFMT=0`
 //! turns it off), as tonic-build's `format` did. Without rustfmt the
 //! prettyplease text is emitted: valid and readable, only laid out differently.
 
@@ -275,16 +275,45 @@ pub fn start_rustfmt_early() {
     }
 }
 
+/// The rustfmt to run: `$RUSTFMT`; else the one beside the cargo that runs
+/// this build (`$CARGO`, set for build scripts and `cargo run`), which is
+/// the toolchain's own binary; else `rustfmt` on PATH.
+///
+/// Under rustup, `rustfmt` on PATH is a proxy that resolves the toolchain
+/// before starting the real one: ~7 ms more per file on this machine, more
+/// than the whole start-up of the stub plugins the codegen bench compares
+/// with.
+pub fn rustfmt_program() -> std::path::PathBuf {
+    rustfmt_program_from(std::env::var_os("RUSTFMT"), std::env::var_os("CARGO"))
+}
+
+fn rustfmt_program_from(
+    rustfmt: Option<std::ffi::OsString>,
+    cargo: Option<std::ffi::OsString>,
+) -> std::path::PathBuf {
+    if let Some(rustfmt) = rustfmt.filter(|r| !r.is_empty()) {
+        return rustfmt.into();
+    }
+    let beside_cargo = cargo
+        .map(std::path::PathBuf::from)
+        .filter(|cargo| cargo.is_absolute())
+        .and_then(|cargo| {
+            let rustfmt = cargo.with_file_name(format!("rustfmt{}", std::env::consts::EXE_SUFFIX));
+            rustfmt.is_file().then_some(rustfmt)
+        });
+    beside_cargo.unwrap_or_else(|| "rustfmt".into())
+}
+
 fn spawn_rustfmt() -> Result<std::process::Child, String> {
     use std::process::{Command, Stdio};
-    let rustfmt = std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".to_owned());
+    let rustfmt = rustfmt_program();
     Command::new(&rustfmt)
         .args(["--edition", "2024", "--emit", "stdout"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot run {rustfmt}: {e}"))
+        .map_err(|e| format!("cannot run {}: {e}", rustfmt.display()))
 }
 
 /// Files at least this large are formatted in two halves at once.
@@ -440,6 +469,31 @@ mod tests {
     fn rustfmt_check_detects_unformatted_code() {
         assert_eq!(rustfmt_check("fn main() {}\n"), Ok(()));
         assert!(rustfmt_check("fn  main(){ }").is_err());
+    }
+
+    #[test]
+    fn rustfmt_is_rustfmt_env_else_beside_cargo_else_path() {
+        let dir = std::env::temp_dir().join(format!("protoway-rustfmt-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cargo = dir.join(format!("cargo{}", std::env::consts::EXE_SUFFIX));
+        let beside = dir.join(format!("rustfmt{}", std::env::consts::EXE_SUFFIX));
+        let path = std::path::PathBuf::from("rustfmt");
+        // No rustfmt beside cargo (a toolchain without the component): PATH.
+        assert_eq!(rustfmt_program_from(None, Some(cargo.clone().into())), path);
+        std::fs::write(&beside, "").unwrap();
+        assert_eq!(
+            rustfmt_program_from(None, Some(cargo.clone().into())),
+            beside
+        );
+        assert_eq!(
+            rustfmt_program_from(Some("/opt/rustfmt".into()), Some(cargo.into())),
+            std::path::PathBuf::from("/opt/rustfmt")
+        );
+        // A relative `$CARGO` (resolved against PATH by cargo itself) says nothing.
+        assert_eq!(rustfmt_program_from(None, Some("cargo".into())), path);
+        assert_eq!(rustfmt_program_from(Some("".into()), None), path);
+        assert_eq!(rustfmt_program_from(None, None), path);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
