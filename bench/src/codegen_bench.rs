@@ -155,7 +155,7 @@ pub fn run(settings: &Settings) {
         if !ok {
             failures.push(dir.display().to_string());
         }
-        t_rustfmt += rustfmt_alone(&scratch);
+        t_rustfmt += rustfmt_alone(&rustfmt, &scratch);
         t_syn_prettyplease += syn_prettyplease_in_child(&scratch);
         let size: u64 = files
             .iter()
@@ -240,28 +240,29 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// Time to run rustfmt (as the plugins do) over every `.rs` file under
+/// Time to run `rustfmt` (as the plugins do) over every `.rs` file under
 /// `dir`, one process per file; zero when formatting is turned off.
-fn rustfmt_alone(dir: &Path) -> Duration {
+fn rustfmt_alone(rustfmt: &Path, dir: &Path) -> Duration {
     if !protoway_codegen::render::rustfmt_wanted() {
         return Duration::ZERO;
     }
-    let rustfmt = protoway_codegen::render::rustfmt_program();
-    let mut total = Duration::ZERO;
-    for path in rust_files(dir) {
-        let Ok(file) = std::fs::File::open(&path) else {
-            continue;
-        };
-        let t0 = Instant::now();
-        let _ = Command::new(&rustfmt)
-            .args(["--edition", "2024", "--emit", "stdout"])
-            .stdin(file)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        total += t0.elapsed();
-    }
-    total
+    rust_files(dir)
+        .iter()
+        .filter_map(|path| std::fs::File::open(path).ok())
+        .map(|file| time_rustfmt(rustfmt, file.into()))
+        .sum()
+}
+
+/// Wall time of one rustfmt run, with the plugins' arguments, on `input`.
+fn time_rustfmt(rustfmt: &Path, input: Stdio) -> Duration {
+    let t0 = Instant::now();
+    let _ = Command::new(rustfmt)
+        .args(["--edition", "2024", "--emit", "stdout"])
+        .stdin(input)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    t0.elapsed()
 }
 
 /// Time to parse every `.rs` file under `dir` with syn and print it with
@@ -300,16 +301,7 @@ fn syn_prettyplease_in_child(dir: &Path) -> Duration {
 /// rustfmt's start-up: the median wall time of formatting an empty input.
 fn rustfmt_startup(rustfmt: &Path) -> Duration {
     let mut times: Vec<Duration> = (0..21)
-        .map(|_| {
-            let t0 = Instant::now();
-            let _ = Command::new(rustfmt)
-                .args(["--edition", "2024", "--emit", "stdout"])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
-            t0.elapsed()
-        })
+        .map(|_| time_rustfmt(rustfmt, Stdio::null()))
         .collect();
     times.sort();
     times[times.len() / 2]
