@@ -1,7 +1,7 @@
 //! `protoway-bench codegen`: protoc + our three plugins against protoc + three
 //! stub plugins over every google/cloud API directory with HTTP rules (one
 //! protoc call per directory, as a real build makes), interleaved, and ours
-//! once more without rustfmt (what formatting costs); then each
+//! once more with the opt-in `rustfmt` parameter (what formatting costs); then each
 //! plugin's own time and peak memory on the largest request, and where the
 //! time goes inside one plugin.
 
@@ -70,19 +70,19 @@ fn protoc() -> PathBuf {
 }
 
 /// One protoc run with `plugins` (name, out flag) into a scratch dir;
-/// `format: false` runs them with `PROTOWAY_RUSTFMT=0`.
+/// `rustfmt: true` passes the Rust plugins their `rustfmt` parameter.
 fn protoc_run(
     settings: &Settings,
     files: &[String],
     plugins: &[(&str, PathBuf)],
     out: &Path,
-    format: bool,
+    rustfmt: bool,
 ) -> (Duration, bool) {
     let _ = std::fs::remove_dir_all(out);
     std::fs::create_dir_all(out).expect("out");
     let mut command = Command::new(protoc());
-    if !format {
-        command.env("PROTOWAY_RUSTFMT", "0");
+    if rustfmt {
+        command.args(["--rust-http_opt=rustfmt", "--rust-errors_opt=rustfmt"]);
     }
     command
         .arg(format!("-I{}", settings.googleapis.display()))
@@ -117,16 +117,18 @@ pub fn run(settings: &Settings) {
         .collect();
     let ours: Vec<(&str, PathBuf)> = OURS.into_iter().map(|n| (n, links.join(n))).collect();
     println!(
-        "codegen: {} google/cloud directories with HTTP rules, one protoc call each, interleaved stub / ours unformatted / ours",
+        "codegen: {} google/cloud directories with HTTP rules, one protoc call each, interleaved stub / ours / ours with rustfmt",
         dirs.len()
     );
-    // The plugins format with `render::rustfmt_program()`: under `cargo run`
-    // that is the toolchain's own rustfmt beside `$CARGO` (not rustup's
-    // proxy), as in a build script; the plugins inherit `$CARGO` via protoc.
-    let rustfmt = protoway_codegen::render::rustfmt_program();
-    println!("  rustfmt: {}", rustfmt.display());
+    // With `rustfmt`, the plugins run `render::rustfmt_program()`: under
+    // `cargo run` the toolchain's own rustfmt beside `$CARGO`, which the
+    // plugins inherit via protoc.
+    println!(
+        "  rustfmt (opt-in): {}",
+        protoway_codegen::render::rustfmt_program().display()
+    );
     let (mut t_stub, mut t_ours, mut t_alone) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
-    let (mut t_rustfmt, mut t_unformatted) = (Duration::ZERO, Duration::ZERO);
+    let mut t_rustfmt = Duration::ZERO;
     let mut t_syn_prettyplease = Duration::ZERO;
     let mut failures = Vec::new();
     let mut largest: Option<(u64, Vec<String>)> = None;
@@ -146,16 +148,15 @@ pub fn run(settings: &Settings) {
         if !alone.success() {
             continue;
         }
-        let (d, _) = protoc_run(settings, &files, &stubs, &scratch, true);
+        let (d, _) = protoc_run(settings, &files, &stubs, &scratch, false);
         t_stub += d;
-        let (d, _) = protoc_run(settings, &files, &ours, &scratch, false);
-        t_unformatted += d;
-        let (d, ok) = protoc_run(settings, &files, &ours, &scratch, true);
+        let (d, _) = protoc_run(settings, &files, &ours, &scratch, true);
+        t_rustfmt += d;
+        let (d, ok) = protoc_run(settings, &files, &ours, &scratch, false);
         t_ours += d;
         if !ok {
             failures.push(dir.display().to_string());
         }
-        t_rustfmt += rustfmt_alone(&rustfmt, &scratch);
         t_syn_prettyplease += syn_prettyplease_in_child(&scratch);
         let size: u64 = files
             .iter()
@@ -181,23 +182,13 @@ pub fn run(settings: &Settings) {
     for f in &failures {
         println!("    failed: {f}");
     }
-    // What formatting costs inside the plugins, over every directory: the
-    // same runs with rustfmt turned off (prettyplease's layout only).
-    if protoway_codegen::render::rustfmt_wanted() {
-        println!(
-            "  protoc + our 3, PROTOWAY_RUSTFMT=0 {:>6.2}s: ratio {:.3} (formatting is {:.0}% of our cost over the stubs)",
-            t_unformatted.as_secs_f64(),
-            t_unformatted.as_secs_f64() / t_stub.as_secs_f64(),
-            100.0 * (t_ours.saturating_sub(t_unformatted)).as_secs_f64()
-                / (t_ours.saturating_sub(t_stub)).as_secs_f64().max(1e-9)
-        );
-    }
-    // The floor that formatting alone sets: rustfmt run once per generated
-    // Rust file, as the plugins run it, with nothing else.
+    // The opt-in rustfmt layout, over every directory.
     println!(
-        "  rustfmt alone on our Rust output {:>6.2}s: protoc + stubs + only that = {:.3}x stub",
+        "  protoc + our 3 with rustfmt {:>6.2}s: ratio {:.3} (formatting is {:.0}% of that cost over the stubs)",
         t_rustfmt.as_secs_f64(),
-        (t_stub + t_rustfmt).as_secs_f64() / t_stub.as_secs_f64()
+        t_rustfmt.as_secs_f64() / t_stub.as_secs_f64(),
+        100.0 * (t_rustfmt.saturating_sub(t_ours)).as_secs_f64()
+            / (t_rustfmt.saturating_sub(t_stub)).as_secs_f64().max(1e-9)
     );
 
     // The floors of the pipeline the brief prescribes, against the budget
@@ -210,12 +201,8 @@ pub fn run(settings: &Settings) {
         t_syn_prettyplease.as_secs_f64(),
         (t_stub + t_syn_prettyplease).as_secs_f64() / t_stub.as_secs_f64()
     );
-    let startup = rustfmt_startup(&rustfmt);
     println!(
-        "  budget at 1.10x: {budget:.1} ms per directory for the three plugins' own work; rustfmt's start-up alone (empty input, median of 21): {:.1} ms = {:.1}x that budget; rustfmt alone {:.1} ms, syn + prettyplease alone {:.1} ms per directory",
-        startup.as_secs_f64() * 1e3,
-        startup.as_secs_f64() * 1e3 / budget.max(1e-9),
-        per_dir(t_rustfmt),
+        "  budget at 1.10x: {budget:.1} ms per directory for the three plugins' own work; syn + prettyplease alone {:.1} ms per directory",
         per_dir(t_syn_prettyplease),
     );
 
@@ -238,31 +225,6 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
         }
     }
     files
-}
-
-/// Time to run `rustfmt` (as the plugins do) over every `.rs` file under
-/// `dir`, one process per file; zero when formatting is turned off.
-fn rustfmt_alone(rustfmt: &Path, dir: &Path) -> Duration {
-    if !protoway_codegen::render::rustfmt_wanted() {
-        return Duration::ZERO;
-    }
-    rust_files(dir)
-        .iter()
-        .filter_map(|path| std::fs::File::open(path).ok())
-        .map(|file| time_rustfmt(rustfmt, file.into()))
-        .sum()
-}
-
-/// Wall time of one rustfmt run, with the plugins' arguments, on `input`.
-fn time_rustfmt(rustfmt: &Path, input: Stdio) -> Duration {
-    let t0 = Instant::now();
-    let _ = Command::new(rustfmt)
-        .args(["--edition", "2024", "--emit", "stdout"])
-        .stdin(input)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    t0.elapsed()
 }
 
 /// Time to parse every `.rs` file under `dir` with syn and print it with
@@ -296,15 +258,6 @@ fn syn_prettyplease_in_child(dir: &Path) -> Duration {
         .and_then(|o| String::from_utf8(o.stdout).ok())
         .and_then(|text| text.trim().parse::<u64>().ok());
     Duration::from_nanos(nanos.expect("protoway-bench syn-prettyplease prints nanoseconds"))
-}
-
-/// rustfmt's start-up: the median wall time of formatting an empty input.
-fn rustfmt_startup(rustfmt: &Path) -> Duration {
-    let mut times: Vec<Duration> = (0..21)
-        .map(|_| time_rustfmt(rustfmt, Stdio::null()))
-        .collect();
-    times.sort();
-    times[times.len() / 2]
 }
 
 /// Each plugin alone on the largest request: wall time and peak RSS, and
@@ -350,27 +303,16 @@ fn per_plugin(settings: &Settings, links: &Path, files: &[String]) {
         );
     }
     // Inside the HTTP plugin: decoding into the descriptor pool vs generating
-    // (model + quote + prettyplease), and rustfmt on the result.
+    // (model + quote + prettyplease).
     let t0 = Instant::now();
     let decoded = protoway_codegen::Request::decode(&request).expect("request decodes");
     let decode = t0.elapsed();
-    let time_generate = |rustfmt: bool| {
-        // SAFETY: single-threaded here; the generator reads the variable.
-        unsafe { std::env::set_var("PROTOWAY_RUSTFMT", if rustfmt { "1" } else { "0" }) };
-        let t0 = Instant::now();
-        let files = protoc_gen_rust_http::generate(&decoded)
-            .map(|f| f.len())
-            .unwrap_or(0);
-        (t0.elapsed(), files)
-    };
-    let (with_fmt, _) = time_generate(true);
-    let (without_fmt, _) = time_generate(false);
-    unsafe { std::env::remove_var("PROTOWAY_RUSTFMT") };
+    let t0 = Instant::now();
+    let _ = std::hint::black_box(protoc_gen_rust_http::generate(&decoded));
     println!(
-        "  inside protoc-gen-rust-http: decode + descriptor pool {:.1} ms, model + render {:.1} ms, rustfmt {:.1} ms",
+        "  inside protoc-gen-rust-http: decode + descriptor pool {:.1} ms, model + render {:.1} ms",
         decode.as_secs_f64() * 1e3,
-        without_fmt.as_secs_f64() * 1e3,
-        (with_fmt.saturating_sub(without_fmt)).as_secs_f64() * 1e3
+        t0.elapsed().as_secs_f64() * 1e3,
     );
     let _ = std::fs::remove_file(&capture);
 }

@@ -25,13 +25,9 @@ pub fn dispatch() -> Option<ExitCode> {
     let run = protoway_codegen::plugin::run;
     // As their own binaries run.
     Some(match name.as_str() {
-        "protoc-gen-rust-http" => run(
-            &name,
-            version,
-            "",
-            protoc_gen_rust_http::generate,
-            protoc_gen_rust_http::SETUP,
-        ),
+        "protoc-gen-rust-http" => {
+            protoway_codegen::plugin::main(&name, version, "", protoc_gen_rust_http::generate)
+        }
         "protoc-gen-rust-errors" => run(
             &name,
             version,

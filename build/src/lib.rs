@@ -118,6 +118,18 @@ impl Builder {
         self
     }
 
+    /// Passes the generated HTTP and errors code through rustfmt (default
+    /// false: prettyplease's layout, as prost-build writes it, with no
+    /// process started). Needs a runnable rustfmt: `$RUSTFMT`, the one beside
+    /// `$CARGO`, or `rustfmt` on `PATH`; prost's message files are not
+    /// affected.
+    pub fn rustfmt(mut self, yes: bool) -> Self {
+        for parameter in [&mut self.http_parameter, &mut self.errors_parameter] {
+            parameter.push(format!("rustfmt={yes}"));
+        }
+        self
+    }
+
     /// Routes for methods without a `google.api.http` rule
     /// (`POST {prefix}/{package}.{Service}/{Method}`), like kratos'
     /// `omitempty=false`. Server and document alike.

@@ -47,6 +47,8 @@ pub struct Output {
     /// All files in the output directory itself (`flat_output_dir`), instead
     /// of one directory per package component as protoc-gen-prost's default.
     pub flat_output_dir: bool,
+    /// How the Rust is laid out (parameter `rustfmt`: prettyplease by default).
+    pub layout: crate::render::Layout,
 }
 
 /// prost's insertion point name inside each package file.
@@ -59,6 +61,7 @@ impl Output {
             emit: Emit::File,
             default_package_filename: "_".to_owned(),
             flat_output_dir: false,
+            layout: crate::render::Layout::Prettyplease,
         }
     }
 

@@ -103,9 +103,10 @@ impl Params {
         Ok(out)
     }
 
-    /// The settings every protoway plugin shares: `emit` and
-    /// `default_package_filename` (where the `<package>.<suffix>.rs` code
-    /// goes) and `runtime_crate` (checked to be a Rust path).
+    /// The settings every Rust-emitting plugin shares: `emit`,
+    /// `flat_output_dir` and `default_package_filename` (where the
+    /// `<package>.<suffix>.rs` code goes), `rustfmt` (its layout) and
+    /// `runtime_crate` (checked to be a Rust path).
     pub fn common(&self, suffix: &'static str) -> Result<(Output, String), String> {
         let mut output = Output::new(suffix);
         output.emit =
@@ -114,6 +115,9 @@ impl Params {
             output.default_package_filename = stem.to_owned();
         }
         output.flat_output_dir = self.flag("flat_output_dir", false)?;
+        if self.flag("rustfmt", false)? {
+            output.layout = crate::render::Layout::Rustfmt;
+        }
         let runtime_crate = self.get("runtime_crate").unwrap_or("::protoway").to_owned();
         if syn::parse_str::<syn::Path>(&runtime_crate).is_err() {
             return Err(format!(

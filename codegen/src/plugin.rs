@@ -84,14 +84,10 @@ pub fn respond_to(request: &Request, generate: Generator) -> Response {
 /// What a plugin binary does besides generating (see [`run`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Setup {
-    /// It formats Rust: rustfmt is started as soon as the request is read
-    /// and shows there is work, so that its start-up (~10 ms of loading
-    /// rustc's libraries) overlaps decoding and rendering.
-    pub rustfmt_early: bool,
     /// A check on the undecoded request: `true` when it certainly generates
     /// nothing and reports nothing, so the answer is an empty response with
-    /// no descriptor pool built and no rustfmt started (the errors plugin on
-    /// the many packages without error enums).
+    /// no descriptor pool built (the errors plugin on the many packages
+    /// without error enums).
     pub nothing_to_do: Option<fn(&RawCodeGeneratorRequest) -> bool>,
 }
 
@@ -148,9 +144,6 @@ pub fn run(name: &str, version: &str, about: &str, generate: Generator, setup: S
             ..Default::default()
         }
     } else {
-        if setup.rustfmt_early {
-            crate::render::start_rustfmt_early();
-        }
         let request = match Request::from_raw(raw) {
             Ok(request) => request,
             Err(e) => {

@@ -1,4 +1,4 @@
-//! kratos' reason-name vectors (../shared/conformance/vectors/errors_and_status.json,
+//! kratos' reason-name vectors (testdata/vectors/errors_and_status.json,
 //! `case2camel`): kratos turns a reason into a Go name; our UpperCamel naming
 //! (prost's, via heck) must agree on every one.
 
@@ -8,7 +8,7 @@ use protoway_codegen::names::to_upper_camel;
 fn case2camel_vectors() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/conformance/vectors/errors_and_status.json"
+        "/../testdata/vectors/errors_and_status.json"
     );
     let vectors: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();

@@ -193,58 +193,6 @@ fn openapi_v3_annotations_merge() {
     assert!(op["responses"].get("default").is_some());
 }
 
-/// protoway's `openapiv3/*.proto` are written by us, but an annotation written
-/// for gnostic must mean the same thing: every message, field name, number,
-/// type and label equals gnostic's, and the four extensions use 1143.
-#[test]
-fn shipped_openapiv3_protos_match_gnostic_wire_shape() {
-    use prost_reflect::DescriptorPool;
-    use prost_reflect::prost::Message as _;
-    fn pool(includes: &[String]) -> DescriptorPool {
-        let bytes = request_bytes(&["openapiv3/annotations.proto"], includes, "").unwrap();
-        let request =
-            prost_types::compiler::CodeGeneratorRequest::decode(bytes.as_slice()).unwrap();
-        DescriptorPool::from_file_descriptor_set(prost_types::FileDescriptorSet {
-            file: request.proto_file,
-        })
-        .unwrap()
-    }
-    fn shape(pool: &DescriptorPool) -> Vec<String> {
-        let mut lines = Vec::new();
-        for m in pool.all_messages() {
-            if m.package_name() != "openapi.v3" {
-                continue;
-            }
-            for f in m.fields() {
-                lines.push(format!(
-                    "{} {} {} {:?} {:?} {:?}",
-                    m.full_name(),
-                    f.number(),
-                    f.name(),
-                    f.kind(),
-                    f.cardinality(),
-                    f.containing_oneof().map(|o| o.name().to_owned())
-                ));
-            }
-        }
-        for e in pool.all_extensions() {
-            lines.push(format!(
-                "ext {} {} {} {:?}",
-                e.containing_message().full_name(),
-                e.number(),
-                e.full_name(),
-                e.kind()
-            ));
-        }
-        lines.sort();
-        lines
-    }
-    let ours = shape(&pool(&[format!("{ROOT}/proto")]));
-    let gnostic = shape(&pool(&[format!("{ROOT}/../shared/conformance/gnostic")]));
-    assert!(ours.len() > 290, "{} fields", ours.len());
-    assert_eq!(ours, gnostic);
-}
-
 /// buf runs the plugin once per directory: a directory of plain messages
 /// gives no document, so it cannot collide with the real `openapi.yaml`.
 #[test]

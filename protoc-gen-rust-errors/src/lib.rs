@@ -23,6 +23,7 @@ pub const PARAMETERS: &[&str] = &[
     "emit",
     "default_package_filename",
     "flat_output_dir",
+    "rustfmt",
     "runtime_crate",
 ];
 
@@ -46,10 +47,9 @@ impl Config {
     }
 }
 
-/// How the binary runs: rustfmt started early, and no descriptor pool built
-/// for a request without error options (see [`nothing_to_do`]).
+/// How the binary runs: no descriptor pool built for a request without
+/// error options (see [`nothing_to_do`]).
 pub const SETUP: Setup = Setup {
-    rustfmt_early: true,
     nothing_to_do: Some(nothing_to_do),
 };
 

@@ -11,7 +11,11 @@ use crate::model::ErrorEnum;
 pub fn render_package(enums: &[ErrorEnum], config: &Config) -> Result<String, String> {
     let rt = path(&config.runtime_crate);
     let items = enums.iter().map(|e| render_enum(e, &rt));
-    render_file("protoc-gen-rust-errors", quote! { #(#items)* })
+    render_file(
+        "protoc-gen-rust-errors",
+        config.output.layout,
+        quote! { #(#items)* },
+    )
 }
 
 fn render_enum(e: &ErrorEnum, rt: &TokenStream) -> TokenStream {

@@ -90,32 +90,6 @@ fn protoc_reports_located_errors() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("unknown parameter `nope`"));
 }
 
-#[test]
-fn protoc_uses_the_kratos_layout_protos_unchanged() {
-    // kratos' own errors.proto and layout protos, from shared/ by path.
-    let kratos = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/conformance/kratos-layout"
-    );
-    let out = out_dir("protoc-kratos");
-    let output = Command::new(protoc())
-        .arg(format!("--plugin=protoc-gen-rust-errors={BIN}"))
-        .arg(format!("--rust-errors_out={}", out.display()))
-        .arg(format!("-I{kratos}/api"))
-        .arg(format!("-I{kratos}/third_party"))
-        .arg(format!("-I{}", protoc_include().display()))
-        .arg("helloworld/v1/error_reason.proto")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    // The layout's enum carries no codes: nothing to generate, and no error.
-    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
-}
-
 fn run_plugin(stdin: &[u8], args: &[&str]) -> std::process::Output {
     let mut child = Command::new(BIN)
         .args(args)

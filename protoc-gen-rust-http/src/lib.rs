@@ -19,17 +19,12 @@ use protoway_codegen::output::Output;
 use protoway_codegen::params::Params;
 use protoway_codegen::{Diagnostic, Request, ResponseFile};
 
-/// How the binary runs: rustfmt started as soon as the request is read.
-pub const SETUP: protoway_codegen::plugin::Setup = protoway_codegen::plugin::Setup {
-    rustfmt_early: true,
-    nothing_to_do: None,
-};
-
 /// Plugin parameters (`--rust-http_opt=...`).
 pub const PARAMETERS: &[&str] = &[
     "emit",
     "default_package_filename",
     "flat_output_dir",
+    "rustfmt",
     "runtime_crate",
     "extern_path",
     "default_routes",

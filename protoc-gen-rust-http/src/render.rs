@@ -35,12 +35,14 @@ pub fn render_package(package: &Package, config: &Config) -> Result<String, Stri
     if methods < PARALLEL_FROM_METHODS || half >= services.len() {
         return render_file(
             "protoc-gen-rust-http",
+            config.output.layout,
             render_items(package, services, true, config),
         );
     }
     let (first, second) = services.split_at(half);
     render_file_parts(
         "protoc-gen-rust-http",
+        config.output.layout,
         vec![
             Box::new(|| render_items(package, first, false, config)),
             Box::new(|| render_items(package, second, true, config)),

@@ -1,4 +1,4 @@
-//! Every case of ../shared/conformance/vectors/path_templates.json, run
+//! Every case of testdata/vectors/path_templates.json, run
 //! against the template parser and the matcher. A case that disagrees with
 //! the peer must be one of the deliberate deviations pinned in
 //! `DEVIATIONS` (section, index, reason), mirrored in the runtime README.
@@ -11,7 +11,7 @@ use serde_json::Value;
 
 const VECTORS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/conformance/vectors/path_templates.json"
+    "/../testdata/vectors/path_templates.json"
 );
 
 /// (section, index) → why we differ from the peer on purpose.
@@ -82,7 +82,7 @@ fn deviation(section: &str, index: usize) -> Option<&'static str> {
 }
 
 fn load() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(VECTORS).expect("shared/ vectors")).unwrap()
+    serde_json::from_str(&std::fs::read_to_string(VECTORS).expect("testdata/vectors")).unwrap()
 }
 
 fn seg_strings(segments: &[Segment]) -> Vec<String> {

@@ -1,4 +1,4 @@
-//! Runs every row of ../shared/conformance/vectors/errors_and_status.json
+//! Runs every row of testdata/vectors/errors_and_status.json
 //! against `protoway::status`.
 
 use protoway::status::{GrpcCode, grpc_code_from_http, http_from_grpc_code};
@@ -7,7 +7,7 @@ use serde_json::Value;
 fn vectors() -> Value {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/conformance/vectors/errors_and_status.json"
+        "/../testdata/vectors/errors_and_status.json"
     );
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap()

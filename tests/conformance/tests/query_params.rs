@@ -1,4 +1,4 @@
-//! ../shared/conformance/vectors/query_params.json run in full against the
+//! the corpus' conformance/vectors/query_params.json run in full against the
 //! generated `QueryVectors` server over loopback: each case's raw query goes
 //! to the RPC of its message, which echoes the bound request as JSON; cases
 //! that exclude path-bound fields (`path_fields`) bind through the same
@@ -11,20 +11,24 @@
 //! Every case must agree with its peer except the deliberate deviations
 //! pinned in [`DEVIATIONS`] (also listed in the README).
 
+#![cfg(feature = "corpus")]
+
 use std::collections::BTreeMap;
 
 use protoway::Error;
 use protoway::bind::{JsonBuilder, finish};
 use protoway::wkt::FieldMask;
 use serde_json::Value;
-use vectors_it::Echo;
-use vectors_it::grpc::gateway::runtime::internal::examplepb::Proto3Message;
-use vectors_it::queryvectors::query_vectors_http;
+use conformance::vectors::Echo;
+use conformance::vectors::grpc::gateway::runtime::internal::examplepb::Proto3Message;
+use conformance::vectors::queryvectors::query_vectors_http;
 
-const VECTORS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/conformance/vectors/query_params.json"
-);
+/// The corpus' `conformance/vectors/query_params.json`.
+fn vectors() -> Value {
+    let corpus = conformance::corpus::dir().unwrap_or_else(|missing| panic!("{missing}"));
+    let path = corpus.join("conformance/vectors/query_params.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
 
 /// Cases (by index in `cases`) where protoway deliberately differs.
 const DEVIATIONS: &[(usize, &str)] = &[];
@@ -133,7 +137,7 @@ fn verdict(case: &Value, outcome: &Outcome) -> Result<(), String> {
 
 #[tokio::test]
 async fn query_params_vectors() {
-    let vectors: Value = serde_json::from_str(&std::fs::read_to_string(VECTORS).unwrap()).unwrap();
+    let vectors: Value = vectors();
     let base = serve().await;
     let client = reqwest::Client::new();
 

@@ -1,5 +1,5 @@
 //! The client's query encoding against the same vectors the server binding
-//! runs (../shared/conformance/vectors/query_params.json): every message a
+//! runs (the corpus' conformance/vectors/query_params.json): every message a
 //! vector describes is encoded by `protoway::client::encode_request`, sent
 //! to the generated server over loopback, bound, echoed, and must come back
 //! equal. Covers `encode_cases` (kratos' encoder inputs), every `cases`
@@ -9,22 +9,26 @@
 //! order, Durations as `"1.5s"` rather than Go's `1m40s`, bytes URL-safe):
 //! what must hold is that encode then bind gives the same message.
 
+#![cfg(feature = "corpus")]
+
 use protoway::client::encode_request;
 use protoway::codec::Codec;
 use protoway::server::RouteSpec;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use vectors_it::Echo;
-use vectors_it::grpc::gateway::runtime::internal::examplepb::{Proto2Message, Proto3Message};
-use vectors_it::queryvectors::query_vectors_http;
-use vectors_it::test::StructPb;
-use vectors_it::testproto::Complex;
+use conformance::vectors::Echo;
+use conformance::vectors::grpc::gateway::runtime::internal::examplepb::{Proto2Message, Proto3Message};
+use conformance::vectors::queryvectors::query_vectors_http;
+use conformance::vectors::test::StructPb;
+use conformance::vectors::testproto::Complex;
 
-const VECTORS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/conformance/vectors/query_params.json"
-);
+/// The corpus' `conformance/vectors/query_params.json`.
+fn vectors() -> Value {
+    let corpus = conformance::corpus::dir().unwrap_or_else(|missing| panic!("{missing}"));
+    let path = corpus.join("conformance/vectors/query_params.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
 
 /// Encodes `json` as message `M` on `route`, sends it, and returns the
 /// echoed message as JSON alongside the message sent.
@@ -69,7 +73,7 @@ async fn by_message(base: &str, message: &str, json: &Value) -> (Value, Value, S
             round_trip::<StructPb>(base, &query_vectors_http::ROUTE_STRUCT_PB_0, json).await
         }
         "HelloRequest" => {
-            round_trip::<vectors_it::binding::HelloRequest>(
+            round_trip::<conformance::vectors::binding::HelloRequest>(
                 base,
                 &query_vectors_http::ROUTE_BINDING_0,
                 json,
@@ -82,7 +86,7 @@ async fn by_message(base: &str, message: &str, json: &Value) -> (Value, Value, S
 
 #[tokio::test]
 async fn encode_then_bind_gives_the_same_message() {
-    let vectors: Value = serde_json::from_str(&std::fs::read_to_string(VECTORS).unwrap()).unwrap();
+    let vectors: Value = vectors();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {

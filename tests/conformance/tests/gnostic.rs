@@ -3,15 +3,19 @@
 //! equal or its differences (JSON pointers). Every example must generate
 //! and our YAML must parse back to the same data as our JSON.
 
+#![cfg(feature = "corpus")]
+
 use protoway_codegen::compile::request_bytes;
 use protoway_codegen::plugin::respond;
 use serde_json::Value;
 
-const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-const GNOSTIC: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/conformance/gnostic"
-);
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+
+/// The corpus' `conformance/gnostic`.
+fn gnostic() -> String {
+    let corpus = conformance::corpus::dir().unwrap_or_else(|missing| panic!("{missing}"));
+    format!("{}/conformance/gnostic", corpus.display())
+}
 
 /// gnostic's `openapiTests` table (cmd/protoc-gen-openapi/plugin_test.go).
 const EXAMPLES: &[&str] = &[
@@ -41,9 +45,9 @@ const MODES: &[(&str, &str)] = &[
 
 fn generate(file: &str, parameter: &str) -> Result<String, String> {
     let includes = [
-        GNOSTIC.to_string(),
-        format!("{GNOSTIC}/third_party"),
-        format!("{GNOSTIC}/cmd/protoc-gen-openapi/examples"),
+        gnostic(),
+        format!("{}/third_party", gnostic()),
+        format!("{}/cmd/protoc-gen-openapi/examples", gnostic()),
         format!("{ROOT}/proto"),
     ];
     let bytes = request_bytes(&[file], &includes, parameter)?;
@@ -162,7 +166,7 @@ fn category(d: &str) -> Option<&'static str> {
 fn gnostic_examples_report() {
     let mut categories: std::collections::BTreeMap<&str, usize> = Default::default();
     let mut unexplained: Vec<String> = Vec::new();
-    let examples = format!("{GNOSTIC}/cmd/protoc-gen-openapi/examples");
+    let examples = format!("{}/cmd/protoc-gen-openapi/examples", gnostic());
     let (mut equal, mut different, mut goldens) = (0, 0, 0);
     let mut rejected = Vec::new();
     let mut report = String::new();
@@ -249,7 +253,7 @@ fn gnostic_examples_report() {
 }
 
 /// Writes our document for one example and mode to stdout (debug aid):
-/// `GNOSTIC_DUMP=tests/protobuftypes/message.proto,naming=proto cargo test -p protoc-gen-openapi --test gnostic dump -- --nocapture`
+/// `GNOSTIC_DUMP=tests/protobuftypes/message.proto,naming=proto cargo conformance --test gnostic dump -- --nocapture`
 #[test]
 fn dump() {
     if let Ok(spec) = std::env::var("GNOSTIC_DUMP") {

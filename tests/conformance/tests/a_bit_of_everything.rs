@@ -3,11 +3,13 @@
 //! a string body field with additional bindings, and 501 from the default
 //! stubs of methods this test does not implement.
 
-use gateway_it::grpc::gateway::examples::internal::proto::examplepb::{
+#![cfg(feature = "corpus")]
+
+use conformance::gateway::grpc::gateway::examples::internal::proto::examplepb::{
     ABitOfEverythingRepeated, NestedBodyOneof, NestedBodyOneofRequest,
     a_bit_of_everything_service_http::{self, ABitOfEverythingService},
 };
-use gateway_it::grpc::gateway::examples::internal::proto::sub::StringMessage;
+use conformance::gateway::grpc::gateway::examples::internal::proto::sub::StringMessage;
 use protoway::Error;
 use protoway::server::{Request, Response};
 use serde_json::{Value, json};
