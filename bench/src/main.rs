@@ -70,6 +70,11 @@ fn main() -> ExitCode {
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    // The third-party corpus (googleapis): $PROTOWAY_CORPUS, else ../shared.
+    let corpus = std::env::var_os("PROTOWAY_CORPUS")
+        .filter(|d| !d.is_empty())
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared"));
     match args.first().map(String::as_str) {
         Some("http") => http_bench::run(&http_bench::Settings {
             secs: flag(&args, "--secs", 3.0),
@@ -81,7 +86,7 @@ fn main() -> ExitCode {
             googleapis: flag(
                 &args,
                 "--googleapis",
-                root.join("../shared/third_party/googleapis"),
+                corpus.join("third_party/googleapis"),
             ),
             protoway_proto: root.join("proto"),
             limit: args
@@ -95,7 +100,7 @@ fn main() -> ExitCode {
                 googleapis: flag(
                     &args,
                     "--googleapis",
-                    root.join("../shared/third_party/googleapis"),
+                    corpus.join("third_party/googleapis"),
                 ),
                 api: flag(&args, "--api", "google/cloud/dataproc/v1".to_owned()),
                 rounds: flag(&args, "--rounds", 7),

@@ -54,7 +54,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let Ok(request) = request else { return };
     let status = runtime().block_on(async {
-        library_example::app()
+        library::app()
             .oneshot(request)
             .await
             .expect("infallible")

@@ -285,7 +285,7 @@ fn match_case(case: &Value) -> Result<(), String> {
     }
     if let Some(want) = expect.get("status").and_then(Value::as_u64) {
         // The peer reports a path that exists under another method as 501
-        // (gRPC UNIMPLEMENTED); we answer 405 with Allow, as the issue asks.
+        // (gRPC UNIMPLEMENTED); we answer 405 with Allow (a path that exists for another method).
         let want = if want == 501 { 405 } else { want };
         if want != status {
             return Err(format!("status {status}"));

@@ -3,7 +3,7 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
-use helloworld_example::pb::helloworld::v1 as pb;
+use helloworld::pb::helloworld::v1 as pb;
 
 /// Starts the app on an ephemeral loopback port.
 fn serve() -> std::net::SocketAddr {
@@ -17,7 +17,7 @@ fn serve() -> std::net::SocketAddr {
             .unwrap();
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(listener, helloworld_example::app())
+            axum::serve(listener, helloworld::app())
                 .await
                 .unwrap();
         });

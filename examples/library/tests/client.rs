@@ -1,8 +1,8 @@
 //! The generated `LibraryClient` against the library server over loopback:
 //! every RPC, pagination, FieldMask PATCH, the custom verb, errors.
 
-use library_example::pb::library::v1::library_service_http::LibraryServiceClient;
-use library_example::pb::library::v1::*;
+use library::pb::library::v1::library_service_http::LibraryServiceClient;
+use library::pb::library::v1::*;
 use protoway::client::CallOptions;
 use protoway::wkt::FieldMask;
 
@@ -10,7 +10,7 @@ async fn client() -> LibraryServiceClient {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, library_example::app().into_make_service())
+        axum::serve(listener, library::app().into_make_service())
             .await
             .unwrap()
     });

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use library_example::Library;
-use library_example::pb::library::v1::library_service_http;
+use library::Library;
+use library::pb::library::v1::library_service_http;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -74,7 +74,7 @@ fn assert_error(case: &str, (status, body): (u16, Value), expected: u16) {
 
 #[tokio::test]
 async fn oversize_body_is_413() {
-    let addr = serve(library_example::app()).await;
+    let addr = serve(library::app()).await;
     // A declared length over the limit is refused before any body byte is
     // read. (Sending nothing more keeps the close clean: unread bytes would
     // make the kernel reset the connection and lose the reply.)
@@ -99,7 +99,7 @@ async fn oversize_body_is_413() {
 
 #[tokio::test]
 async fn deeply_nested_json_is_400_without_stack_overflow() {
-    let addr = serve(library_example::app()).await;
+    let addr = serve(library::app()).await;
     for depth in [200, 100_000] {
         let body = format!("{{\"theme\":{}{}}}", "[".repeat(depth), "]".repeat(depth));
         let reply = send(&addr, "POST", b"/v1/shelves", body.as_bytes()).await;
@@ -117,7 +117,7 @@ async fn deeply_nested_json_is_400_without_stack_overflow() {
 
 #[tokio::test]
 async fn huge_numbers_are_400() {
-    let addr = serve(library_example::app()).await;
+    let addr = serve(library::app()).await;
     for target in [
         &b"/v1/shelves?pageSize=99999999999999999999999"[..],
         b"/v1/shelves?pageSize=1e999",
@@ -133,7 +133,7 @@ async fn huge_numbers_are_400() {
 
 #[tokio::test]
 async fn invalid_utf8_in_path_query_and_body_is_400() {
-    let addr = serve(library_example::app()).await;
+    let addr = serve(library::app()).await;
     let reply = send(&addr, "GET", b"/v1/shelves/%FF%FE", b"").await;
     assert_error("escaped invalid UTF-8 in the path", reply, 400);
     let reply = send(&addr, "GET", b"/v1/shelves?pageToken=%C3%28", b"").await;
@@ -150,7 +150,7 @@ async fn invalid_utf8_in_path_query_and_body_is_400() {
 
 #[tokio::test]
 async fn encoded_slashes_and_dots_do_not_escape_their_segment() {
-    let addr = serve(library_example::app()).await;
+    let addr = serve(library::app()).await;
     // `%2F` is data inside one segment: shelf "1/books/1" does not exist.
     let reply = send(&addr, "GET", b"/v1/shelves/1%2Fbooks%2F1", b"").await;
     assert_error("%2F in a single-segment variable", reply, 404);
@@ -172,7 +172,7 @@ async fn encoded_slashes_and_dots_do_not_escape_their_segment() {
 
 #[tokio::test]
 async fn duplicate_singular_query_keys_are_400() {
-    let addr = serve(library_example::app()).await;
+    let addr = serve(library::app()).await;
     let (status, body) = send(&addr, "GET", b"/v1/shelves?pageSize=1&pageSize=2", b"").await;
     assert_error("duplicate pageSize", (status, body.clone()), 400);
     assert!(
@@ -183,7 +183,7 @@ async fn duplicate_singular_query_keys_are_400() {
 
 #[tokio::test]
 async fn long_urls_and_many_query_keys_are_answered() {
-    let addr = serve(library_example::app()).await;
+    let addr = serve(library::app()).await;
     // 5,000 unknown keys (about 40 KB of query): ignored, 200.
     let query: String = (0..5_000).map(|i| format!("k{i}=v&")).collect();
     let target = format!("/v1/shelves?{query}pageSize=1");

@@ -7,7 +7,7 @@ async fn serve() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, library_example::app().into_make_service())
+        axum::serve(listener, library::app().into_make_service())
             .await
             .unwrap()
     });
@@ -135,4 +135,40 @@ async fn serves_its_openapi_document() {
             && text.contains("/v1/shelves/{shelf}/books/{book}:move:"),
         "{text}"
     );
+}
+
+/// Every curl line `cargo run -p library` prints, sent as curl sends it
+/// (`Accept: */*`; a body only with `Content-Type: application/json`), in
+/// order on a fresh server: each gets the status it promises.
+#[tokio::test]
+async fn printed_curl_lines_work_as_printed() {
+    let base = serve().await;
+    let client = reqwest::Client::new();
+    for request in library::TRY_IT {
+        let mut send = client
+            .request(
+                request.method.parse().unwrap(),
+                format!("{base}{}", request.target),
+            )
+            .header("accept", "*/*");
+        if let Some(json) = request.json {
+            send = send
+                .header("content-type", "application/json")
+                .body(json);
+        }
+        let reply = send.send().await.unwrap();
+        let status = reply.status().as_u16();
+        let text = reply.text().await.unwrap();
+        assert_eq!(status, request.status, "{}: {text}", request.curl("host"));
+    }
+    // What the printed lines used to do: `curl -d` alone sends a form body,
+    // which is not JSON and is refused.
+    let form = client
+        .post(format!("{base}/v1/shelves"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(r#"{"theme":"poetry"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status().as_u16(), 415);
 }

@@ -6,7 +6,7 @@
 //! exclusions (whole messages, repeated fields) are not legal path
 //! variables. Also runs `kratos_map_key_syntax` and
 //! `kratos_fieldmask_name_case`. (`encode_cases` and `kratos_value_format`
-//! describe a client's encoding: the client issue runs them.)
+//! describe a client's encoding: `query_encode.rs` runs them.)
 //!
 //! Every case must agree with its peer except the deliberate deviations
 //! pinned in [`DEVIATIONS`] (also listed in the README).
