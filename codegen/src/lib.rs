@@ -2,7 +2,10 @@
 //!
 //! A plugin is a pure function from a [`Request`] to a [`Response`]; this crate
 //! supplies everything between the bytes protoc sends and the Rust (or YAML)
-//! a plugin renders:
+//! a plugin renders. Entry points: [`plugin::main`] (a plugin binary's whole
+//! `main`), [`Request`] (the decoded request), [`http::method_bindings`] (the
+//! rule model every generator shares) and, with feature `protox`,
+//! `compile::request_bytes` (a request built in-process, no protoc).
 //!
 //! - [`request`]: decode a `CodeGeneratorRequest` into a prost-reflect pool
 //!   that keeps custom options (prost-types would drop their extensions).
@@ -14,7 +17,7 @@
 //! - [`params`]: the shared `key=value,flag` plugin parameter syntax.
 //! - [`output`]: per-package output files and prost's `module` insertion point.
 //! - [`diagnostic`]: generation errors that name file, line:column and element.
-//! - [`render`]: `quote` tokens to rustfmt-style source via `syn` + `prettyplease`.
+//! - [`render`]: `quote` tokens to source via `syn` + `prettyplease` (rustfmt on request).
 //! - [`plugin`]: the stdin/stdout protocol shared by every plugin binary.
 
 pub mod diagnostic;

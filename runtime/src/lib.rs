@@ -1,7 +1,16 @@
 //! protoway: the runtime that protoway-generated code calls.
 //!
+//! Entry points:
+//!
 //! - [`Error`]: the error every generated handler and client speaks, with
 //!   kratos-compatible wire JSON (`{"code","reason","message","metadata"}`).
+//! - `server::Routes` (feature `server`): what a generated
+//!   `<service>_http::routes(service)` returns; merge services, add tower
+//!   layers, then `into_service()` or `router()` to serve it with axum.
+//!   `server::Request` / `server::Response` are what handlers take and give.
+//! - `client::Client` (feature `client`): the connection a generated
+//!   `<Service>Client` calls through (reqwest; `rustls` for HTTPS).
+//! - `wkt` (feature `wkt`): Timestamp and FieldMask with proto3-JSON serde.
 //! - [`status`]: HTTP ⇄ gRPC status mapping (kratos' table).
 //! - Feature `axum`: [`Error`] is an `IntoResponse`.
 //! - Feature `tonic`: [`Error`] ⇄ `tonic::Status` with a `google.rpc.ErrorInfo` detail.
