@@ -371,15 +371,39 @@ impl Builder {
                 .collect::<Vec<_>>()
                 .join(",")
         };
+        // The generators share one rule model, so they may warn about the
+        // same element: each warning is shown once.
+        let mut warnings = std::collections::BTreeSet::new();
         let request = Request::from_raw(compiled.request(&rust_parameter(&self.http_parameter)))?;
         generate_into(&request, protoc_gen_rust_http::generate, out_dir)
             .map_err(|e| format!("protoc-gen-rust-http: {e}"))?;
+        warnings.extend(request.take_warnings().iter().map(ToString::to_string));
         if self.errors.unwrap_or(true) {
             let request =
                 Request::from_raw(compiled.request(&rust_parameter(&self.errors_parameter)))?;
             generate_into(&request, protoc_gen_rust_errors::generate, out_dir)
                 .map_err(|e| format!("protoc-gen-rust-errors: {e}"))?;
+            warnings.extend(request.take_warnings().iter().map(ToString::to_string));
         }
+        let result = self.write_openapi(compiled, &mut warnings);
+        // In a build script, cargo shows `cargo:warning` lines; elsewhere stderr.
+        let build_script = std::env::var_os("OUT_DIR").is_some() && self.out_dir.is_none();
+        for warning in &warnings {
+            if build_script {
+                println!("cargo:warning=protoway: {warning}");
+            } else {
+                eprintln!("protoway: warning: {warning}");
+            }
+        }
+        result
+    }
+
+    /// protoc-gen-openapi in-process, when a document is asked for.
+    fn write_openapi(
+        &self,
+        compiled: &Compiled,
+        warnings: &mut std::collections::BTreeSet<String>,
+    ) -> Result<(), Box<dyn std::error::Error>> {
         let Some(path) = &self.openapi_out else {
             return Ok(());
         };
@@ -393,6 +417,7 @@ impl Builder {
             let lines: Vec<String> = d.iter().map(ToString::to_string).collect();
             format!("protoc-gen-openapi: {}", lines.join("\n"))
         })?;
+        warnings.extend(request.take_warnings().iter().map(ToString::to_string));
         if documents.is_empty() {
             return Err("protoc-gen-openapi: no document (no service has HTTP rules)".into());
         }

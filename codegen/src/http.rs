@@ -62,13 +62,21 @@ pub enum ResponseBody {
 }
 
 /// The bindings of `method`: `Ok(None)` when it has no rule (and no
-/// default route) or streams; located diagnostics for invalid rules.
+/// default route) or streams; located diagnostics for invalid rules. A
+/// streaming method that has a rule (or would get a default route) is
+/// recorded as a warning on `request`: it is left out, not served.
 pub fn method_bindings(
     request: &Request,
     method: &MethodDescriptor,
     options: &HttpOptions,
 ) -> Result<Option<Vec<Binding>>, Vec<Diagnostic>> {
     if method.is_client_streaming() || method.is_server_streaming() {
+        if options.default_routes || options::http_rule(method).is_some() {
+            request.warn(request.diagnostic(
+                method,
+                "streaming methods are not supported yet; left out",
+            ));
+        }
         return Ok(None);
     }
     let rule = match options::http_rule(method) {

@@ -152,6 +152,9 @@ pub fn run(name: &str, version: &str, about: &str, generate: Generator, setup: S
             }
         };
         let response = respond_to(&request, generate);
+        for warning in request.take_warnings() {
+            eprintln!("{name}: warning: {warning}");
+        }
         // The process exits next: freeing the descriptor pool piece by
         // piece would cost 15% of a small request's time for nothing.
         std::mem::forget(request);

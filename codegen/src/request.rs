@@ -35,6 +35,10 @@ pub struct Request {
     /// Per pool file (by file index): its `source_code_info`, kept out of
     /// the pool, still encoded.
     sources: Vec<SourceIndex>,
+    /// What generation accepted but the user should know (a skipped
+    /// method, a rule kratos accepts with a warning); printed on stderr by
+    /// the plugin binaries, as `cargo:warning` by protoway-build.
+    warnings: std::sync::Mutex<Vec<crate::Diagnostic>>,
 }
 
 impl Request {
@@ -92,6 +96,7 @@ impl Request {
             files_to_generate,
             parameter: raw.parameter.unwrap_or_default(),
             sources,
+            warnings: Default::default(),
         })
     }
 
@@ -138,6 +143,23 @@ impl Request {
     }
 
     /// A diagnostic located at `element`: `file:line:col: element: message`.
+    /// Records a warning: generation goes on.
+    pub fn warn(&self, warning: crate::Diagnostic) {
+        if let Ok(mut warnings) = self.warnings.lock() {
+            if !warnings.contains(&warning) {
+                warnings.push(warning);
+            }
+        }
+    }
+
+    /// The warnings recorded so far, taken out.
+    pub fn take_warnings(&self) -> Vec<crate::Diagnostic> {
+        self.warnings
+            .lock()
+            .map(|mut warnings| std::mem::take(&mut *warnings))
+            .unwrap_or_default()
+    }
+
     pub fn diagnostic(
         &self,
         element: &impl crate::source::Element,

@@ -130,6 +130,7 @@ pub fn package(
                 skipped: Vec::new(),
             };
             for method in service.methods() {
+                let bindings = http::method_bindings(request, &method, &config.http_options());
                 if method.is_client_streaming() || method.is_server_streaming() {
                     svc.skipped.push((
                         method.name().to_string(),
@@ -137,7 +138,7 @@ pub fn package(
                     ));
                     continue;
                 }
-                match http::method_bindings(request, &method, &config.http_options()) {
+                match bindings {
                     Ok(None) => {}
                     Ok(Some(bindings)) => {
                         match read_method(request, &types, package, &method, bindings, &mut out) {
