@@ -586,12 +586,17 @@ fn query_parameters(
                 }
             }
             kind => {
-                if let Some(schema) = schemas.kind_schema(&kind) {
-                    let schema = if f.is_list() {
-                        json!({"type": "array", "items": schema})
-                    } else {
-                        schema
-                    };
+                if let Some(mut schema) = schemas.kind_schema(&kind) {
+                    if f.is_list() {
+                        schema = json!({"type": "array", "items": schema});
+                    } else if let Some(Value::Object(a)) =
+                        annotations::annotation(&f.options(), annotations::PROPERTY)
+                        && let Some(object) = schema.as_object_mut()
+                    {
+                        // `(openapi.v3.property)` (a `pattern`, a `maxLength`)
+                        // says what the server accepts here as in a body.
+                        object.extend(a);
+                    }
                     param("schema", schema, None);
                 }
             }

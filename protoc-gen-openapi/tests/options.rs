@@ -56,6 +56,11 @@ fn defaults_describe_the_protoway_server() {
         .map(|p| p["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["shelf", "pageSize", "pageToken", "filter"]);
+    // `(openapi.v3.property)` on a query field reaches its parameter.
+    assert_eq!(
+        list[2]["schema"],
+        serde_json::json!({"type": "string", "pattern": "^[0-9]{0,9}$"})
+    );
     let book = &doc["components"]["schemas"]["Book"];
     assert_eq!(book["required"], serde_json::json!(["title"]));
     assert_eq!(book["properties"]["title"]["minLength"], 1);

@@ -82,7 +82,10 @@ fn book_id(name: &str) -> Result<(u64, u64), Error> {
     ))
 }
 
-/// One page of `items` from `page_token` (an offset this server handed out).
+/// One page of `items` from `page_token`: an offset, as this server hands
+/// them out. The document says so (`pattern: ^[0-9]{0,9}$`); any such
+/// token is accepted, one past the end giving an empty page, so a client
+/// that follows the document is never refused.
 fn page<T: Clone>(
     items: Vec<T>,
     page_size: i32,
@@ -99,8 +102,9 @@ fn page<T: Clone>(
         t => t
             .parse::<usize>()
             .ok()
-            .filter(|s| *s <= items.len())
-            .ok_or_else(|| error_invalid_page_token(format!("bad page token {t:?}")))?,
+            .filter(|_| t.len() <= 9 && t.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| error_invalid_page_token(format!("bad page token {t:?}")))?
+            .min(items.len()),
     };
     let end = (start + size).min(items.len());
     let next = if end < items.len() {

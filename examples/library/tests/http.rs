@@ -113,6 +113,21 @@ async fn pagination_filter_and_errors() {
         (status, err["reason"].as_str()),
         (400, Some("INVALID_PAGE_TOKEN"))
     );
+    // Every token the document's pattern (`^[0-9]{0,9}$`) allows is
+    // accepted: past the end is an empty page. Ten digits are not allowed.
+    for token in ["999999999", "0", ""] {
+        let (status, page) = call(
+            "GET",
+            format!("{base}/v1/shelves/1/books?pageToken={token}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{token}: {page}");
+    }
+    let (_, past_end) = call("GET", format!("{base}/v1/shelves?pageToken=999999999"), None).await;
+    assert_eq!(past_end, json!({}));
+    let (status, _) = call("GET", format!("{base}/v1/shelves?pageToken=1234567890"), None).await;
+    assert_eq!(status, 400);
     let (status, err) = call("GET", format!("{base}/v1/shelves/404"), None).await;
     assert_eq!(
         (status, err["reason"].as_str()),

@@ -164,7 +164,9 @@ pub mod library_service_http {
                 &ROUTE_CREATE_SHELF_0,
                 &service,
                 call_create_shelf::<S>,
-                |m: &mut super::CreateShelfRequest| ::protoway::message::body_field(&mut m.shelf),
+                |m: &mut super::CreateShelfRequest| {
+                    ::protoway::message::body_field(&mut m.shelf)
+                },
             )
             .route(&ROUTE_GET_SHELF_0, &service, call_get_shelf::<S>)
             .route(&ROUTE_LIST_SHELVES_0, &service, call_list_shelves::<S>)
@@ -173,7 +175,9 @@ pub mod library_service_http {
                 &ROUTE_CREATE_BOOK_0,
                 &service,
                 call_create_book::<S>,
-                |m: &mut super::CreateBookRequest| ::protoway::message::body_field(&mut m.book),
+                |m: &mut super::CreateBookRequest| {
+                    ::protoway::message::body_field(&mut m.book)
+                },
             )
             .route(&ROUTE_GET_BOOK_0, &service, call_get_book::<S>)
             .route(&ROUTE_LIST_BOOKS_0, &service, call_list_books::<S>)
@@ -181,13 +185,17 @@ pub mod library_service_http {
                 &ROUTE_UPDATE_BOOK_0,
                 &service,
                 call_update_book::<S>,
-                |m: &mut super::UpdateBookRequest| ::protoway::message::body_field(&mut m.book),
+                |m: &mut super::UpdateBookRequest| {
+                    ::protoway::message::body_field(&mut m.book)
+                },
             )
             .route_body(
                 &ROUTE_UPDATE_BOOK_1,
                 &service,
                 call_update_book::<S>,
-                |m: &mut super::UpdateBookRequest| ::protoway::message::body_field(&mut m.book),
+                |m: &mut super::UpdateBookRequest| {
+                    ::protoway::message::body_field(&mut m.book)
+                },
             )
             .route(&ROUTE_DELETE_BOOK_0, &service, call_delete_book::<S>)
             .route(&ROUTE_MOVE_BOOK_0, &service, call_move_book::<S>)
@@ -198,7 +206,9 @@ pub mod library_service_http {
         request: ::protoway::server::Request<super::CreateShelfRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
-        ::std::boxed::Box::new(async move { reply.send(service.create_shelf(request).await) })
+        ::std::boxed::Box::new(async move {
+            reply.send(service.create_shelf(request).await)
+        })
     }
 
     fn call_get_shelf<S: LibraryService>(
@@ -206,7 +216,9 @@ pub mod library_service_http {
         request: ::protoway::server::Request<super::GetShelfRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
-        ::std::boxed::Box::new(async move { reply.send(service.get_shelf(request).await) })
+        ::std::boxed::Box::new(async move {
+            reply.send(service.get_shelf(request).await)
+        })
     }
 
     fn call_list_shelves<S: LibraryService>(
@@ -214,7 +226,9 @@ pub mod library_service_http {
         request: ::protoway::server::Request<super::ListShelvesRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
-        ::std::boxed::Box::new(async move { reply.send(service.list_shelves(request).await) })
+        ::std::boxed::Box::new(async move {
+            reply.send(service.list_shelves(request).await)
+        })
     }
 
     fn call_delete_shelf<S: LibraryService>(
@@ -222,7 +236,9 @@ pub mod library_service_http {
         request: ::protoway::server::Request<super::DeleteShelfRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
-        ::std::boxed::Box::new(async move { reply.send(service.delete_shelf(request).await) })
+        ::std::boxed::Box::new(async move {
+            reply.send(service.delete_shelf(request).await)
+        })
     }
 
     fn call_create_book<S: LibraryService>(
@@ -230,7 +246,9 @@ pub mod library_service_http {
         request: ::protoway::server::Request<super::CreateBookRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
-        ::std::boxed::Box::new(async move { reply.send(service.create_book(request).await) })
+        ::std::boxed::Box::new(async move {
+            reply.send(service.create_book(request).await)
+        })
     }
 
     fn call_get_book<S: LibraryService>(
@@ -238,7 +256,9 @@ pub mod library_service_http {
         request: ::protoway::server::Request<super::GetBookRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
-        ::std::boxed::Box::new(async move { reply.send(service.get_book(request).await) })
+        ::std::boxed::Box::new(async move {
+            reply.send(service.get_book(request).await)
+        })
     }
 
     fn call_list_books<S: LibraryService>(
@@ -246,7 +266,9 @@ pub mod library_service_http {
         request: ::protoway::server::Request<super::ListBooksRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
-        ::std::boxed::Box::new(async move { reply.send(service.list_books(request).await) })
+        ::std::boxed::Box::new(async move {
+            reply.send(service.list_books(request).await)
+        })
     }
 
     fn call_update_book<S: LibraryService>(
@@ -254,7 +276,9 @@ pub mod library_service_http {
         request: ::protoway::server::Request<super::UpdateBookRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
-        ::std::boxed::Box::new(async move { reply.send(service.update_book(request).await) })
+        ::std::boxed::Box::new(async move {
+            reply.send(service.update_book(request).await)
+        })
     }
 
     fn call_delete_book<S: LibraryService>(
@@ -262,7 +286,9 @@ pub mod library_service_http {
         request: ::protoway::server::Request<super::DeleteBookRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
-        ::std::boxed::Box::new(async move { reply.send(service.delete_book(request).await) })
+        ::std::boxed::Box::new(async move {
+            reply.send(service.delete_book(request).await)
+        })
     }
 
     fn call_move_book<S: LibraryService>(
@@ -270,7 +296,9 @@ pub mod library_service_http {
         request: ::protoway::server::Request<super::MoveBookRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
-        ::std::boxed::Box::new(async move { reply.send(service.move_book(request).await) })
+        ::std::boxed::Box::new(async move {
+            reply.send(service.move_book(request).await)
+        })
     }
 
     /// An axum router serving the service, with the generated routes as its fallback (see [`routes`] to combine services or to serve them without axum's routing step).
@@ -291,7 +319,9 @@ pub mod library_service_http {
         }
 
         /// A client of the server at `base_url` (`http://host:port`).
-        pub fn connect(base_url: impl ::core::convert::Into<::std::string::String>) -> Self {
+        pub fn connect(
+            base_url: impl ::core::convert::Into<::std::string::String>,
+        ) -> Self {
             Self::with_client(::protoway::client::Client::new(base_url))
         }
 
@@ -310,8 +340,10 @@ pub mod library_service_http {
             &self,
             request: super::CreateShelfRequest,
             options: &::protoway::client::CallOptions,
-        ) -> ::protoway::client::CallFuture<'_, ::protoway::server::Response<super::Shelf>>
-        {
+        ) -> ::protoway::client::CallFuture<
+            '_,
+            ::protoway::server::Response<super::Shelf>,
+        > {
             self.client.call(&ROUTE_CREATE_SHELF_0, &request, options)
         }
 
@@ -330,8 +362,10 @@ pub mod library_service_http {
             &self,
             request: super::GetShelfRequest,
             options: &::protoway::client::CallOptions,
-        ) -> ::protoway::client::CallFuture<'_, ::protoway::server::Response<super::Shelf>>
-        {
+        ) -> ::protoway::client::CallFuture<
+            '_,
+            ::protoway::server::Response<super::Shelf>,
+        > {
             self.client.call(&ROUTE_GET_SHELF_0, &request, options)
         }
 
@@ -372,8 +406,10 @@ pub mod library_service_http {
             &self,
             request: super::DeleteShelfRequest,
             options: &::protoway::client::CallOptions,
-        ) -> ::protoway::client::CallFuture<'_, ::protoway::server::Response<::pbjson_types::Empty>>
-        {
+        ) -> ::protoway::client::CallFuture<
+            '_,
+            ::protoway::server::Response<::pbjson_types::Empty>,
+        > {
             self.client.call(&ROUTE_DELETE_SHELF_0, &request, options)
         }
 
@@ -392,7 +428,10 @@ pub mod library_service_http {
             &self,
             request: super::CreateBookRequest,
             options: &::protoway::client::CallOptions,
-        ) -> ::protoway::client::CallFuture<'_, ::protoway::server::Response<super::Book>> {
+        ) -> ::protoway::client::CallFuture<
+            '_,
+            ::protoway::server::Response<super::Book>,
+        > {
             self.client.call(&ROUTE_CREATE_BOOK_0, &request, options)
         }
 
@@ -411,7 +450,10 @@ pub mod library_service_http {
             &self,
             request: super::GetBookRequest,
             options: &::protoway::client::CallOptions,
-        ) -> ::protoway::client::CallFuture<'_, ::protoway::server::Response<super::Book>> {
+        ) -> ::protoway::client::CallFuture<
+            '_,
+            ::protoway::server::Response<super::Book>,
+        > {
             self.client.call(&ROUTE_GET_BOOK_0, &request, options)
         }
 
@@ -452,7 +494,10 @@ pub mod library_service_http {
             &self,
             request: super::UpdateBookRequest,
             options: &::protoway::client::CallOptions,
-        ) -> ::protoway::client::CallFuture<'_, ::protoway::server::Response<super::Book>> {
+        ) -> ::protoway::client::CallFuture<
+            '_,
+            ::protoway::server::Response<super::Book>,
+        > {
             self.client.call(&ROUTE_UPDATE_BOOK_0, &request, options)
         }
 
@@ -471,8 +516,10 @@ pub mod library_service_http {
             &self,
             request: super::DeleteBookRequest,
             options: &::protoway::client::CallOptions,
-        ) -> ::protoway::client::CallFuture<'_, ::protoway::server::Response<::pbjson_types::Empty>>
-        {
+        ) -> ::protoway::client::CallFuture<
+            '_,
+            ::protoway::server::Response<::pbjson_types::Empty>,
+        > {
             self.client.call(&ROUTE_DELETE_BOOK_0, &request, options)
         }
 
@@ -491,7 +538,10 @@ pub mod library_service_http {
             &self,
             request: super::MoveBookRequest,
             options: &::protoway::client::CallOptions,
-        ) -> ::protoway::client::CallFuture<'_, ::protoway::server::Response<super::Book>> {
+        ) -> ::protoway::client::CallFuture<
+            '_,
+            ::protoway::server::Response<super::Book>,
+        > {
             self.client.call(&ROUTE_MOVE_BOOK_0, &request, options)
         }
     }
@@ -619,20 +669,23 @@ pub mod library_service_http {
     }
 
     /// `POST /v1/shelves` → `CreateShelf`.
-    pub static ROUTE_CREATE_SHELF_0: ::protoway::server::RouteSpec =
-        ::protoway::server::RouteSpec {
-            operation: OPERATION_CREATE_SHELF,
-            method: "POST",
-            template: "/v1/shelves",
-            request: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__CREATE_SHELF_REQUEST,
-            reply: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__SHELF,
-            body: ::protoway::server::BodyRule::Field(&[::protoway::server::FieldRef {
-                name: "shelf",
-                json_name: "shelf",
-                number: 1,
-            }]),
-            response_body: ::protoway::server::ResponseBody::Whole,
-        };
+    pub static ROUTE_CREATE_SHELF_0: ::protoway::server::RouteSpec = ::protoway::server::RouteSpec {
+        operation: OPERATION_CREATE_SHELF,
+        method: "POST",
+        template: "/v1/shelves",
+        request: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__CREATE_SHELF_REQUEST,
+        reply: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__SHELF,
+        body: ::protoway::server::BodyRule::Field(
+            &[
+                ::protoway::server::FieldRef {
+                    name: "shelf",
+                    json_name: "shelf",
+                    number: 1,
+                },
+            ],
+        ),
+        response_body: ::protoway::server::ResponseBody::Whole,
+    };
     /// `GET /v1/{name=shelves/*}` → `GetShelf`.
     pub static ROUTE_GET_SHELF_0: ::protoway::server::RouteSpec = ::protoway::server::RouteSpec {
         operation: OPERATION_GET_SHELF,
@@ -644,27 +697,25 @@ pub mod library_service_http {
         response_body: ::protoway::server::ResponseBody::Whole,
     };
     /// `GET /v1/shelves` → `ListShelves`.
-    pub static ROUTE_LIST_SHELVES_0: ::protoway::server::RouteSpec =
-        ::protoway::server::RouteSpec {
-            operation: OPERATION_LIST_SHELVES,
-            method: "GET",
-            template: "/v1/shelves",
-            request: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__LIST_SHELVES_REQUEST,
-            reply: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__LIST_SHELVES_RESPONSE,
-            body: ::protoway::server::BodyRule::None,
-            response_body: ::protoway::server::ResponseBody::Whole,
-        };
+    pub static ROUTE_LIST_SHELVES_0: ::protoway::server::RouteSpec = ::protoway::server::RouteSpec {
+        operation: OPERATION_LIST_SHELVES,
+        method: "GET",
+        template: "/v1/shelves",
+        request: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__LIST_SHELVES_REQUEST,
+        reply: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__LIST_SHELVES_RESPONSE,
+        body: ::protoway::server::BodyRule::None,
+        response_body: ::protoway::server::ResponseBody::Whole,
+    };
     /// `DELETE /v1/{name=shelves/*}` → `DeleteShelf`.
-    pub static ROUTE_DELETE_SHELF_0: ::protoway::server::RouteSpec =
-        ::protoway::server::RouteSpec {
-            operation: OPERATION_DELETE_SHELF,
-            method: "DELETE",
-            template: "/v1/{name=shelves/*}",
-            request: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__DELETE_SHELF_REQUEST,
-            reply: &super::protoway_http_tables::MESSAGE_GOOGLE__PROTOBUF__EMPTY,
-            body: ::protoway::server::BodyRule::None,
-            response_body: ::protoway::server::ResponseBody::Whole,
-        };
+    pub static ROUTE_DELETE_SHELF_0: ::protoway::server::RouteSpec = ::protoway::server::RouteSpec {
+        operation: OPERATION_DELETE_SHELF,
+        method: "DELETE",
+        template: "/v1/{name=shelves/*}",
+        request: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__DELETE_SHELF_REQUEST,
+        reply: &super::protoway_http_tables::MESSAGE_GOOGLE__PROTOBUF__EMPTY,
+        body: ::protoway::server::BodyRule::None,
+        response_body: ::protoway::server::ResponseBody::Whole,
+    };
     /// `POST /v1/{parent=shelves/*}/books` → `CreateBook`.
     pub static ROUTE_CREATE_BOOK_0: ::protoway::server::RouteSpec = ::protoway::server::RouteSpec {
         operation: OPERATION_CREATE_BOOK,
@@ -672,11 +723,15 @@ pub mod library_service_http {
         template: "/v1/{parent=shelves/*}/books",
         request: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__CREATE_BOOK_REQUEST,
         reply: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__BOOK,
-        body: ::protoway::server::BodyRule::Field(&[::protoway::server::FieldRef {
-            name: "book",
-            json_name: "book",
-            number: 2,
-        }]),
+        body: ::protoway::server::BodyRule::Field(
+            &[
+                ::protoway::server::FieldRef {
+                    name: "book",
+                    json_name: "book",
+                    number: 2,
+                },
+            ],
+        ),
         response_body: ::protoway::server::ResponseBody::Whole,
     };
     /// `GET /v1/{name=shelves/*/books/*}` → `GetBook`.
@@ -706,11 +761,15 @@ pub mod library_service_http {
         template: "/v1/{book.name=shelves/*/books/*}",
         request: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__UPDATE_BOOK_REQUEST,
         reply: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__BOOK,
-        body: ::protoway::server::BodyRule::Field(&[::protoway::server::FieldRef {
-            name: "book",
-            json_name: "book",
-            number: 1,
-        }]),
+        body: ::protoway::server::BodyRule::Field(
+            &[
+                ::protoway::server::FieldRef {
+                    name: "book",
+                    json_name: "book",
+                    number: 1,
+                },
+            ],
+        ),
         response_body: ::protoway::server::ResponseBody::Whole,
     };
     /// `PUT /v1/{book.name=shelves/*/books/*}` → `UpdateBook`.
@@ -720,11 +779,15 @@ pub mod library_service_http {
         template: "/v1/{book.name=shelves/*/books/*}",
         request: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__UPDATE_BOOK_REQUEST,
         reply: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__BOOK,
-        body: ::protoway::server::BodyRule::Field(&[::protoway::server::FieldRef {
-            name: "book",
-            json_name: "book",
-            number: 1,
-        }]),
+        body: ::protoway::server::BodyRule::Field(
+            &[
+                ::protoway::server::FieldRef {
+                    name: "book",
+                    json_name: "book",
+                    number: 1,
+                },
+            ],
+        ),
         response_body: ::protoway::server::ResponseBody::Whole,
     };
     /// `DELETE /v1/{name=shelves/*/books/*}` → `DeleteBook`.
@@ -771,17 +834,24 @@ mod protoway_http_tables {
         name: "library.v1.CreateBookRequest",
         fields: &[
             FieldSpec::singular("parent", "parent", 1, Kind::String),
-            FieldSpec::singular("book", "book", 2, Kind::Message(&MESSAGE_LIBRARY__V1__BOOK)),
+            FieldSpec::singular(
+                "book",
+                "book",
+                2,
+                Kind::Message(&MESSAGE_LIBRARY__V1__BOOK),
+            ),
         ],
     };
     pub static MESSAGE_LIBRARY__V1__CREATE_SHELF_REQUEST: MessageSpec = MessageSpec {
         name: "library.v1.CreateShelfRequest",
-        fields: &[FieldSpec::singular(
-            "shelf",
-            "shelf",
-            1,
-            Kind::Message(&MESSAGE_LIBRARY__V1__SHELF),
-        )],
+        fields: &[
+            FieldSpec::singular(
+                "shelf",
+                "shelf",
+                1,
+                Kind::Message(&MESSAGE_LIBRARY__V1__SHELF),
+            ),
+        ],
     };
     pub static MESSAGE_LIBRARY__V1__DELETE_BOOK_REQUEST: MessageSpec = MessageSpec {
         name: "library.v1.DeleteBookRequest",
@@ -856,7 +926,12 @@ mod protoway_http_tables {
     pub static MESSAGE_LIBRARY__V1__UPDATE_BOOK_REQUEST: MessageSpec = MessageSpec {
         name: "library.v1.UpdateBookRequest",
         fields: &[
-            FieldSpec::singular("book", "book", 1, Kind::Message(&MESSAGE_LIBRARY__V1__BOOK)),
+            FieldSpec::singular(
+                "book",
+                "book",
+                1,
+                Kind::Message(&MESSAGE_LIBRARY__V1__BOOK),
+            ),
             FieldSpec::singular(
                 "update_mask",
                 "updateMask",

@@ -43,7 +43,7 @@ pub struct ListShelvesRequest {
     /// At most this many shelves (default 10, at most 100).
     #[prost(int32, tag="1")]
     pub page_size: i32,
-    /// From a previous `next_page_token`.
+    /// From a previous `next_page_token` (an offset; past the end, an empty page).
     #[prost(string, tag="2")]
     pub page_token: ::prost::alloc::string::String,
 }
@@ -84,7 +84,7 @@ pub struct ListBooksRequest {
     /// At most this many books (default 10, at most 100).
     #[prost(int32, tag="2")]
     pub page_size: i32,
-    /// From a previous `next_page_token`.
+    /// From a previous `next_page_token` (an offset; past the end, an empty page).
     #[prost(string, tag="3")]
     pub page_token: ::prost::alloc::string::String,
     /// Only books whose author contains this text.
