@@ -83,11 +83,7 @@ fn main() -> ExitCode {
             only: text_flag(&args, "--only"),
         }),
         Some("codegen") => codegen_bench::run(&codegen_bench::Settings {
-            googleapis: flag(
-                &args,
-                "--googleapis",
-                corpus.join("third_party/googleapis"),
-            ),
+            googleapis: flag(&args, "--googleapis", corpus.join("third_party/googleapis")),
             protoway_proto: root.join("proto"),
             limit: args
                 .iter()
@@ -97,11 +93,7 @@ fn main() -> ExitCode {
         Some("compile") => {
             let ok = compile_bench::run(&compile_bench::Settings {
                 root: root.clone(),
-                googleapis: flag(
-                    &args,
-                    "--googleapis",
-                    corpus.join("third_party/googleapis"),
-                ),
+                googleapis: flag(&args, "--googleapis", corpus.join("third_party/googleapis")),
                 api: flag(&args, "--api", "google/cloud/dataproc/v1".to_owned()),
                 rounds: flag(&args, "--rounds", 7),
                 only: text_flag(&args, "--only"),

@@ -72,10 +72,9 @@ pub fn method_bindings(
 ) -> Result<Option<Vec<Binding>>, Vec<Diagnostic>> {
     if method.is_client_streaming() || method.is_server_streaming() {
         if options.default_routes || options::http_rule(method).is_some() {
-            request.warn(request.diagnostic(
-                method,
-                "streaming methods are not supported yet; left out",
-            ));
+            request.warn(
+                request.diagnostic(method, "streaming methods are not supported yet; left out"),
+            );
         }
         return Ok(None);
     }

@@ -145,10 +145,10 @@ impl Request {
     /// A diagnostic located at `element`: `file:line:col: element: message`.
     /// Records a warning: generation goes on.
     pub fn warn(&self, warning: crate::Diagnostic) {
-        if let Ok(mut warnings) = self.warnings.lock() {
-            if !warnings.contains(&warning) {
-                warnings.push(warning);
-            }
+        if let Ok(mut warnings) = self.warnings.lock()
+            && !warnings.contains(&warning)
+        {
+            warnings.push(warning);
         }
     }
 

@@ -89,4 +89,3 @@ fn bad_parameters_are_errors() {
         assert!(error.contains(needle), "{parameter}: {error}");
     }
 }
-

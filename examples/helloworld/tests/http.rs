@@ -17,9 +17,7 @@ fn serve() -> std::net::SocketAddr {
             .unwrap();
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(listener, helloworld::app())
-                .await
-                .unwrap();
+            axum::serve(listener, helloworld::app()).await.unwrap();
         });
     });
     addr

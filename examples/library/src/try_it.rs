@@ -19,14 +19,22 @@ pub struct TryIt {
 /// The requests, in the order they make sense on a fresh server.
 pub const TRY_IT: &[TryIt] = &[
     TryIt::get("/v1/shelves", "list the shelves"),
-    TryIt::send("POST", "/v1/shelves", r#"{"theme":"poetry"}"#, "a new shelf"),
+    TryIt::send(
+        "POST",
+        "/v1/shelves",
+        r#"{"theme":"poetry"}"#,
+        "a new shelf",
+    ),
     TryIt::send(
         "POST",
         "/v1/shelves/1/books",
         r#"{"title":"Odes","author":"Keats"}"#,
         "a new book",
     ),
-    TryIt::get("/v1/shelves/1/books?pageSize=2&filter=Keats", "query parameters"),
+    TryIt::get(
+        "/v1/shelves/1/books?pageSize=2&filter=Keats",
+        "query parameters",
+    ),
     TryIt::send(
         "PATCH",
         "/v1/shelves/1/books/1?updateMask=read",
@@ -100,6 +108,10 @@ mod tests {
             line,
             r#"curl -s -X POST 'http://127.0.0.1:8000/v1/shelves' -H 'Content-Type: application/json' -d '{"theme":"poetry"}'   # a new shelf"#
         );
-        assert!(TRY_IT[6].curl("h").starts_with("curl -s -i 'http://h/v1/shelves/404'"));
+        assert!(
+            TRY_IT[6]
+                .curl("h")
+                .starts_with("curl -s -i 'http://h/v1/shelves/404'")
+        );
     }
 }

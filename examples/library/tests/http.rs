@@ -124,9 +124,19 @@ async fn pagination_filter_and_errors() {
         .await;
         assert_eq!(status, 200, "{token}: {page}");
     }
-    let (_, past_end) = call("GET", format!("{base}/v1/shelves?pageToken=999999999"), None).await;
+    let (_, past_end) = call(
+        "GET",
+        format!("{base}/v1/shelves?pageToken=999999999"),
+        None,
+    )
+    .await;
     assert_eq!(past_end, json!({}));
-    let (status, _) = call("GET", format!("{base}/v1/shelves?pageToken=1234567890"), None).await;
+    let (status, _) = call(
+        "GET",
+        format!("{base}/v1/shelves?pageToken=1234567890"),
+        None,
+    )
+    .await;
     assert_eq!(status, 400);
     let (status, err) = call("GET", format!("{base}/v1/shelves/404"), None).await;
     assert_eq!(
@@ -167,9 +177,7 @@ async fn printed_curl_lines_work_as_printed() {
             )
             .header("accept", "*/*");
         if let Some(json) = request.json {
-            send = send
-                .header("content-type", "application/json")
-                .body(json);
+            send = send.header("content-type", "application/json").body(json);
         }
         let reply = send.send().await.unwrap();
         let status = reply.status().as_u16();

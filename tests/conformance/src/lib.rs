@@ -63,15 +63,19 @@ pub mod vectors {
         async fn proto3(
             &self,
             r: Request<grpc::gateway::runtime::internal::examplepb::Proto3Message>,
-        ) -> Result<Response<grpc::gateway::runtime::internal::examplepb::Proto3Message>, protoway::Error>
-        {
+        ) -> Result<
+            Response<grpc::gateway::runtime::internal::examplepb::Proto3Message>,
+            protoway::Error,
+        > {
             Ok(r.into_inner().into())
         }
         async fn proto2(
             &self,
             r: Request<grpc::gateway::runtime::internal::examplepb::Proto2Message>,
-        ) -> Result<Response<grpc::gateway::runtime::internal::examplepb::Proto2Message>, protoway::Error>
-        {
+        ) -> Result<
+            Response<grpc::gateway::runtime::internal::examplepb::Proto2Message>,
+            protoway::Error,
+        > {
             Ok(r.into_inner().into())
         }
         async fn complex(

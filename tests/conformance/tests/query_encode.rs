@@ -11,17 +11,19 @@
 
 #![cfg(feature = "corpus")]
 
+use conformance::vectors::Echo;
+use conformance::vectors::grpc::gateway::runtime::internal::examplepb::{
+    Proto2Message, Proto3Message,
+};
+use conformance::vectors::queryvectors::query_vectors_http;
+use conformance::vectors::test::StructPb;
+use conformance::vectors::testproto::Complex;
 use protoway::client::encode_request;
 use protoway::codec::Codec;
 use protoway::server::RouteSpec;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use conformance::vectors::Echo;
-use conformance::vectors::grpc::gateway::runtime::internal::examplepb::{Proto2Message, Proto3Message};
-use conformance::vectors::queryvectors::query_vectors_http;
-use conformance::vectors::test::StructPb;
-use conformance::vectors::testproto::Complex;
 
 /// The corpus' `conformance/vectors/query_params.json`.
 fn vectors() -> Value {

@@ -15,13 +15,13 @@
 
 use std::collections::BTreeMap;
 
+use conformance::vectors::Echo;
+use conformance::vectors::grpc::gateway::runtime::internal::examplepb::Proto3Message;
+use conformance::vectors::queryvectors::query_vectors_http;
 use protoway::Error;
 use protoway::bind::{JsonBuilder, finish};
 use protoway::wkt::FieldMask;
 use serde_json::Value;
-use conformance::vectors::Echo;
-use conformance::vectors::grpc::gateway::runtime::internal::examplepb::Proto3Message;
-use conformance::vectors::queryvectors::query_vectors_http;
 
 /// The corpus' `conformance/vectors/query_params.json`.
 fn vectors() -> Value {

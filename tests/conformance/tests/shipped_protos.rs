@@ -63,7 +63,10 @@ fn shipped_openapiv3_protos_match_gnostic_wire_shape() {
     }
     let corpus = conformance::corpus::dir().unwrap_or_else(|missing| panic!("{missing}"));
     let ours = shape(&pool(&[format!("{ROOT}/proto")]));
-    let gnostic = shape(&pool(&[format!("{}/conformance/gnostic", corpus.display())]));
+    let gnostic = shape(&pool(&[format!(
+        "{}/conformance/gnostic",
+        corpus.display()
+    )]));
     assert!(ours.len() > 290, "{} fields", ours.len());
     assert_eq!(ours, gnostic);
 }
