@@ -43,6 +43,8 @@ pub struct Client {
     http: reqwest::Client,
     base: String,
     headers: HeaderMap,
+    /// Header-name prefixes a forwarded request sends along.
+    propagate: Vec<String>,
 }
 
 /// Per-call settings.
@@ -57,21 +59,6 @@ impl CallOptions {
     /// JSON, no extra headers, the client's timeout.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Options sending `headers` along (a server-style request's), except
-    /// those the call itself sets: host, content length and type, accept.
-    fn forwarding(headers: &HeaderMap) -> Self {
-        let mut options = CallOptions::new();
-        for (name, value) in headers {
-            if !matches!(
-                *name,
-                header::HOST | header::CONTENT_LENGTH | header::CONTENT_TYPE | header::ACCEPT
-            ) {
-                options.headers.append(name, value.clone());
-            }
-        }
-        options
     }
 
     /// Adds a header to this call.
@@ -118,7 +105,24 @@ impl Client {
             http,
             base,
             headers: HeaderMap::new(),
+            propagate: vec![crate::metadata::GLOBAL_METADATA_PREFIX.to_owned()],
         }
+    }
+
+    /// Also forwards incoming headers whose name starts with `prefix`
+    /// (lower-case) when a handler passes its [`Request`] on (the trait
+    /// methods of a generated client). By default only kratos' global
+    /// metadata, `x-md-global-*`, crosses: never credentials, cookies,
+    /// client addresses, hop-by-hop headers or `x-md-local-*`.
+    pub fn propagate_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.propagate.push(prefix.into().to_ascii_lowercase());
+        self
+    }
+
+    /// Forwards no incoming header at all, not even global metadata.
+    pub fn propagate_nothing(mut self) -> Self {
+        self.propagate.clear();
+        self
     }
 
     /// A header sent with every call.
@@ -228,9 +232,11 @@ impl Client {
         })
     }
 
-    /// Calls with a server-style [`Request`]: its headers are sent along.
-    /// Generated clients implement the service trait with it, passing
-    /// `&request` (a `&Request<M>` coerces to `&Request<dyn EncodeMessage>`).
+    /// Calls with a server-style [`Request`] (a handler forwarding its own):
+    /// only its global metadata is sent along (see
+    /// [`Client::propagate_prefix`]). Generated clients implement the
+    /// service trait with it, passing `&request` (a `&Request<M>` coerces
+    /// to `&Request<dyn EncodeMessage>`).
     pub fn call_request<R>(
         &self,
         spec: &'static RouteSpec,
@@ -239,7 +245,10 @@ impl Client {
     where
         R: prost::Message + Default + serde::de::DeserializeOwned,
     {
-        let options = CallOptions::forwarding(&request.parts.headers);
+        let options = CallOptions {
+            headers: crate::metadata::propagated(&request.parts.headers, &self.propagate),
+            ..CallOptions::new()
+        };
         let codec = options.codec();
         let encoded = encode_dyn(spec, &request.message, codec);
         CallFuture {

@@ -32,6 +32,8 @@ pub mod wkt;
 #[cfg(feature = "server")]
 pub mod message;
 #[cfg(feature = "server")]
+pub mod metadata;
+#[cfg(feature = "server")]
 pub mod server;
 
 #[cfg(feature = "client")]

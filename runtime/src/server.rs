@@ -1277,6 +1277,9 @@ fn encode_reply(
         Ok((content_type, body)) => {
             // Built in place: `(status, body).into_response()` would set a
             // content type of its own, then copy the handler's headers over.
+            // The handler's framing headers (a downstream reply's
+            // Content-Length, say) describe other bytes than these.
+            crate::metadata::strip_framing(&mut headers);
             headers.insert(header::CONTENT_TYPE, content_type);
             let mut resp = axum::response::Response::new(axum::body::Body::from(body));
             *resp.status_mut() = status;
