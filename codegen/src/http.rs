@@ -289,3 +289,50 @@ fn check_path_fields(
     }
     Ok(())
 }
+
+/// The bindings generated so far, to find two that match exactly the same
+/// requests (same method, same template shape; variable names aside): one
+/// of them could never be reached, so the pair is a located error, within
+/// a service or across the services generated together.
+#[derive(Debug, Default)]
+pub struct RouteSet {
+    seen: Vec<(RouteShape, String)>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct RouteShape {
+    method: String,
+    segments: Vec<path::Segment>,
+    verb: Option<String>,
+}
+
+impl RouteSet {
+    /// Records `binding` of `method`; an error naming the earlier binding
+    /// when one has the same shape.
+    pub fn insert(
+        &mut self,
+        request: &Request,
+        method: &MethodDescriptor,
+        binding: &Binding,
+    ) -> Result<(), Diagnostic> {
+        // Bindings reach here validated: their templates parse.
+        let Ok(template) = path::parse(&binding.template) else {
+            return Ok(());
+        };
+        let shape = RouteShape {
+            method: binding.method.clone(),
+            segments: template.segments,
+            verb: template.verb,
+        };
+        let label = format!("{} {}", binding.method, binding.template);
+        if let Some((_, earlier)) = self.seen.iter().find(|(s, _)| *s == shape) {
+            return Err(request.diagnostic(
+                method,
+                format!("{label} matches exactly the requests of {earlier}, bound earlier"),
+            ));
+        }
+        self.seen
+            .push((shape, format!("{label} ({})", method.full_name())));
+        Ok(())
+    }
+}

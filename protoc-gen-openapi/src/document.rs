@@ -36,6 +36,7 @@ pub fn build(
     let mut servers: Vec<String> = Vec::new();
     let mut documented: Vec<ServiceDescriptor> = Vec::new();
     let mut diagnostics = Vec::new();
+    let mut routes = http::RouteSet::default();
     for file in files {
         for service in file.services() {
             let mut bound = false;
@@ -43,6 +44,10 @@ pub fn build(
                 match http::method_bindings(request, &method, &config.http) {
                     Ok(Some(bindings)) => {
                         for (i, b) in bindings.iter().enumerate() {
+                            if let Err(d) = routes.insert(request, &method, b) {
+                                diagnostics.push(d);
+                                continue;
+                            }
                             let (path, verb, op) = operation(&mut schemas, &method, i, b);
                             // OpenAPI has fixed method keys; others (`*`,
                             // custom tokens) go to an `x-` extension.
@@ -51,7 +56,21 @@ pub fn build(
                             } else {
                                 &mut extensions
                             };
-                            target.entry(path).or_default().insert(verb, op);
+                            // Two routes OpenAPI writes alike (`/v1/{name}`
+                            // from `{name=**}` and `{name}`) cannot both be
+                            // documented: never drop one silently.
+                            let operations = target.entry(path.clone()).or_default();
+                            if let Some(earlier) = operations.get(&verb) {
+                                diagnostics.push(request.diagnostic(
+                                    &method,
+                                    format!(
+                                        "{} {}: OpenAPI writes it as {verb} {path}, already the path of operation {}",
+                                        b.method, b.template, earlier["operationId"]
+                                    ),
+                                ));
+                                continue;
+                            }
+                            operations.insert(verb, op);
                         }
                         bound = true;
                     }

@@ -214,3 +214,25 @@ fn files_without_services_give_no_document() {
         assert!(response.file.is_empty(), "{mode}: {:?}", response.file);
     }
 }
+
+/// Two bindings that tie on every request, or that OpenAPI writes as the
+/// same path and method, are located errors: no operation is dropped
+/// silently.
+#[test]
+fn operations_are_never_dropped_silently() {
+    let bytes = request_bytes(
+        &["bad/duplicate_routes.proto"],
+        &[format!("{ROOT}/testdata/http"), format!("{ROOT}/proto")],
+        "",
+    )
+    .unwrap();
+    let response = respond(&bytes, protoc_gen_openapi::generate).unwrap();
+    let error = response.error.expect("errors");
+    assert_eq!(error.lines().count(), 2, "{error}");
+    assert!(
+        error.starts_with(
+            "bad/duplicate_routes.proto:14:3: method First.GetOther: GET /v1/things/{id} matches exactly the requests of GET /v1/things/{name}"
+        ),
+        "{error}"
+    );
+}

@@ -117,6 +117,7 @@ pub fn package(
     let types = config.type_paths();
     let mut out = Package::default();
     let mut diagnostics = Vec::new();
+    let mut routes = http::RouteSet::default();
     for file in files {
         for service in file.services() {
             let mut svc = Service {
@@ -141,6 +142,14 @@ pub fn package(
                 match bindings {
                     Ok(None) => {}
                     Ok(Some(bindings)) => {
+                        let duplicates: Vec<Diagnostic> = bindings
+                            .iter()
+                            .filter_map(|b| routes.insert(request, &method, b).err())
+                            .collect();
+                        if !duplicates.is_empty() {
+                            diagnostics.extend(duplicates);
+                            continue;
+                        }
                         match read_method(request, &types, package, &method, bindings, &mut out) {
                             Ok(m) => svc.methods.push(m),
                             Err(mut d) => diagnostics.append(&mut d),

@@ -71,6 +71,23 @@ fn bad_rules_are_located_errors() {
     insta::assert_snapshot!(response.error.expect("errors"));
 }
 
+/// Bindings that tie on every request are a located error, within a
+/// service and across the services of a package.
+#[test]
+fn duplicate_routes_are_located_errors() {
+    let response = generate(
+        &["bad/duplicate_routes.proto"],
+        &[format!("{ROOT}/testdata/http")],
+        "",
+    );
+    assert!(response.file.is_empty());
+    assert_eq!(
+        response.error.expect("errors"),
+        "bad/duplicate_routes.proto:14:3: method First.GetOther: GET /v1/things/{id} matches exactly the requests of GET /v1/things/{name} (dup.v1.First.GetThing), bound earlier\n\
+         bad/duplicate_routes.proto:24:3: method Second.Run: GET /v1/{name=things/*} matches exactly the requests of GET /v1/things/{name} (dup.v1.First.GetThing), bound earlier"
+    );
+}
+
 #[test]
 fn bad_parameters_are_errors() {
     for (parameter, needle) in [

@@ -221,8 +221,17 @@ impl<T> Matcher<T> {
         segments: &'s [&'p str],
         method_ok: impl Fn(&MethodFilter) -> bool,
     ) -> Option<Result<(&'m Route<T>, View<'s, 'p>), &'static str>> {
+        // A last segment ending in `:verb` that some route registers names
+        // that verb's resource: only routes with the verb are candidates
+        // (grpc-httpjson-transcoding). `GET /person/jason:verb` with
+        // `/person/{id=*}` and `/{x=**}:verb` picks the verb route.
+        let verb_named = self.names_registered_verb(segments);
         let mut best: Option<(&Route<T>, View<'s, 'p>)> = None;
-        for route in self.routes.iter().filter(|r| method_ok(&r.method)) {
+        let candidates = self
+            .routes
+            .iter()
+            .filter(|r| method_ok(&r.method) && (!verb_named || r.verb.is_some()));
+        for route in candidates {
             let Some(view) = route_matches(route, segments) else {
                 continue;
             };
@@ -235,6 +244,22 @@ impl<T> Matcher<T> {
             }
         }
         best.map(Ok)
+    }
+}
+
+impl<T> Matcher<T> {
+    /// Whether the request's last segment ends in `:verb` for a verb some
+    /// route registers (whatever its method).
+    fn names_registered_verb(&self, segments: &[&str]) -> bool {
+        let Some(last) = segments.last() else {
+            return false;
+        };
+        self.routes.iter().any(|r| {
+            r.verb.as_deref().is_some_and(|verb| {
+                last.strip_suffix(verb)
+                    .is_some_and(|stem| stem.ends_with(':'))
+            })
+        })
     }
 }
 
@@ -418,6 +443,35 @@ mod tests {
             assert_eq!(found(&m, "GET", "/v1/shelves/special").unwrap().0, 1);
             assert_eq!(found(&m, "GET", "/v1/shelves/other").unwrap().0, 0);
         }
+    }
+
+    #[test]
+    fn a_registered_verb_leaves_only_verb_routes() {
+        for order in [[0, 1], [1, 0]] {
+            let templates = ["/person/{id=*}", "/{x=**}:verb"];
+            let mut m = Matcher::new();
+            for i in order {
+                m.insert("GET", templates[i], i).unwrap();
+            }
+            assert_eq!(
+                found(&m, "GET", "/person/jason:verb").unwrap(),
+                (1, vec!["x=person/jason".into()])
+            );
+            // An unregistered verb is part of the segment.
+            assert_eq!(
+                found(&m, "GET", "/person/jason:other").unwrap(),
+                (0, vec!["id=jason:other".into()])
+            );
+            assert_eq!(found(&m, "GET", "/person/jason").unwrap().0, 0);
+        }
+        // Registered for another method: still names the verb's resource.
+        let mut m = Matcher::new();
+        m.insert("GET", "/a/{id}", 0).unwrap();
+        m.insert("POST", "/a/{id}:run", 1).unwrap();
+        assert!(matches!(
+            m.find("GET", "/a/1:run"),
+            Outcome::MethodNotAllowed(allow) if allow == ["POST"]
+        ));
     }
 
     #[test]

@@ -264,9 +264,41 @@ type WrapEndpoint = Arc<dyn Fn(Endpoint) -> Endpoint + Send + Sync>;
 #[derive(Clone)]
 struct Entry {
     spec: &'static RouteSpec,
+    /// The requests this route matches: two entries with the same shape
+    /// would tie on every request.
+    shape: RouteShape,
     make: MakeHandler,
     /// [`Routes::layer`] layers, innermost first.
     layers: Vec<WrapEndpoint>,
+}
+
+/// A route's method and template shape (literals, `*`, `**`, verb):
+/// variable names do not matter to matching.
+#[derive(Clone, PartialEq, Eq)]
+struct RouteShape {
+    method: &'static str,
+    segments: Vec<path::Segment>,
+    verb: Option<String>,
+}
+
+impl RouteShape {
+    /// # Panics
+    ///
+    /// On a template that does not parse (generated specs never have one).
+    fn of(spec: &'static RouteSpec) -> (RouteShape, path::Template) {
+        let template = path::parse(spec.template).unwrap_or_else(|err| {
+            panic!(
+                "invalid template {:?} for {}: {err}",
+                spec.template, spec.operation
+            )
+        });
+        let shape = RouteShape {
+            method: spec.method,
+            segments: template.segments.clone(),
+            verb: template.verb.clone(),
+        };
+        (shape, template)
+    }
 }
 
 /// What a matched route runs.
@@ -321,6 +353,12 @@ impl Routes {
 
     /// Adds a binding served by `handler` (a closure over your own state;
     /// generated code uses [`Routes::route`]).
+    ///
+    /// # Panics
+    ///
+    /// When `spec.template` does not parse, or a route already added has
+    /// the same method and template shape (variable names aside), as axum's
+    /// `Router::route` panics on an overlap.
     pub fn add<M, R, F, Fut>(self, spec: &'static RouteSpec, handler: F) -> Self
     where
         M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
@@ -341,6 +379,10 @@ impl Routes {
     /// router. `call` is a generated function, not a closure, and returns
     /// the boxed future itself, so this is compiled once per service and
     /// request type, whatever the handler's future.
+    ///
+    /// # Panics
+    ///
+    /// As [`Routes::add`].
     pub fn route<S, M>(
         self,
         spec: &'static RouteSpec,
@@ -365,6 +407,10 @@ impl Routes {
     /// [`Routes::route`] for a `body: "field"` rule naming a singular
     /// message field: `field` returns it (`|m| body_field(&mut m.book)`), so
     /// the body is decoded straight into it.
+    ///
+    /// # Panics
+    ///
+    /// As [`Routes::add`].
     pub fn route_body<S, M>(
         self,
         spec: &'static RouteSpec,
@@ -388,9 +434,13 @@ impl Routes {
     /// compiled per route, `Arc::new` two (it boxes an `ArcInner`).
     fn add_erased(mut self, spec: &'static RouteSpec, call: Box<dyn CallRoute>) -> Self {
         let call: CallFn = Arc::from(call);
-        let variables: Vec<Vec<String>> = path::parse(spec.template)
-            .map(|t| t.variables.into_iter().map(|v| v.field_path).collect())
-            .unwrap_or_default();
+        let (shape, template) = RouteShape::of(spec);
+        self.reject_duplicate(spec, &shape);
+        let variables: Vec<Vec<String>> = template
+            .variables
+            .into_iter()
+            .map(|v| v.field_path)
+            .collect();
         // Query keys at or below these fields are ignored: the path or the
         // body field supplies them.
         let mut query_excluded = variables.clone();
@@ -415,15 +465,42 @@ impl Routes {
         });
         self.entries.push(Entry {
             spec,
+            shape,
             make,
             layers: Vec::new(),
         });
         self
     }
 
+    /// Panics when a route already added matches exactly the requests
+    /// `shape` matches: one of the two could never be reached.
+    fn reject_duplicate(&self, spec: &'static RouteSpec, shape: &RouteShape) {
+        if let Some(other) = self.entries.iter().find(|e| e.shape == *shape) {
+            panic!(
+                "duplicate route: {} {} ({}) matches exactly the requests of {} {} ({})",
+                spec.method,
+                spec.template,
+                spec.operation,
+                other.spec.method,
+                other.spec.template,
+                other.spec.operation
+            );
+        }
+    }
+
     /// Adds every route of `other` (its layers stay on its routes).
+    ///
+    /// # Panics
+    ///
+    /// When a route of `other` has the method and template shape of one
+    /// already here (as axum's `Router::merge` panics on an overlap):
+    /// protoway-generated services never collide with themselves, since
+    /// generation rejects such a pair.
     pub fn merge(mut self, other: Routes) -> Self {
-        self.entries.extend(other.entries);
+        for entry in other.entries {
+            self.reject_duplicate(entry.spec, &entry.shape);
+            self.entries.push(entry);
+        }
         self
     }
 
@@ -501,13 +578,13 @@ impl Routes {
                     });
                 Target::Layered(endpoint)
             };
-            // Templates were validated at generation time.
-            if let Err(err) = matcher.insert(e.spec.method, e.spec.template, (e.spec, target)) {
-                panic!(
-                    "invalid template {:?} for {}: {err}",
-                    e.spec.template, e.spec.operation
-                );
-            }
+            // Templates were parsed when the route was added.
+            let (_, template) = RouteShape::of(e.spec);
+            matcher.insert_parsed(
+                crate::matcher::MethodFilter::new(e.spec.method),
+                &template,
+                (e.spec, target),
+            );
         }
         RoutesService {
             matcher: Arc::new(matcher),

@@ -690,3 +690,31 @@ async fn closure_routes_with_routes_add() {
     assert_eq!(get(&base, "/v1/shelves/7/books/1").await.0, 404);
     assert_eq!(calls.load(Ordering::SeqCst), 3);
 }
+
+/// A second route with the method and template shape of one already added
+/// could never be reached: adding or merging it panics, naming both.
+#[test]
+fn duplicate_routes_are_rejected_when_added_or_merged() {
+    let shelf = |_: Request<GetShelfRequest>| async { Ok(Shelf::default().into()) };
+    let twice = std::panic::catch_unwind(|| {
+        Routes::new()
+            .add(&bookstore_http::ROUTE_GET_SHELF_0, shelf)
+            .add(&bookstore_http::ROUTE_GET_SHELF_0, shelf)
+    });
+    let message = *twice.unwrap_err().downcast::<String>().unwrap();
+    assert_eq!(
+        message,
+        "duplicate route: GET /v1/shelves/{shelf} (/bookstore.v1.Bookstore/GetShelf) matches \
+         exactly the requests of GET /v1/shelves/{shelf} (/bookstore.v1.Bookstore/GetShelf)"
+    );
+    let merged = std::panic::catch_unwind(|| {
+        bookstore_http::routes(Store).merge(bookstore_http::routes(Store))
+    });
+    assert!(merged.is_err());
+    // Other services' routes merge as before.
+    let one = Routes::new().add(&bookstore_http::ROUTE_GET_SHELF_0, shelf);
+    let other = Routes::new().add(&bookstore_http::ROUTE_GET_BOOK_0, |_: Request<GetBookRequest>| async {
+        Ok(Book::default().into())
+    });
+    let _ = one.merge(other).into_service();
+}
