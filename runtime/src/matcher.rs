@@ -474,6 +474,24 @@ mod tests {
         ));
     }
 
+    /// Two forms http.proto's grammar rejects and grpc-gateway accepts;
+    /// protoway accepts them too (docs/conformance.md lists the choice).
+    #[test]
+    fn segments_after_double_star_and_a_verb_on_the_root() {
+        let mut m = Matcher::new();
+        m.insert("GET", "/a/{rest=**}/{leaf=*}", 0).unwrap();
+        m.insert("POST", "/:reset", 1).unwrap();
+        assert_eq!(
+            found(&m, "GET", "/a/x/y/z").unwrap(),
+            (0, vec!["rest=x/y".into(), "leaf=z".into()])
+        );
+        assert_eq!(
+            found(&m, "GET", "/a/z").unwrap(),
+            (0, vec!["rest=".into(), "leaf=z".into()])
+        );
+        assert_eq!(found(&m, "POST", "/:reset").unwrap(), (1, vec![]));
+    }
+
     #[test]
     fn captures_and_decoding() {
         let mut m = Matcher::new();
