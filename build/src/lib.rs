@@ -130,6 +130,15 @@ impl Builder {
         self
     }
 
+    /// Turns what kratos accepts with a warning into errors (default false:
+    /// warnings): a GET or DELETE rule with a body (the body is ignored),
+    /// `errors.code` 600. Server, errors and document alike.
+    pub fn strict(mut self, yes: bool) -> Self {
+        self.errors_parameter.push(format!("strict={yes}"));
+        self.route_parameter(format!("strict={yes}"));
+        self
+    }
+
     /// Routes for methods without a `google.api.http` rule
     /// (`POST {prefix}/{package}.{Service}/{Method}`), like kratos'
     /// `omitempty=false`. Server and document alike.

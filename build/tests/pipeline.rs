@@ -294,6 +294,35 @@ fn rustfmt_that_cannot_run() {
     );
 }
 
+/// `strict(true)` turns kratos' warnings into located errors.
+#[test]
+fn strict_turns_warnings_into_errors() {
+    let includes = [format!("{ROOT}/testdata/http")];
+    let lenient = scratch("lenient");
+    protoway_build::configure()
+        .use_protoc(false)
+        .out_dir(&lenient)
+        .emit_rerun_if_changed(false)
+        .openapi(lenient.join("openapi.yaml"))
+        .compile(&["bad/kratos_lenient.proto"], &includes)
+        .unwrap();
+    assert!(outputs(&lenient).contains_key("lenient.v1.http.rs"));
+    let error = protoway_build::configure()
+        .use_protoc(false)
+        .out_dir(scratch("strict"))
+        .emit_rerun_if_changed(false)
+        .strict(true)
+        .compile(&["bad/kratos_lenient.proto"], &includes)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains(
+            "bad/kratos_lenient.proto:10:3: method Lenient.Find: GET /v1/things/{name} has a body"
+        ),
+        "{error}"
+    );
+}
+
 #[test]
 fn compile_errors_name_the_file() {
     let out = scratch("errors");

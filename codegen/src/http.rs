@@ -23,6 +23,9 @@ pub struct HttpOptions {
     pub default_routes_prefix: String,
     /// DELETE may have a body (grpc-gateway's `allow_delete_body`).
     pub allow_delete_body: bool,
+    /// What kratos accepts with a warning (a GET or DELETE rule's body,
+    /// ignored) is an error instead (parameter `strict`).
+    pub strict: bool,
 }
 
 /// One route to a method.
@@ -107,7 +110,16 @@ pub fn method_bindings(
             continue;
         }
         match read_binding(options, &input, &output, r) {
-            Ok(b) => bindings.push(b),
+            Ok((b, warnings)) => {
+                for warning in warnings {
+                    let warning = request.diagnostic(method, warning);
+                    match options.strict {
+                        true => diagnostics.push(warning),
+                        false => request.warn(warning),
+                    }
+                }
+                bindings.push(b);
+            }
             Err(e) => diagnostics.push(request.diagnostic(method, e)),
         }
     }
@@ -118,12 +130,14 @@ pub fn method_bindings(
     }
 }
 
+/// One binding, and what kratos would accept with a warning (an error
+/// under `strict`).
 fn read_binding(
     config: &HttpOptions,
     input: &MessageDescriptor,
     output: &MessageDescriptor,
     rule: &HttpRule,
-) -> Result<Binding, String> {
+) -> Result<(Binding, Vec<String>), String> {
     let Some(pattern) = &rule.pattern else {
         return Err(
             "the http rule sets no method (get, put, post, delete, patch or custom)".into(),
@@ -142,17 +156,21 @@ fn read_binding(
     }
     let parsed = path::parse(template).map_err(|e| format!("path template {template:?}: {e}"))?;
     check_path_fields(input, &parsed, template)?;
+    let mut warnings = Vec::new();
     let body = match rule.body.as_str() {
         "" => Body::None,
+        // kratos warns and ignores the body; grpc-gateway rejects the rule.
         _ if method == "GET" => {
-            return Err(format!(
-                "GET {template} may not have a body (grpc-gateway rejects it too)"
+            warnings.push(format!(
+                "GET {template} has a body: kratos ignores it, and so does protoway unless the parameter strict is set (grpc-gateway rejects the rule)"
             ));
+            Body::None
         }
         _ if method == "DELETE" && !config.allow_delete_body => {
-            return Err(format!(
-                "DELETE {template} has a body; set the parameter allow_delete_body=true to allow it (as grpc-gateway's option)"
+            warnings.push(format!(
+                "DELETE {template} has a body: kratos ignores it, and so does protoway unless the parameter strict is set (allow_delete_body=true reads it, as grpc-gateway's option)"
             ));
+            Body::None
         }
         "*" if input.full_name() == HTTP_BODY => Body::AllHttpBody,
         "*" => Body::All,
@@ -178,12 +196,13 @@ fn read_binding(
             }
         }
     };
-    Ok(Binding {
+    let binding = Binding {
         method: method.to_string(),
         template: template.to_string(),
         body,
         response_body,
-    })
+    };
+    Ok((binding, warnings))
 }
 
 fn is_http_body(field: &FieldDescriptor) -> bool {

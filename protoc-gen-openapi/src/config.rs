@@ -24,6 +24,7 @@ pub const PARAMETERS: &[&str] = &[
     "default_routes",
     "default_routes_prefix",
     "allow_delete_body",
+    "strict",
 ];
 
 /// Field names in paths, parameters and schemas.
@@ -141,6 +142,7 @@ impl Config {
                 default_routes: p.flag("default_routes", false)?,
                 default_routes_prefix: prefix,
                 allow_delete_body: p.flag("allow_delete_body", false)?,
+                strict: p.flag("strict", false)?,
             },
         })
     }

@@ -24,6 +24,7 @@ pub const PARAMETERS: &[&str] = &[
     "default_package_filename",
     "flat_output_dir",
     "rustfmt",
+    "strict",
     "runtime_crate",
 ];
 
@@ -34,6 +35,8 @@ pub struct Config {
     pub output: Output,
     /// Path of the runtime crate in generated code (`runtime_crate=::protoway`).
     pub runtime_crate: String,
+    /// Codes kratos accepts with a warning (600) are errors.
+    pub strict: bool,
 }
 
 impl Config {
@@ -43,6 +46,7 @@ impl Config {
         Ok(Config {
             output,
             runtime_crate,
+            strict: params.flag("strict", false)?,
         })
     }
 }
@@ -123,7 +127,7 @@ pub fn generate(request: &Request) -> Result<Vec<ResponseFile>, Vec<Diagnostic>>
     let config =
         Config::from_parameter(request.parameter()).map_err(|e| vec![Diagnostic::general(e)])?;
     protoway_codegen::plugin::each_package(request, &config.output, |package, files| {
-        match model::package_errors(request, package, files)? {
+        match model::package_errors(request, package, files, config.strict)? {
             enums if enums.is_empty() => Ok(None),
             enums => render::render_package(&enums, &config)
                 .map(Some)

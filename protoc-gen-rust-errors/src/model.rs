@@ -12,6 +12,44 @@ use protoway_codegen::{Diagnostic, Request};
 /// HTTP statuses an error may carry.
 const STATUS_RANGE: std::ops::RangeInclusive<i32> = 100..=599;
 
+/// The code kratos also accepts (its range ends at 600): a warning, or an
+/// error under `strict`.
+const KRATOS_LAST_CODE: i32 = 600;
+
+/// `code` (of `option`, on `element`) as an HTTP status: in range; 600 with
+/// a warning (an error under `strict`); anything else an error.
+fn checked_code(
+    request: &Request,
+    element: &impl Element,
+    option: &str,
+    code: i32,
+    strict: bool,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<u16> {
+    if STATUS_RANGE.contains(&code) {
+        return Some(code as u16);
+    }
+    if code == KRATOS_LAST_CODE {
+        let warning = request.diagnostic(
+            element,
+            format!(
+                "{option} {code} is not an HTTP status (100-599); kratos accepts it, and so does protoway unless the parameter strict is set"
+            ),
+        );
+        if strict {
+            diagnostics.push(warning);
+            return None;
+        }
+        request.warn(warning);
+        return Some(code as u16);
+    }
+    diagnostics.push(request.diagnostic(
+        element,
+        format!("{option} {code} is not an HTTP status (100-599)"),
+    ));
+    None
+}
+
 /// One enum with at least one value that has an effective code.
 #[derive(Debug, Clone)]
 pub struct ErrorEnum {
@@ -51,6 +89,7 @@ pub fn package_errors(
     request: &Request,
     package: &str,
     files: &[FileDescriptor],
+    strict: bool,
 ) -> Result<Vec<ErrorEnum>, Vec<Diagnostic>> {
     let mut enums = Vec::new();
     let mut diagnostics = Vec::new();
@@ -58,7 +97,7 @@ pub fn package_errors(
         let mut all = file.enums().collect::<Vec<_>>();
         file.messages().for_each(|m| nested_enums(&m, &mut all));
         for e in all {
-            match error_enum(request, &e) {
+            match error_enum(request, &e, strict) {
                 Ok(Some(found)) => enums.push(found),
                 Ok(None) => {}
                 Err(mut found) => diagnostics.append(&mut found),
@@ -80,18 +119,15 @@ fn nested_enums(message: &MessageDescriptor, out: &mut Vec<EnumDescriptor>) {
     }
 }
 
-fn error_enum(request: &Request, e: &EnumDescriptor) -> Result<Option<ErrorEnum>, Vec<Diagnostic>> {
+fn error_enum(
+    request: &Request,
+    e: &EnumDescriptor,
+    strict: bool,
+) -> Result<Option<ErrorEnum>, Vec<Diagnostic>> {
     let mut diagnostics = Vec::new();
     let default_code = match errors_default_code(e) {
         Some(0) | None => None,
-        Some(code) if STATUS_RANGE.contains(&code) => Some(code as u16),
-        Some(code) => {
-            diagnostics.push(request.diagnostic(
-                e,
-                format!("default_code {code} is not an HTTP status (100-599)"),
-            ));
-            None
-        }
+        Some(code) => checked_code(request, e, "default_code", code, strict, &mut diagnostics),
     };
 
     // Message path inside the package: `Outer.Inner` for `Outer.Inner.Reason`.
@@ -123,14 +159,7 @@ fn error_enum(request: &Request, e: &EnumDescriptor) -> Result<Option<ErrorEnum>
     for value in declared {
         let code = match errors_code(&value) {
             Some(0) | None => default_code,
-            Some(code) if STATUS_RANGE.contains(&code) => Some(code as u16),
-            Some(code) => {
-                diagnostics.push(request.diagnostic(
-                    &value,
-                    format!("code {code} is not an HTTP status (100-599)"),
-                ));
-                None
-            }
+            Some(code) => checked_code(request, &value, "code", code, strict, &mut diagnostics),
         };
         let deprecated = is_deprecated(&value);
         // prost keeps the first value of each number; later ones are aliases.

@@ -192,3 +192,32 @@ fn nothing_to_do_agrees_with_generate() {
     };
     assert!(!protoc_gen_rust_errors::nothing_to_do(&raw));
 }
+
+/// Code 600, the end of kratos' range: generated with a located warning,
+/// or a located error under `strict`.
+#[test]
+fn code_600_is_a_warning_or_with_strict_an_error() {
+    let bytes = request_bytes(&["kratos_range.proto"], &[TESTDATA, PROTO], "").unwrap();
+    let request = protoway_codegen::Request::decode(&bytes).unwrap();
+    let response = protoway_codegen::plugin::respond_to(&request, protoc_gen_rust_errors::generate);
+    assert_eq!(response.error, None);
+    assert!(response.file[0].content().contains("Self::Custom => 600,"));
+    let warnings: Vec<String> = request
+        .take_warnings()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "kratos_range.proto:11:3: enum value CUSTOM: code 600 is not an HTTP status (100-599); kratos accepts it, and so does protoway unless the parameter strict is set"
+        ]
+    );
+    let strict = generate(&["kratos_range.proto"], "strict");
+    assert_eq!(
+        strict.error.as_deref(),
+        Some(
+            "kratos_range.proto:11:3: enum value CUSTOM: code 600 is not an HTTP status (100-599); kratos accepts it, and so does protoway unless the parameter strict is set"
+        )
+    );
+}

@@ -30,6 +30,7 @@ pub const PARAMETERS: &[&str] = &[
     "default_routes",
     "default_routes_prefix",
     "allow_delete_body",
+    "strict",
     "default_stubs",
     "client",
 ];
@@ -53,6 +54,8 @@ pub struct Config {
     pub default_routes_prefix: String,
     /// Accept a body on DELETE (grpc-gateway's `allow_delete_body`).
     pub allow_delete_body: bool,
+    /// Rules kratos accepts with a warning are errors.
+    pub strict: bool,
     /// Trait methods get a default body answering 501 UNIMPLEMENTED
     /// (tonic-build's `generate_default_stubs`).
     pub default_stubs: bool,
@@ -67,6 +70,7 @@ impl Config {
             default_routes: self.default_routes,
             default_routes_prefix: self.default_routes_prefix.clone(),
             allow_delete_body: self.allow_delete_body,
+            strict: self.strict,
         }
     }
 
@@ -90,6 +94,7 @@ impl Config {
             default_routes: params.flag("default_routes", false)?,
             default_routes_prefix: prefix,
             allow_delete_body: params.flag("allow_delete_body", false)?,
+            strict: params.flag("strict", false)?,
             default_stubs: params.flag("default_stubs", false)?,
             client: params.flag("client", true)?,
         })

@@ -42,3 +42,46 @@ fn skipped_streaming_methods_are_named_on_stderr() {
     assert!(content.contains("fn get_shelf("));
     assert!(!content.contains("fn watch_shelf("));
 }
+
+/// A GET or DELETE rule with a body: kratos warns and ignores the body, so
+/// protoway generates the route without one and warns (file:line:col);
+/// with `strict` both are errors.
+#[test]
+fn bodies_on_get_and_delete_are_warnings_or_with_strict_errors() {
+    let bytes = |parameter: &str| {
+        request_bytes(
+            &["bad/kratos_lenient.proto"],
+            &[format!("{ROOT}/testdata/http"), format!("{ROOT}/proto")],
+            parameter,
+        )
+        .unwrap()
+    };
+    let request = protoway_codegen::Request::decode(&bytes("")).unwrap();
+    let response = protoway_codegen::plugin::respond_to(&request, protoc_gen_rust_http::generate);
+    assert_eq!(response.error, None);
+    let content = response.file[0].content();
+    assert!(
+        content
+            .matches("body: ::protoway::server::BodyRule::None")
+            .count()
+            == 2,
+        "{content}"
+    );
+    let warnings: Vec<String> = request
+        .take_warnings()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "bad/kratos_lenient.proto:10:3: method Lenient.Find: GET /v1/things/{name} has a body: kratos ignores it, and so does protoway unless the parameter strict is set (grpc-gateway rejects the rule)",
+            "bad/kratos_lenient.proto:13:3: method Lenient.Remove: DELETE /v1/things/{name} has a body: kratos ignores it, and so does protoway unless the parameter strict is set (allow_delete_body=true reads it, as grpc-gateway's option)",
+        ]
+    );
+    let strict =
+        protoway_codegen::plugin::respond(&bytes("strict"), protoc_gen_rust_http::generate)
+            .unwrap();
+    assert!(strict.file.is_empty());
+    assert_eq!(strict.error.unwrap().lines().count(), 2);
+}

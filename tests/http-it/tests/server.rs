@@ -713,8 +713,9 @@ fn duplicate_routes_are_rejected_when_added_or_merged() {
     assert!(merged.is_err());
     // Other services' routes merge as before.
     let one = Routes::new().add(&bookstore_http::ROUTE_GET_SHELF_0, shelf);
-    let other = Routes::new().add(&bookstore_http::ROUTE_GET_BOOK_0, |_: Request<GetBookRequest>| async {
-        Ok(Book::default().into())
-    });
+    let other = Routes::new().add(
+        &bookstore_http::ROUTE_GET_BOOK_0,
+        |_: Request<GetBookRequest>| async { Ok(Book::default().into()) },
+    );
     let _ = one.merge(other).into_service();
 }
