@@ -375,7 +375,19 @@ fn operation(
         op.insert("parameters".into(), Value::Array(parameters));
     }
 
-    let json_body = |schema: Value| json!({"content": {"application/json": {"schema": schema}}, "required": true});
+    // A message of plain fields is also accepted as a form body, bound like
+    // query parameters (kratos' form codec): listed as an alternative.
+    let json_body = |schema: Value, form: bool| {
+        let mut content = Map::new();
+        content.insert("application/json".into(), json!({"schema": schema}));
+        if form {
+            content.insert(
+                "application/x-www-form-urlencoded".into(),
+                json!({"schema": schema}),
+            );
+        }
+        json!({"content": content, "required": true})
+    };
     let raw_body = json!({"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}, "required": true});
     match &binding.body {
         Body::None => {}
@@ -392,14 +404,19 @@ fn operation(
             } else {
                 schemas.message_schema_without(&input, &from_path)
             };
-            op.insert("requestBody".into(), json_body(schema));
+            op.insert("requestBody".into(), json_body(schema, form_fields(&input)));
         }
         Body::AllHttpBody | Body::FieldHttpBody(_) => {
             op.insert("requestBody".into(), raw_body.clone());
         }
         Body::Field(path) => {
             let schema = body_field_schema(schemas, &input, path);
-            op.insert("requestBody".into(), json_body(schema));
+            let names: Vec<String> = path.iter().map(|f| f.name.clone()).collect();
+            let form = resolve(&input, &names).is_some_and(|f| match f.kind() {
+                Kind::Message(m) => !f.is_list() && !f.is_map() && form_fields(&m),
+                _ => false,
+            });
+            op.insert("requestBody".into(), json_body(schema, form));
         }
     }
 
@@ -623,6 +640,14 @@ fn query_parameters(
         doc_prefix.pop();
         proto_prefix.pop();
     }
+}
+
+/// Whether every field of `message` is a scalar or enum (repeated or not):
+/// a form of such a message means the same as its query parameters.
+fn form_fields(message: &MessageDescriptor) -> bool {
+    message
+        .fields()
+        .all(|f| !matches!(f.kind(), Kind::Message(_)))
 }
 
 /// gnostic's description of a Duration query parameter.

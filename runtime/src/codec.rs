@@ -65,6 +65,18 @@ fn media(value: &str) -> Media {
 
 /// The codec of a request body by its Content-Type; a missing header means
 /// JSON. `None` for anything else (415).
+/// Whether a request body is an HTML form (`application/x-www-form-urlencoded`),
+/// bound like query parameters (kratos' form codec).
+pub fn is_form(content_type: Option<&str>) -> bool {
+    content_type.is_some_and(|ct| {
+        ct.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+    })
+}
+
 pub fn request_codec(content_type: Option<&str>) -> Option<Codec> {
     let Some(ct) = content_type else {
         return Some(Codec::Json);

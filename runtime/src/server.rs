@@ -1158,6 +1158,9 @@ enum Plan {
     JsonField(&'static [FieldRef], Bytes),
     /// JSON body for the whole message (or an empty body).
     Json(Bytes),
+    /// A form body (`a=1&b.c=x`), bound like query parameters into the
+    /// message (empty path) or into the body field at the path.
+    Form(&'static [FieldRef], Bytes),
 }
 
 fn plan(
@@ -1176,6 +1179,8 @@ fn plan(
         BodyRule::None => Plan::Params,
         BodyRule::AllHttpBody => Plan::Protobuf(&[], http_body()),
         BodyRule::FieldHttpBody(path) => Plan::Protobuf(path, http_body()),
+        BodyRule::All if codec::is_form(content_type) => Plan::Form(&[], bytes),
+        BodyRule::Field(path) if codec::is_form(content_type) => Plan::Form(path, bytes),
         BodyRule::All => match codec()? {
             Codec::Protobuf => Plan::Protobuf(&[], bytes),
             Codec::Json => Plan::Json(bytes),
@@ -1252,7 +1257,40 @@ fn bind_request(
             decode_json(target.whole(), &body)?;
             merge_params(target.whole(), builder)
         }
+        Plan::Form(path, body) => {
+            let form = std::str::from_utf8(&body).map_err(|_| {
+                Error::bad_request("INVALID_ARGUMENT", "the form body is not UTF-8")
+            })?;
+            let query = form_as_query(path, form, params.query);
+            let mut builder = JsonBuilder::new();
+            // The form's keys may name the body field; only the path's
+            // variables are excluded.
+            builder.query(spec.request, &query, &route.fields.variables)?;
+            builder.paths(spec.request, &route.fields.variables, values)?;
+            replace_with_params(target.whole(), builder)
+        }
     }
+}
+
+/// A form body as query text on the request message: with a `body:
+/// "field"` rule its keys are the field's own (`title=x` for `body:
+/// "book"` is `book.title=x`), and the URL's query comes first; a `body:
+/// "*"` form is the whole message, without the URL's query (as a JSON body).
+fn form_as_query(path: &[FieldRef], form: &str, url_query: &str) -> String {
+    if path.is_empty() {
+        return form.to_owned();
+    }
+    let prefix: String = path.iter().map(|f| format!("{}.", f.name)).collect();
+    let mut query = String::with_capacity(url_query.len() + form.len() * 2);
+    query.push_str(url_query);
+    for pair in form.split('&').filter(|p| !p.is_empty()) {
+        if !query.is_empty() {
+            query.push('&');
+        }
+        query.push_str(&prefix);
+        query.push_str(pair);
+    }
+    query
 }
 
 /// A JSON body that is the value of the field at `path` (`body: "item"`),

@@ -719,3 +719,59 @@ fn duplicate_routes_are_rejected_when_added_or_merged() {
     );
     let _ = one.merge(other).into_service();
 }
+
+/// `application/x-www-form-urlencoded` bodies are bound like query
+/// parameters (kratos' form codec): `body: "*"` from the whole message's
+/// keys, `body: "book"` from the field's own keys, the URL's query and the
+/// path still applying; `+` is a space; a body that is not UTF-8 is a 400.
+#[tokio::test]
+async fn form_bodies_bind_like_query_parameters() {
+    let base = server().await;
+    let form = |method: reqwest::Method, url: String, body: &'static [u8]| {
+        client()
+            .request(method, url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let created = form(
+        reqwest::Method::POST,
+        format!("{base}/v1/shelves"),
+        b"shelfId=7&shelf.theme=Old+poems",
+    )
+    .await
+    .unwrap();
+    assert_eq!(created.status(), 201);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&created.bytes().await.unwrap()).unwrap(),
+        json!({"name": "shelves/7", "theme": "Old poems"})
+    );
+    let updated = form(
+        reqwest::Method::PATCH,
+        format!("{base}/v1/shelves/1/books/2?updateMask=title"),
+        b"title=Odes&name=ignored",
+    )
+    .await
+    .unwrap();
+    assert_eq!(updated.status(), 200);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&updated.bytes().await.unwrap()).unwrap(),
+        json!({"name": "shelves/1/books/2", "title": "Odes", "author": "title"})
+    );
+    let bad = form(
+        reqwest::Method::POST,
+        format!("{base}/v1/shelves"),
+        b"shelfId=\xff",
+    )
+    .await
+    .unwrap();
+    assert_eq!(bad.status(), 400);
+    let wrong_type = form(
+        reqwest::Method::POST,
+        format!("{base}/v1/shelves"),
+        b"shelf.theme=a&shelf.theme=b",
+    )
+    .await
+    .unwrap();
+    assert_eq!(wrong_type.status(), 400);
+}
