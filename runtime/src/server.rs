@@ -506,18 +506,36 @@ impl Routes {
 
     /// Wraps every route added so far in `layer`. It runs after matching,
     /// before binding: [`Operation`] is in the request extensions.
+    ///
+    /// The layer's service may fail (`tower::timeout`, tower-http's
+    /// layers): its error becomes the Error JSON reply, a
+    /// [`crate::Error`] with its own code, a timeout (`tower::timeout`'s
+    /// `Elapsed`) 504 `TIMEOUT`, anything else 500.
     pub fn layer<L>(mut self, layer: L) -> Self
     where
         L: Layer<Endpoint> + Clone + Send + Sync + 'static,
-        L::Service: Service<http::Request<Body>, Response = axum::response::Response, Error = Infallible>
+        L::Service: Service<http::Request<Body>, Response = axum::response::Response>
             + Clone
             + Send
             + Sync
             + 'static,
+        <L::Service as Service<http::Request<Body>>>::Error: Into<tower::BoxError>,
         <L::Service as Service<http::Request<Body>>>::Future: Send + 'static,
     {
-        let wrap: WrapEndpoint =
-            Arc::new(move |inner| BoxCloneSyncService::new(layer.layer(inner)));
+        let wrap: WrapEndpoint = Arc::new(move |inner| {
+            let layered = layer.layer(inner);
+            BoxCloneSyncService::new(tower::service_fn(move |req: http::Request<Body>| {
+                let layered = layered.clone();
+                async move {
+                    Ok::<_, Infallible>(
+                        layered
+                            .oneshot(req)
+                            .await
+                            .unwrap_or_else(layer_error_response),
+                    )
+                }
+            }))
+        });
         for entry in &mut self.entries {
             entry.layers.push(wrap.clone());
         }
@@ -1486,6 +1504,17 @@ pub(crate) struct ErrorProto {
 
 /// An error as a response in `codec`: JSON (kratos' shape) or protobuf
 /// (`errors.Error`).
+/// A tower layer's error as the Error JSON reply.
+fn layer_error_response(err: impl Into<tower::BoxError>) -> axum::response::Response {
+    let err: tower::BoxError = err.into();
+    let error = if err.is::<tower::timeout::error::Elapsed>() {
+        Error::gateway_timeout("TIMEOUT", "the request timed out")
+    } else {
+        Error::from_error(err)
+    };
+    error_response(Codec::Json, error)
+}
+
 pub fn error_response(codec: Codec, err: Error) -> axum::response::Response {
     match codec {
         Codec::Json => err.into_response(),

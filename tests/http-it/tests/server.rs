@@ -775,3 +775,58 @@ async fn form_bodies_bind_like_query_parameters() {
     .unwrap();
     assert_eq!(wrong_type.status(), 400);
 }
+
+/// Layers whose service can fail work as they are: `tower::timeout`'s
+/// `Elapsed` is 504 TIMEOUT, a `protoway::Error` keeps its code and reason,
+/// anything else is 500; all as the Error JSON.
+#[tokio::test]
+async fn fallible_tower_layers_answer_with_the_error_json() {
+    use std::time::Duration;
+    let slow = Routes::new().add(
+        &bookstore_http::ROUTE_GET_SHELF_0,
+        |request: Request<GetShelfRequest>| async move {
+            if request.get_ref().shelf == "slow" {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+            Ok(Shelf::default().into())
+        },
+    );
+    let base =
+        serve(slow.layer(tower::timeout::TimeoutLayer::new(Duration::from_millis(50)))).await;
+    assert_eq!(get(&base, "/v1/shelves/fast").await.0, 200);
+    let (status, err) = get_error(&base, "/v1/shelves/slow").await;
+    assert_eq!((status, err.reason()), (504, "TIMEOUT"));
+
+    #[derive(Clone)]
+    struct Refuse<S>(S, bool);
+    impl<S> tower::Service<axum::extract::Request> for Refuse<S>
+    where
+        S: tower::Service<axum::extract::Request, Response = axum::response::Response>,
+    {
+        type Response = axum::response::Response;
+        type Error = tower::BoxError;
+        type Future = std::future::Ready<Result<Self::Response, Self::Error>>;
+        fn poll_ready(
+            &mut self,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Result<(), Self::Error>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+        fn call(&mut self, _: axum::extract::Request) -> Self::Future {
+            std::future::ready(Err(if self.1 {
+                Error::too_many_requests("RATE_LIMITED", "slow down").into()
+            } else {
+                "the layer broke".into()
+            }))
+        }
+    }
+    for (own, status, reason) in [(true, 429, "RATE_LIMITED"), (false, 500, "")] {
+        let layer = tower::layer::layer_fn(move |inner| Refuse(inner, own));
+        let base = serve(bookstore_http::routes(Store).layer(layer)).await;
+        let (got, err) = get_error(&base, "/v1/shelves/1").await;
+        assert_eq!(got, status);
+        if !reason.is_empty() {
+            assert_eq!(err.reason(), reason);
+        }
+    }
+}
