@@ -19,6 +19,7 @@
 //! copies win.
 
 pub mod descriptors;
+mod options;
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +28,11 @@ use protoway_codegen::compile::generate_into;
 use protoway_codegen::names::json_wkt_extern_paths;
 
 pub use descriptors::Compiled;
+pub use options::{EnumType, OpenApiVersion};
+pub use protoc_gen_openapi::config::{ErrorSchema, Format, Naming, OutputMode};
+pub use protoway_codegen::output::Emit;
+
+use options::{ParameterValue, TYPED_OPENAPI_KEYS};
 
 /// Starts a build configuration.
 pub fn configure() -> Builder {
@@ -34,22 +40,49 @@ pub fn configure() -> Builder {
 }
 
 /// What to generate and where. Every parameter of the three plugins has a
-/// method here; options that shape routes (`default_routes*`,
-/// `allow_delete_body`) go to the server and the OpenAPI document alike, so
-/// the two cannot disagree.
+/// typed method here; options that shape routes (`default_routes*`,
+/// `allow_delete_body`, `strict`) go to the server and the OpenAPI document
+/// alike, so the two cannot disagree. prost-build's own configuration
+/// passes through [`Builder::compile_with_config`].
 #[derive(Debug, Clone, Default)]
 pub struct Builder {
     out_dir: Option<PathBuf>,
     compiler: CompilerChoice,
-    errors_parameter: Vec<String>,
-    http_parameter: Vec<String>,
-    openapi_parameter: Vec<String>,
     extern_paths: Vec<(String, String)>,
     runtime_crate: Option<String>,
     default_package_filename: Option<String>,
-    openapi_out: Option<PathBuf>,
+    emit: Option<Emit>,
+    rustfmt: bool,
+    strict: bool,
+    default_routes: bool,
+    default_routes_prefix: Option<String>,
+    allow_delete_body: bool,
+    default_stubs: bool,
+    client: Option<bool>,
     errors: Option<bool>,
+    openapi: OpenApi,
+    include_file: Option<PathBuf>,
     emit_rerun_if_changed: Option<bool>,
+}
+
+/// protoc-gen-openapi's settings, typed.
+#[derive(Debug, Clone, Default)]
+struct OpenApi {
+    path: Option<PathBuf>,
+    title: Option<String>,
+    description: Option<String>,
+    info_version: Option<String>,
+    naming: Option<Naming>,
+    fq_schema_naming: Option<bool>,
+    enum_type: Option<EnumType>,
+    depth: Option<usize>,
+    default_response: Option<bool>,
+    output_mode: Option<OutputMode>,
+    version: Option<OpenApiVersion>,
+    format: Option<Format>,
+    error_schema: Option<ErrorSchema>,
+    /// Raw parameters no typed method covers.
+    extra: Vec<String>,
 }
 
 impl Builder {
@@ -82,8 +115,6 @@ impl Builder {
     /// `runtime_crate` of the HTTP and errors plugins.
     pub fn runtime_crate(mut self, path: &str) -> Self {
         self.runtime_crate = Some(path.to_owned());
-        self.errors_parameter.push(format!("runtime_crate={path}"));
-        self.http_parameter.push(format!("runtime_crate={path}"));
         self
     }
 
@@ -91,8 +122,6 @@ impl Builder {
     /// HTTP generator alike (`.google.protobuf` is `::pbjson_types` already).
     pub fn extern_path(mut self, proto: &str, rust: &str) -> Self {
         self.extern_paths.push((proto.to_owned(), rust.to_owned()));
-        self.http_parameter
-            .push(format!("extern_path={proto}={rust}"));
         self
     }
 
@@ -100,21 +129,17 @@ impl Builder {
     /// `default_package_filename`, default `_`), for every generator.
     pub fn default_package_filename(mut self, stem: &str) -> Self {
         self.default_package_filename = Some(stem.to_owned());
-        for parameter in [&mut self.http_parameter, &mut self.errors_parameter] {
-            parameter.push(format!("default_package_filename={stem}"));
-        }
         self
     }
 
-    /// Where the HTTP and errors code goes: `"file"` (default: own
-    /// `<package>.http.rs` / `.errors.rs`), `"include"` (those files plus an
-    /// `include!` of them appended to prost's `<package>.rs`) or `"insert"`
-    /// (the code itself appended to prost's file). With `include`/`insert`,
-    /// `include!` of `<package>.rs` alone brings everything but serde.
-    pub fn emit(mut self, mode: &str) -> Self {
-        for parameter in [&mut self.http_parameter, &mut self.errors_parameter] {
-            parameter.push(format!("emit={mode}"));
-        }
+    /// Where the HTTP and errors code goes: [`Emit::File`] (default: own
+    /// `<package>.http.rs` / `.errors.rs`), [`Emit::Include`] (those files
+    /// plus an `include!` of them appended to prost's `<package>.rs`) or
+    /// [`Emit::Insert`] (the code itself appended to prost's file). With
+    /// `Include`/`Insert`, `include!` of `<package>.rs` brings everything
+    /// but serde.
+    pub fn emit(mut self, emit: Emit) -> Self {
+        self.emit = Some(emit);
         self
     }
 
@@ -124,9 +149,7 @@ impl Builder {
     /// `$CARGO`, or `rustfmt` on `PATH`; prost's message files are not
     /// affected.
     pub fn rustfmt(mut self, yes: bool) -> Self {
-        for parameter in [&mut self.http_parameter, &mut self.errors_parameter] {
-            parameter.push(format!("rustfmt={yes}"));
-        }
+        self.rustfmt = yes;
         self
     }
 
@@ -134,8 +157,7 @@ impl Builder {
     /// warnings): a GET or DELETE rule with a body (the body is ignored),
     /// `errors.code` 600. Server, errors and document alike.
     pub fn strict(mut self, yes: bool) -> Self {
-        self.errors_parameter.push(format!("strict={yes}"));
-        self.route_parameter(format!("strict={yes}"));
+        self.strict = yes;
         self
     }
 
@@ -143,34 +165,34 @@ impl Builder {
     /// (`POST {prefix}/{package}.{Service}/{Method}`), like kratos'
     /// `omitempty=false`. Server and document alike.
     pub fn default_routes(mut self, yes: bool) -> Self {
-        self.route_parameter(format!("default_routes={yes}"));
+        self.default_routes = yes;
         self
     }
 
     /// Prefix of the default routes (`"/rpc"`). Server and document alike.
     pub fn default_routes_prefix(mut self, prefix: &str) -> Self {
-        self.route_parameter(format!("default_routes_prefix={prefix}"));
+        self.default_routes_prefix = Some(prefix.to_owned());
         self
     }
 
     /// Accept a body on DELETE rules (grpc-gateway's `allow_delete_body`).
     /// Server and document alike.
     pub fn allow_delete_body(mut self, yes: bool) -> Self {
-        self.route_parameter(format!("allow_delete_body={yes}"));
+        self.allow_delete_body = yes;
         self
     }
 
     /// Trait methods answer 501 UNIMPLEMENTED unless implemented, like
     /// tonic-build's `generate_default_stubs`.
     pub fn default_stubs(mut self, yes: bool) -> Self {
-        self.http_parameter.push(format!("default_stubs={yes}"));
+        self.default_stubs = yes;
         self
     }
 
     /// Whether to generate `<Service>Client` types (default true; they need
     /// protoway's `client` feature).
     pub fn client(mut self, yes: bool) -> Self {
-        self.http_parameter.push(format!("client={yes}"));
+        self.client = Some(yes);
         self
     }
 
@@ -180,80 +202,105 @@ impl Builder {
         self
     }
 
-    /// Also writes the OpenAPI document of the compiled services to `path`
-    /// (`.json` → JSON, anything else YAML), as protoc-gen-openapi would.
-    pub fn openapi(mut self, path: impl Into<PathBuf>) -> Self {
-        self.openapi_out = Some(path.into());
+    /// Also writes a module tree that includes every generated file of
+    /// every package (prost's, pbjson's, ours) at `path` (relative to the
+    /// output directory), like prost-build's `include_file`:
+    /// `include!(concat!(env!("OUT_DIR"), "/protos.rs"));` brings all
+    /// packages as nested modules (`library::v1`, `google::api`, …).
+    pub fn include_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.include_file = Some(path.into());
         self
     }
 
-    /// Any protoc-gen-openapi parameter as text (`"naming=proto"`); the typed
-    /// methods below set the same parameters.
+    /// Also writes the OpenAPI document of the compiled services to `path`
+    /// (`.json` → JSON, anything else YAML), as protoc-gen-openapi would.
+    pub fn openapi(mut self, path: impl Into<PathBuf>) -> Self {
+        self.openapi.path = Some(path.into());
+        self
+    }
+
+    /// A protoc-gen-openapi parameter no typed method covers, as text
+    /// (`"key=value"`). A key that has a typed method here is an error when
+    /// [`Builder::compile`] runs: two settings of one option never compete.
     pub fn openapi_parameter(mut self, parameter: &str) -> Self {
-        self.openapi_parameter.push(parameter.to_owned());
+        self.openapi.extra.push(parameter.to_owned());
         self
     }
 
     /// `info.title` (gnostic's `title`).
-    pub fn openapi_title(self, title: &str) -> Self {
-        self.openapi_parameter(&format!("title={title}"))
+    pub fn openapi_title(mut self, title: &str) -> Self {
+        self.openapi.title = Some(title.to_owned());
+        self
     }
 
     /// `info.description` (gnostic's `description`).
-    pub fn openapi_description(self, description: &str) -> Self {
-        self.openapi_parameter(&format!("description={description}"))
+    pub fn openapi_description(mut self, description: &str) -> Self {
+        self.openapi.description = Some(description.to_owned());
+        self
     }
 
     /// `info.version` (gnostic's `version`, default `0.0.1`).
-    pub fn openapi_info_version(self, version: &str) -> Self {
-        self.openapi_parameter(&format!("version={version}"))
+    pub fn openapi_info_version(mut self, version: &str) -> Self {
+        self.openapi.info_version = Some(version.to_owned());
+        self
     }
 
-    /// Field names: `"json"` (lowerCamel, default) or `"proto"`.
-    pub fn openapi_naming(self, naming: &str) -> Self {
-        self.openapi_parameter(&format!("naming={naming}"))
+    /// Field names: [`Naming::Json`] (lowerCamel, default) or [`Naming::Proto`].
+    pub fn openapi_naming(mut self, naming: Naming) -> Self {
+        self.openapi.naming = Some(naming);
+        self
     }
 
     /// Schemas named by full proto name (`library.v1.Book`).
-    pub fn openapi_fq_schema_naming(self, yes: bool) -> Self {
-        self.openapi_parameter(&format!("fq_schema_naming={yes}"))
+    pub fn openapi_fq_schema_naming(mut self, yes: bool) -> Self {
+        self.openapi.fq_schema_naming = Some(yes);
+        self
     }
 
-    /// Enums as `"integer"` (default) or `"string"` schemas.
-    pub fn openapi_enum_type(self, enum_type: &str) -> Self {
-        self.openapi_parameter(&format!("enum_type={enum_type}"))
+    /// Enums as [`EnumType::Integer`] (default) or [`EnumType::String`] schemas.
+    pub fn openapi_enum_type(mut self, enum_type: EnumType) -> Self {
+        self.openapi.enum_type = Some(enum_type);
+        self
     }
 
     /// How often one message may recur in flattened query parameters (default 2).
-    pub fn openapi_depth(self, depth: usize) -> Self {
-        self.openapi_parameter(&format!("depth={depth}"))
+    pub fn openapi_depth(mut self, depth: usize) -> Self {
+        self.openapi.depth = Some(depth);
+        self
     }
 
     /// Whether operations get a `default` error response (default true).
-    pub fn openapi_default_response(self, yes: bool) -> Self {
-        self.openapi_parameter(&format!("default_response={yes}"))
+    pub fn openapi_default_response(mut self, yes: bool) -> Self {
+        self.openapi.default_response = Some(yes);
+        self
     }
 
-    /// `"merged"` (default, one document) or `"source_relative"` (one per
-    /// proto file, written beside the path given to [`Builder::openapi`]).
-    pub fn openapi_output_mode(self, mode: &str) -> Self {
-        self.openapi_parameter(&format!("output_mode={mode}"))
+    /// [`OutputMode::Merged`] (default, one document) or
+    /// [`OutputMode::SourceRelative`] (one per proto file, written beside
+    /// the path given to [`Builder::openapi`]).
+    pub fn openapi_output_mode(mut self, mode: OutputMode) -> Self {
+        self.openapi.output_mode = Some(mode);
+        self
     }
 
-    /// The OpenAPI version: `"3.0.3"` (default) or `"3.1.0"`.
-    pub fn openapi_version(self, version: &str) -> Self {
-        self.openapi_parameter(&format!("openapi={version}"))
+    /// The OpenAPI version (default [`OpenApiVersion::V3_0`], 3.0.3).
+    pub fn openapi_version(mut self, version: OpenApiVersion) -> Self {
+        self.openapi.version = Some(version);
+        self
     }
 
-    /// `"yaml"` or `"json"` (default: from the extension of the path).
-    pub fn openapi_format(self, format: &str) -> Self {
-        self.openapi_parameter(&format!("format={format}"))
+    /// YAML or JSON (default: from the extension of the path).
+    pub fn openapi_format(mut self, format: Format) -> Self {
+        self.openapi.format = Some(format);
+        self
     }
 
-    /// The default error response: `"protoway"` (the Error JSON the runtime
-    /// sends, default) or `"status"` (google.rpc.Status).
-    pub fn openapi_error_schema(self, schema: &str) -> Self {
-        self.openapi_parameter(&format!("error_schema={schema}"))
+    /// The default error response: [`ErrorSchema::Protoway`] (the Error
+    /// JSON the runtime sends, default) or [`ErrorSchema::Status`]
+    /// (google.rpc.Status).
+    pub fn openapi_error_schema(mut self, schema: ErrorSchema) -> Self {
+        self.openapi.error_schema = Some(schema);
+        self
     }
 
     /// Whether to print `cargo:rerun-if-changed` lines (default: when run by cargo).
@@ -262,9 +309,104 @@ impl Builder {
         self
     }
 
-    fn route_parameter(&mut self, parameter: String) {
-        self.http_parameter.push(parameter.clone());
-        self.openapi_parameter.insert(0, parameter);
+    /// The parameters both Rust plugins share, then `own`.
+    fn rust_parameter(&self, own: &[String]) -> String {
+        // prost-build writes flat `<package>.rs` files; ours go beside them.
+        let mut p = vec!["flat_output_dir".to_owned()];
+        if let Some(path) = &self.runtime_crate {
+            p.push(format!("runtime_crate={path}"));
+        }
+        if let Some(stem) = &self.default_package_filename {
+            p.push(format!("default_package_filename={stem}"));
+        }
+        if let Some(emit) = self.emit {
+            p.push(format!("emit={}", emit.parameter()));
+        }
+        p.push(format!("rustfmt={}", self.rustfmt));
+        p.push(format!("strict={}", self.strict));
+        p.extend(own.iter().cloned());
+        p.join(",")
+    }
+
+    /// What shapes routes: the server's and the document's alike.
+    fn route_parameters(&self) -> Vec<String> {
+        let mut p = vec![
+            format!("default_routes={}", self.default_routes),
+            format!("allow_delete_body={}", self.allow_delete_body),
+            format!("strict={}", self.strict),
+        ];
+        if let Some(prefix) = &self.default_routes_prefix {
+            p.push(format!("default_routes_prefix={prefix}"));
+        }
+        p
+    }
+
+    fn http_parameter(&self) -> String {
+        let mut own: Vec<String> = self
+            .extern_paths
+            .iter()
+            .map(|(proto, rust)| format!("extern_path={proto}={rust}"))
+            .collect();
+        own.extend(self.route_parameters());
+        own.push(format!("default_stubs={}", self.default_stubs));
+        if let Some(client) = self.client {
+            own.push(format!("client={client}"));
+        }
+        self.rust_parameter(&own)
+    }
+
+    fn openapi_parameter_text(&self, path: &Path) -> Result<String, String> {
+        let o = &self.openapi;
+        let mut p = self.route_parameters();
+        let format = o
+            .format
+            .unwrap_or(if path.extension().is_some_and(|e| e == "json") {
+                Format::Json
+            } else {
+                Format::Yaml
+            });
+        p.push(format!("format={}", format.extension()));
+        let text = |key: &str, value: &Option<String>| value.as_ref().map(|v| format!("{key}={v}"));
+        p.extend(text("title", &o.title));
+        p.extend(text("description", &o.description));
+        p.extend(text("version", &o.info_version));
+        if let Some(naming) = o.naming {
+            p.push(format!("naming={}", naming.parameter()));
+        }
+        if let Some(yes) = o.fq_schema_naming {
+            p.push(format!("fq_schema_naming={yes}"));
+        }
+        if let Some(enum_type) = o.enum_type {
+            p.push(format!("enum_type={}", enum_type.parameter()));
+        }
+        if let Some(depth) = o.depth {
+            p.push(format!("depth={depth}"));
+        }
+        if let Some(yes) = o.default_response {
+            p.push(format!("default_response={yes}"));
+        }
+        if let Some(mode) = o.output_mode {
+            p.push(format!("output_mode={}", mode.parameter()));
+        }
+        if let Some(version) = o.version {
+            p.push(format!("openapi={}", version.parameter()));
+        }
+        if let Some(schema) = o.error_schema {
+            p.push(format!("error_schema={}", schema.parameter()));
+        }
+        for extra in &o.extra {
+            let key = extra
+                .split_once('=')
+                .map_or(extra.as_str(), |(k, _)| k)
+                .trim();
+            if TYPED_OPENAPI_KEYS.contains(&key) {
+                return Err(format!(
+                    "openapi_parameter(\"{extra}\"): `{key}` has a typed builder method; use it instead"
+                ));
+            }
+            p.push(extra.clone());
+        }
+        Ok(p.join(","))
     }
 
     /// The protoc to run, if any.
@@ -290,6 +432,20 @@ impl Builder {
         files: &[impl AsRef<Path>],
         includes: &[impl AsRef<Path>],
     ) -> Result<(), Box<dyn std::error::Error>> {
+        self.compile_with_config(prost_build::Config::new(), files, includes)
+    }
+
+    /// [`Builder::compile`] with prost-build's own configuration
+    /// (`type_attribute`, `bytes`, `btree_map`, `boxed`, …), as
+    /// tonic-prost-build's `compile_with_config`. The builder then sets what
+    /// the generated HTTP code relies on: the output directory, the
+    /// well-known types and the extern paths.
+    pub fn compile_with_config(
+        self,
+        prost: prost_build::Config,
+        files: &[impl AsRef<Path>],
+        includes: &[impl AsRef<Path>],
+    ) -> Result<(), Box<dyn std::error::Error>> {
         let out_dir = match &self.out_dir {
             Some(dir) => dir.clone(),
             None => PathBuf::from(std::env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?),
@@ -308,8 +464,11 @@ impl Builder {
                 println!("cargo:rerun-if-changed={}", path.display());
             }
         }
-        self.messages(&compiled, &out_dir)?;
+        self.messages(prost, &compiled, &out_dir)?;
         self.protoway(&compiled, &out_dir)?;
+        if let Some(name) = &self.include_file {
+            write_include_file(&out_dir, name, &compiled)?;
+        }
         Ok(())
     }
 
@@ -317,6 +476,7 @@ impl Builder {
     /// files, with the same extern paths the HTTP generator uses.
     fn messages(
         &self,
+        mut prost: prost_build::Config,
         compiled: &Compiled,
         out_dir: &Path,
     ) -> Result<(), Box<dyn std::error::Error>> {
@@ -338,7 +498,6 @@ impl Builder {
         packages.sort();
         packages.dedup();
 
-        let mut prost = prost_build::Config::new();
         prost.out_dir(out_dir).compile_well_known_types();
         if let Some(stem) = &self.default_package_filename {
             prost.default_package_filename(stem);
@@ -373,23 +532,15 @@ impl Builder {
         compiled: &Compiled,
         out_dir: &Path,
     ) -> Result<(), Box<dyn std::error::Error>> {
-        // prost-build writes flat `<package>.rs` files; ours go beside them.
-        let rust_parameter = |own: &[String]| {
-            std::iter::once("flat_output_dir")
-                .chain(own.iter().map(String::as_str))
-                .collect::<Vec<_>>()
-                .join(",")
-        };
         // The generators share one rule model, so they may warn about the
         // same element: each warning is shown once.
         let mut warnings = std::collections::BTreeSet::new();
-        let request = Request::from_raw(compiled.request(&rust_parameter(&self.http_parameter)))?;
+        let request = Request::from_raw(compiled.request(&self.http_parameter()))?;
         generate_into(&request, protoc_gen_rust_http::generate, out_dir)
             .map_err(|e| format!("protoc-gen-rust-http: {e}"))?;
         warnings.extend(request.take_warnings().iter().map(ToString::to_string));
         if self.errors.unwrap_or(true) {
-            let request =
-                Request::from_raw(compiled.request(&rust_parameter(&self.errors_parameter)))?;
+            let request = Request::from_raw(compiled.request(&self.rust_parameter(&[])))?;
             generate_into(&request, protoc_gen_rust_errors::generate, out_dir)
                 .map_err(|e| format!("protoc-gen-rust-errors: {e}"))?;
             warnings.extend(request.take_warnings().iter().map(ToString::to_string));
@@ -413,15 +564,11 @@ impl Builder {
         compiled: &Compiled,
         warnings: &mut std::collections::BTreeSet<String>,
     ) -> Result<(), Box<dyn std::error::Error>> {
-        let Some(path) = &self.openapi_out else {
+        let Some(path) = &self.openapi.path else {
             return Ok(());
         };
-        let mut parameter = Vec::new();
-        if path.extension().is_some_and(|e| e == "json") {
-            parameter.push("format=json".to_owned());
-        }
-        parameter.extend(self.openapi_parameter.iter().cloned());
-        let request = Request::from_raw(compiled.request(&parameter.join(",")))?;
+        let parameter = self.openapi_parameter_text(path)?;
+        let request = Request::from_raw(compiled.request(&parameter))?;
         let documents = protoc_gen_openapi::generate(&request).map_err(|d| {
             let lines: Vec<String> = d.iter().map(ToString::to_string).collect();
             format!("protoc-gen-openapi: {}", lines.join("\n"))
@@ -434,11 +581,7 @@ impl Builder {
         if let Some(dir) = dir {
             std::fs::create_dir_all(dir)?;
         }
-        let source_relative = self
-            .openapi_parameter
-            .iter()
-            .any(|p| p == "output_mode=source_relative");
-        if !source_relative {
+        if self.openapi.output_mode != Some(OutputMode::SourceRelative) {
             std::fs::write(path, documents[0].content())?;
         } else {
             // source_relative: one document per proto, beside `path`.
@@ -464,4 +607,85 @@ enum CompilerChoice {
     Protox,
     /// The given protoc, or `$PROTOC`, or `protoc` on `PATH`.
     Protoc(Option<PathBuf>),
+}
+
+/// prost-build's `include_file`, for every file of every package: one
+/// nested module per package component, including the package's prost,
+/// pbjson, HTTP and errors files that exist in `out_dir`.
+fn write_include_file(
+    out_dir: &Path,
+    name: &Path,
+    compiled: &Compiled,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut packages: Vec<String> = compiled
+        .file_descriptor_set()?
+        .file
+        .iter()
+        .map(|f| f.package().to_owned())
+        .filter(|p| !p.is_empty() && p != "google.protobuf")
+        .collect();
+    packages.sort();
+    packages.dedup();
+    let mut tree = ModuleTree::default();
+    for package in &packages {
+        let files: Vec<String> = ["rs", "serde.rs", "http.rs", "errors.rs"]
+            .iter()
+            .map(|suffix| format!("{package}.{suffix}"))
+            .filter(|file| out_dir.join(file).is_file())
+            .collect();
+        // With emit=include/insert, prost's file already brings ours.
+        let files = match std::fs::read_to_string(out_dir.join(format!("{package}.rs"))) {
+            Ok(prost) => files
+                .into_iter()
+                .filter(|f| !prost.contains(&format!("include!(\"{f}\");")))
+                .collect(),
+            Err(_) => files,
+        };
+        if !files.is_empty() {
+            let module = protoway_codegen::names::package_module(package);
+            tree.insert(&module, files);
+        }
+    }
+    let mut text = String::from("// @generated by protoway-build. Do not edit.\n");
+    tree.write(&mut text, 0);
+    let path = out_dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, text)?;
+    Ok(())
+}
+
+/// Modules by name, each with the files it includes.
+#[derive(Default)]
+struct ModuleTree {
+    files: Vec<String>,
+    children: std::collections::BTreeMap<String, ModuleTree>,
+}
+
+impl ModuleTree {
+    fn insert(&mut self, path: &[String], files: Vec<String>) {
+        match path.split_first() {
+            None => self.files.extend(files),
+            Some((first, rest)) => self
+                .children
+                .entry(first.clone())
+                .or_default()
+                .insert(rest, files),
+        }
+    }
+
+    fn write(&self, out: &mut String, depth: usize) {
+        let indent = "    ".repeat(depth);
+        for file in &self.files {
+            out.push_str(&format!(
+                "{indent}include!(concat!(env!(\"OUT_DIR\"), \"/{file}\"));\n"
+            ));
+        }
+        for (name, child) in &self.children {
+            out.push_str(&format!("{indent}pub mod {name} {{\n"));
+            child.write(out, depth + 1);
+            out.push_str(&format!("{indent}}}\n"));
+        }
+    }
 }
