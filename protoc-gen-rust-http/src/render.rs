@@ -266,9 +266,9 @@ fn render_client(s: &Service, rt: &TokenStream, allow: Option<&TokenStream>) -> 
             #deprecated
             pub fn #name(
                 &self,
-                request: #input,
+                request: impl #rt::client::IntoRequest<#input>,
             ) -> #rt::client::CallFuture<'_, #output> {
-                self.client.call_message(&#route, &request)
+                self.client.call_message(&#route, &request.into_request())
             }
 
             #[doc = #with_doc]

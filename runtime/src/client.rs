@@ -158,21 +158,32 @@ impl Client {
         }
     }
 
-    /// [`Client::call`] with default options, resolving to the reply
-    /// message alone: what generated client methods return.
+    /// [`Client::call_request`] resolving to the reply message alone:
+    /// what generated client methods return. A [`Request`] made from a
+    /// bare message ([`IntoRequest`]) has no headers to send along.
     pub fn call_message<R>(
         &self,
         spec: &'static RouteSpec,
-        message: &dyn EncodeMessage,
+        request: &Request<dyn EncodeMessage + '_>,
     ) -> CallFuture<'_, R>
     where
         R: prost::Message + Default + serde::de::DeserializeOwned,
     {
-        let codec = Codec::Json;
-        let encoded = encode_dyn(spec, message, codec);
+        let options = self.forwarding(request);
+        let codec = options.codec();
+        let encoded = encode_dyn(spec, &request.message, codec);
         CallFuture {
-            sent: self.send(spec, encoded, Cow::Owned(CallOptions::new()), codec),
+            sent: self.send(spec, encoded, Cow::Owned(options), codec),
             decode: decode_message::<R>,
+        }
+    }
+
+    /// The options of a call made on behalf of `request`: its global
+    /// metadata (see [`Client::propagate_prefix`]).
+    fn forwarding(&self, request: &Request<dyn EncodeMessage + '_>) -> CallOptions {
+        CallOptions {
+            headers: crate::metadata::propagated(&request.parts.headers, &self.propagate),
+            ..CallOptions::new()
         }
     }
 
@@ -245,16 +256,34 @@ impl Client {
     where
         R: prost::Message + Default + serde::de::DeserializeOwned,
     {
-        let options = CallOptions {
-            headers: crate::metadata::propagated(&request.parts.headers, &self.propagate),
-            ..CallOptions::new()
-        };
+        let options = self.forwarding(request);
         let codec = options.codec();
         let encoded = encode_dyn(spec, &request.message, codec);
         CallFuture {
             sent: self.send(spec, encoded, Cow::Owned(options), codec),
             decode: decode_response::<R>,
         }
+    }
+}
+
+/// What a generated client method takes: the request message, or a
+/// server-style [`Request`] (a handler passing its own on, as tonic's
+/// `IntoRequest`), so `client.get_shelf(message)` and
+/// `client.get_shelf(request)` both work; with a `Request` only its global
+/// metadata is sent along.
+pub trait IntoRequest<M> {
+    fn into_request(self) -> Request<M>;
+}
+
+impl<M: prost::Message> IntoRequest<M> for M {
+    fn into_request(self) -> Request<M> {
+        Request::new(self)
+    }
+}
+
+impl<M> IntoRequest<M> for Request<M> {
+    fn into_request(self) -> Request<M> {
+        self
     }
 }
 

@@ -10,7 +10,7 @@ use http_it::bookstore::v1::bookstore_http::{self, Bookstore, BookstoreClient};
 use http_it::bookstore::v1::*;
 use prost::Message;
 use protoway::client::Client;
-use protoway::server::{Request, Routes};
+use protoway::server::{Request, Response, Routes};
 
 /// The downstream: a hand-written axum route for `GET /v1/shelves/{shelf}`
 /// that answers pretty-printed JSON (a Content-Length the upstream's own
@@ -42,15 +42,22 @@ async fn downstream(seen: Arc<Mutex<Vec<HeaderMap>>>) -> String {
     format!("http://{addr}")
 }
 
-/// The upstream: a generated binding whose handler forwards its `Request`.
-async fn upstream(downstream: BookstoreClient) -> String {
+/// The upstream: a generated binding whose handler forwards its `Request`,
+/// through the client's inherent method (which takes a message or a
+/// `Request`) or through the service trait the client implements.
+async fn upstream(downstream: BookstoreClient, through_trait: bool) -> String {
     let downstream = Arc::new(downstream);
     let routes = Routes::new().add(
         &bookstore_http::ROUTE_GET_SHELF_0,
         move |request: Request<GetShelfRequest>| {
             let downstream = downstream.clone();
-            // The trait method (the inherent `get_shelf` takes a bare message).
-            async move { Bookstore::get_shelf(&*downstream, request).await }
+            async move {
+                if through_trait {
+                    Bookstore::get_shelf(&*downstream, request).await
+                } else {
+                    downstream.get_shelf(request).await.map(Response::from)
+                }
+            }
         },
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -65,71 +72,75 @@ async fn upstream(downstream: BookstoreClient) -> String {
 
 #[tokio::test]
 async fn forwarded_calls_send_only_global_metadata_and_reencode_cleanly() {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let down = downstream(seen.clone()).await;
-    let up = upstream(BookstoreClient::connect(down)).await;
+    for through_trait in [false, true] {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let down = downstream(seen.clone()).await;
+        let up = upstream(BookstoreClient::connect(down), through_trait).await;
 
-    let caller = reqwest::Client::new();
-    let reply = caller
-        .get(format!("{up}/v1/shelves/7"))
-        .header("accept", "application/x-protobuf")
-        .header("authorization", "Bearer secret")
-        .header("cookie", "session=1")
-        .header("x-forwarded-for", "10.0.0.1")
-        .header("x-md-local-tenant", "a")
-        .header("x-md-global-trace", "t1")
-        .send()
-        .await
-        .unwrap();
-    // The reply completes, well-formed, in the codec the caller asked for.
-    assert_eq!(reply.status(), 200);
-    assert_eq!(
-        reply.headers()["content-type"],
-        "application/x-protobuf",
-        "{:?}",
-        reply.headers()
-    );
-    assert_eq!(reply.headers()["x-downstream"], "yes");
-    let bytes = reply.bytes().await.unwrap();
-    let shelf = Shelf::decode(bytes).unwrap();
-    assert_eq!(
-        shelf,
-        Shelf {
-            name: "shelves/7".into(),
-            theme: "poetry".into()
+        let caller = reqwest::Client::new();
+        let reply = caller
+            .get(format!("{up}/v1/shelves/7"))
+            .header("accept", "application/x-protobuf")
+            .header("authorization", "Bearer secret")
+            .header("cookie", "session=1")
+            .header("x-forwarded-for", "10.0.0.1")
+            .header("x-md-local-tenant", "a")
+            .header("x-md-global-trace", "t1")
+            .send()
+            .await
+            .unwrap();
+        // The reply completes, well-formed, in the codec the caller asked for.
+        assert_eq!(reply.status(), 200);
+        assert_eq!(
+            reply.headers()["content-type"],
+            "application/x-protobuf",
+            "{:?}",
+            reply.headers()
+        );
+        // The trait method returns the downstream's Response, headers and
+        // all; the inherent one its message.
+        assert_eq!(reply.headers().get("x-downstream").is_some(), through_trait);
+        let bytes = reply.bytes().await.unwrap();
+        let shelf = Shelf::decode(bytes).unwrap();
+        assert_eq!(
+            shelf,
+            Shelf {
+                name: "shelves/7".into(),
+                theme: "poetry".into()
+            }
+        );
+        // And as JSON, whose length differs from the downstream's spaced text.
+        let json = caller
+            .get(format!("{up}/v1/shelves/8"))
+            .send()
+            .await
+            .unwrap();
+        let length: usize = json.headers()["content-length"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let text = json.text().await.unwrap();
+        assert_eq!(text, r#"{"name":"shelves/8","theme":"poetry"}"#);
+        assert_eq!(length, text.len());
+
+        // The downstream saw global metadata and what the client itself sets;
+        // no credential, cookie, address or local metadata.
+        let seen = seen.lock().unwrap();
+        let first = &seen[0];
+        assert_eq!(first["x-md-global-trace"], "t1");
+        for name in [
+            "authorization",
+            "cookie",
+            "x-forwarded-for",
+            "x-md-local-tenant",
+        ] {
+            assert!(first.get(name).is_none(), "{name} crossed: {first:?}");
         }
-    );
-    // And as JSON, whose length differs from the downstream's spaced text.
-    let json = caller
-        .get(format!("{up}/v1/shelves/8"))
-        .send()
-        .await
-        .unwrap();
-    let length: usize = json.headers()["content-length"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let text = json.text().await.unwrap();
-    assert_eq!(text, r#"{"name":"shelves/8","theme":"poetry"}"#);
-    assert_eq!(length, text.len());
-
-    // The downstream saw global metadata and what the client itself sets;
-    // no credential, cookie, address or local metadata.
-    let seen = seen.lock().unwrap();
-    let first = &seen[0];
-    assert_eq!(first["x-md-global-trace"], "t1");
-    for name in [
-        "authorization",
-        "cookie",
-        "x-forwarded-for",
-        "x-md-local-tenant",
-    ] {
-        assert!(first.get(name).is_none(), "{name} crossed: {first:?}");
+        let mut names: Vec<&str> = first.keys().map(|k| k.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["accept", "host", "x-md-global-trace"], "{first:?}");
     }
-    let mut names: Vec<&str> = first.keys().map(|k| k.as_str()).collect();
-    names.sort_unstable();
-    assert_eq!(names, ["accept", "host", "x-md-global-trace"], "{first:?}");
 }
 
 /// More prefixes can be allowed, or none at all.
@@ -147,7 +158,7 @@ async fn propagated_prefixes_are_configurable() {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let down = downstream(seen.clone()).await;
         let client = configure(Client::new(down));
-        let up = upstream(BookstoreClient::with_client(client)).await;
+        let up = upstream(BookstoreClient::with_client(client), true).await;
         reqwest::Client::new()
             .get(format!("{up}/v1/shelves/1"))
             .header("x-md-global-trace", "t1")

@@ -330,9 +330,9 @@ pub mod library_service_http {
         /// `POST /v1/shelves`.
         pub fn create_shelf(
             &self,
-            request: super::CreateShelfRequest,
+            request: impl ::protoway::client::IntoRequest<super::CreateShelfRequest>,
         ) -> ::protoway::client::CallFuture<'_, super::Shelf> {
-            self.client.call_message(&ROUTE_CREATE_SHELF_0, &request)
+            self.client.call_message(&ROUTE_CREATE_SHELF_0, &request.into_request())
         }
 
         /// [`Self::create_shelf`] with per-call options; the reply keeps its status and headers.
@@ -352,9 +352,9 @@ pub mod library_service_http {
         /// `GET /v1/{name=shelves/*}`.
         pub fn get_shelf(
             &self,
-            request: super::GetShelfRequest,
+            request: impl ::protoway::client::IntoRequest<super::GetShelfRequest>,
         ) -> ::protoway::client::CallFuture<'_, super::Shelf> {
-            self.client.call_message(&ROUTE_GET_SHELF_0, &request)
+            self.client.call_message(&ROUTE_GET_SHELF_0, &request.into_request())
         }
 
         /// [`Self::get_shelf`] with per-call options; the reply keeps its status and headers.
@@ -374,9 +374,9 @@ pub mod library_service_http {
         /// `GET /v1/shelves`.
         pub fn list_shelves(
             &self,
-            request: super::ListShelvesRequest,
+            request: impl ::protoway::client::IntoRequest<super::ListShelvesRequest>,
         ) -> ::protoway::client::CallFuture<'_, super::ListShelvesResponse> {
-            self.client.call_message(&ROUTE_LIST_SHELVES_0, &request)
+            self.client.call_message(&ROUTE_LIST_SHELVES_0, &request.into_request())
         }
 
         /// [`Self::list_shelves`] with per-call options; the reply keeps its status and headers.
@@ -396,9 +396,9 @@ pub mod library_service_http {
         /// `DELETE /v1/{name=shelves/*}`.
         pub fn delete_shelf(
             &self,
-            request: super::DeleteShelfRequest,
+            request: impl ::protoway::client::IntoRequest<super::DeleteShelfRequest>,
         ) -> ::protoway::client::CallFuture<'_, ::pbjson_types::Empty> {
-            self.client.call_message(&ROUTE_DELETE_SHELF_0, &request)
+            self.client.call_message(&ROUTE_DELETE_SHELF_0, &request.into_request())
         }
 
         /// [`Self::delete_shelf`] with per-call options; the reply keeps its status and headers.
@@ -418,9 +418,9 @@ pub mod library_service_http {
         /// `POST /v1/{parent=shelves/*}/books`.
         pub fn create_book(
             &self,
-            request: super::CreateBookRequest,
+            request: impl ::protoway::client::IntoRequest<super::CreateBookRequest>,
         ) -> ::protoway::client::CallFuture<'_, super::Book> {
-            self.client.call_message(&ROUTE_CREATE_BOOK_0, &request)
+            self.client.call_message(&ROUTE_CREATE_BOOK_0, &request.into_request())
         }
 
         /// [`Self::create_book`] with per-call options; the reply keeps its status and headers.
@@ -440,9 +440,9 @@ pub mod library_service_http {
         /// `GET /v1/{name=shelves/*/books/*}`.
         pub fn get_book(
             &self,
-            request: super::GetBookRequest,
+            request: impl ::protoway::client::IntoRequest<super::GetBookRequest>,
         ) -> ::protoway::client::CallFuture<'_, super::Book> {
-            self.client.call_message(&ROUTE_GET_BOOK_0, &request)
+            self.client.call_message(&ROUTE_GET_BOOK_0, &request.into_request())
         }
 
         /// [`Self::get_book`] with per-call options; the reply keeps its status and headers.
@@ -462,9 +462,9 @@ pub mod library_service_http {
         /// `GET /v1/{parent=shelves/*}/books`.
         pub fn list_books(
             &self,
-            request: super::ListBooksRequest,
+            request: impl ::protoway::client::IntoRequest<super::ListBooksRequest>,
         ) -> ::protoway::client::CallFuture<'_, super::ListBooksResponse> {
-            self.client.call_message(&ROUTE_LIST_BOOKS_0, &request)
+            self.client.call_message(&ROUTE_LIST_BOOKS_0, &request.into_request())
         }
 
         /// [`Self::list_books`] with per-call options; the reply keeps its status and headers.
@@ -484,9 +484,9 @@ pub mod library_service_http {
         /// `PATCH /v1/{book.name=shelves/*/books/*}`.
         pub fn update_book(
             &self,
-            request: super::UpdateBookRequest,
+            request: impl ::protoway::client::IntoRequest<super::UpdateBookRequest>,
         ) -> ::protoway::client::CallFuture<'_, super::Book> {
-            self.client.call_message(&ROUTE_UPDATE_BOOK_0, &request)
+            self.client.call_message(&ROUTE_UPDATE_BOOK_0, &request.into_request())
         }
 
         /// [`Self::update_book`] with per-call options; the reply keeps its status and headers.
@@ -506,9 +506,9 @@ pub mod library_service_http {
         /// `DELETE /v1/{name=shelves/*/books/*}`.
         pub fn delete_book(
             &self,
-            request: super::DeleteBookRequest,
+            request: impl ::protoway::client::IntoRequest<super::DeleteBookRequest>,
         ) -> ::protoway::client::CallFuture<'_, ::pbjson_types::Empty> {
-            self.client.call_message(&ROUTE_DELETE_BOOK_0, &request)
+            self.client.call_message(&ROUTE_DELETE_BOOK_0, &request.into_request())
         }
 
         /// [`Self::delete_book`] with per-call options; the reply keeps its status and headers.
@@ -528,9 +528,9 @@ pub mod library_service_http {
         /// `POST /v1/{name=shelves/*/books/*}:move`.
         pub fn move_book(
             &self,
-            request: super::MoveBookRequest,
+            request: impl ::protoway::client::IntoRequest<super::MoveBookRequest>,
         ) -> ::protoway::client::CallFuture<'_, super::Book> {
-            self.client.call_message(&ROUTE_MOVE_BOOK_0, &request)
+            self.client.call_message(&ROUTE_MOVE_BOOK_0, &request.into_request())
         }
 
         /// [`Self::move_book`] with per-call options; the reply keeps its status and headers.
