@@ -59,6 +59,7 @@ pub struct Builder {
     allow_delete_body: bool,
     default_stubs: bool,
     client: Option<bool>,
+    server: Option<bool>,
     errors: Option<bool>,
     openapi: OpenApi,
     include_file: Option<PathBuf>,
@@ -193,6 +194,14 @@ impl Builder {
     /// protoway's `client` feature).
     pub fn client(mut self, yes: bool) -> Self {
         self.client = Some(yes);
+        self
+    }
+
+    /// Whether to generate `routes()` / `router()` (default true; they need
+    /// protoway's `server` feature). `server(false)` leaves the trait and
+    /// the client: a client-only crate compiles without axum.
+    pub fn server(mut self, yes: bool) -> Self {
+        self.server = Some(yes);
         self
     }
 
@@ -351,6 +360,9 @@ impl Builder {
         own.push(format!("default_stubs={}", self.default_stubs));
         if let Some(client) = self.client {
             own.push(format!("client={client}"));
+        }
+        if let Some(server) = self.server {
+            own.push(format!("server={server}"));
         }
         self.rust_parameter(&own)
     }

@@ -33,6 +33,7 @@ pub const PARAMETERS: &[&str] = &[
     "strict",
     "default_stubs",
     "client",
+    "server",
 ];
 
 /// Settings taken from the plugin parameter.
@@ -61,6 +62,9 @@ pub struct Config {
     pub default_stubs: bool,
     /// Also generate `<Service>Client` (needs protoway's `client` feature).
     pub client: bool,
+    /// Also generate `routes()` / `router()` (needs protoway's `server`
+    /// feature); `server=false` for a client-only crate.
+    pub server: bool,
 }
 
 impl Config {
@@ -97,6 +101,7 @@ impl Config {
             strict: params.flag("strict", false)?,
             default_stubs: params.flag("default_stubs", false)?,
             client: params.flag("client", true)?,
+            server: params.flag("server", true)?,
         })
     }
 

@@ -77,12 +77,19 @@ fn render_service(s: &Service, rt: &TokenStream, config: &Config) -> TokenStream
     let module = ident(&s.module);
     let trait_name = ident(&s.trait_name);
     let full_name = &s.full_name;
-    let module_doc = format!(
-        " HTTP server for `{full_name}`: the [`{}`] trait and its [`router`].",
-        s.trait_name
-    );
+    let module_doc = if config.server {
+        format!(
+            " HTTP server for `{full_name}`: the [`{}`] trait and its [`router`].",
+            s.trait_name
+        )
+    } else {
+        format!(
+            " HTTP client for `{full_name}` and its [`{}`] trait.",
+            s.trait_name
+        )
+    };
     let service_doc = if s.doc.is_empty() {
-        let line = format!(" The `{full_name}` service, served over HTTP by [`router`].");
+        let line = format!(" The `{full_name}` service.");
         quote!(#[doc = #line])
     } else {
         doc_attrs(&s.doc)
@@ -139,7 +146,7 @@ fn render_service(s: &Service, rt: &TokenStream, config: &Config) -> TokenStream
             #allow
             fn #call<S: #trait_name>(
                 service: ::std::sync::Arc<S>,
-                request: #rt::server::Request<#input>,
+                request: #rt::route::Request<#input>,
                 reply: #rt::server::ReplyTo,
             ) -> #rt::server::ReplyFuture {
                 ::std::boxed::Box::new(async move { reply.send(service.#method(request).await) })
@@ -151,6 +158,26 @@ fn render_service(s: &Service, rt: &TokenStream, config: &Config) -> TokenStream
     let client = config
         .client
         .then(|| render_client(s, rt, allow_deprecated.as_ref()));
+    // Without the server (parameter `server=false`), nothing here needs
+    // protoway's `server` feature (axum).
+    let server = config.server.then(|| {
+        quote! {
+                /// Every binding of the service, ready to merge with other services' routes (`Routes::merge`). `routes(service).into_service()` serves them with one routing step (your own axum routes as its `fallback`).
+                #allow_deprecated
+                pub fn routes<S: #trait_name>(service: S) -> #rt::server::Routes {
+                    let service = ::std::sync::Arc::new(service);
+                    #rt::server::Routes::new() #(#adds)*
+                }
+
+                #(#calls)*
+
+                /// An axum router serving the service, with the generated routes as its fallback (see [`routes`] to combine services or to serve them without axum's routing step).
+                #allow_deprecated
+                pub fn router<S: #trait_name>(service: S) -> #rt::axum::Router {
+                    routes(service).router()
+                }
+        }
+    });
     quote! {
         #[doc = #module_doc]
         pub mod #module {
@@ -163,20 +190,7 @@ fn render_service(s: &Service, rt: &TokenStream, config: &Config) -> TokenStream
                 #(#trait_methods)*
             }
 
-            /// Every binding of the service, ready to merge with other services' routes (`Routes::merge`). `routes(service).into_service()` serves them with one routing step (your own axum routes as its `fallback`).
-            #allow_deprecated
-            pub fn routes<S: #trait_name>(service: S) -> #rt::server::Routes {
-                let service = ::std::sync::Arc::new(service);
-                #rt::server::Routes::new() #(#adds)*
-            }
-
-            #(#calls)*
-
-            /// An axum router serving the service, with the generated routes as its fallback (see [`routes`] to combine services or to serve them without axum's routing step).
-            #allow_deprecated
-            pub fn router<S: #trait_name>(service: S) -> #rt::axum::Router {
-                routes(service).router()
-            }
+            #server
 
             #client
 
@@ -224,9 +238,9 @@ fn render_trait_method(m: &Method, rt: &TokenStream, default_stub: bool) -> Toke
         #deprecated
         fn #name(
             &self,
-            request: #rt::server::Request<#input>,
+            request: #rt::route::Request<#input>,
         ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<#rt::server::Response<#output>, #rt::Error>,
+            Output = ::core::result::Result<#rt::route::Response<#output>, #rt::Error>,
         > + ::core::marker::Send #body
     }
 }
@@ -277,7 +291,7 @@ fn render_client(s: &Service, rt: &TokenStream, allow: Option<&TokenStream>) -> 
                 &self,
                 request: #input,
                 options: &#rt::client::CallOptions,
-            ) -> #rt::client::CallFuture<'_, #rt::server::Response<#output>> {
+            ) -> #rt::client::CallFuture<'_, #rt::route::Response<#output>> {
                 self.client.call(&#route, &request, options)
             }
         }
@@ -290,9 +304,9 @@ fn render_client(s: &Service, rt: &TokenStream, allow: Option<&TokenStream>) -> 
         quote! {
             fn #name(
                 &self,
-                request: #rt::server::Request<#input>,
+                request: #rt::route::Request<#input>,
             ) -> impl ::core::future::Future<
-                Output = ::core::result::Result<#rt::server::Response<#output>, #rt::Error>,
+                Output = ::core::result::Result<#rt::route::Response<#output>, #rt::Error>,
             > + ::core::marker::Send {
                 self.client.call_request(&#route, &request)
             }
@@ -342,7 +356,7 @@ fn route_ident(m: &Method, i: usize) -> syn::Ident {
 
 fn field_ref(f: &FieldRef, rt: &TokenStream) -> TokenStream {
     let (name, json, number) = (&f.name, &f.json_name, Literal::u32_unsuffixed(f.number));
-    quote!(#rt::server::FieldRef { name: #name, json_name: #json, number: #number })
+    quote!(#rt::route::FieldRef::new(#name, #json, #number))
 }
 
 fn render_route_spec(m: &Method, i: usize, b: &Binding, rt: &TokenStream) -> TokenStream {
@@ -352,42 +366,37 @@ fn render_route_spec(m: &Method, i: usize, b: &Binding, rt: &TokenStream) -> Tok
     let request = table_path(&m.input_full);
     let reply = table_path(&m.output_full);
     let body = match &b.body {
-        Body::None => quote!(#rt::server::BodyRule::None),
-        Body::All => quote!(#rt::server::BodyRule::All),
-        Body::AllHttpBody => quote!(#rt::server::BodyRule::AllHttpBody),
+        Body::None => None,
+        Body::All => Some(quote!(#rt::route::BodyRule::All)),
+        Body::AllHttpBody => Some(quote!(#rt::route::BodyRule::AllHttpBody)),
         Body::Field(path) => {
             let path = path.iter().map(|f| field_ref(f, rt));
-            quote!(#rt::server::BodyRule::Field(&[#(#path),*]))
+            Some(quote!(#rt::route::BodyRule::Field(&[#(#path),*])))
         }
         Body::FieldHttpBody(path) => {
             let path = path.iter().map(|f| field_ref(f, rt));
-            quote!(#rt::server::BodyRule::FieldHttpBody(&[#(#path),*]))
+            Some(quote!(#rt::route::BodyRule::FieldHttpBody(&[#(#path),*])))
         }
-    };
+    }
+    .map(|body| quote!(.body(#body)));
     let response_body = match &b.response_body {
-        ResponseBody::Whole => quote!(#rt::server::ResponseBody::Whole),
-        ResponseBody::HttpBody => quote!(#rt::server::ResponseBody::HttpBody),
+        ResponseBody::Whole => None,
+        ResponseBody::HttpBody => Some(quote!(#rt::route::ResponseBody::HttpBody)),
         ResponseBody::Field(f) => {
             let f = field_ref(f, rt);
-            quote!(#rt::server::ResponseBody::Field(#f))
+            Some(quote!(#rt::route::ResponseBody::Field(#f)))
         }
         ResponseBody::FieldHttpBody(f) => {
             let f = field_ref(f, rt);
-            quote!(#rt::server::ResponseBody::FieldHttpBody(#f))
+            Some(quote!(#rt::route::ResponseBody::FieldHttpBody(#f)))
         }
-    };
+    }
+    .map(|response_body| quote!(.response_body(#response_body)));
     let doc = format!(" `{method} {template}` → `{}`.", m.name);
     quote! {
         #[doc = #doc]
-        pub static #name: #rt::server::RouteSpec = #rt::server::RouteSpec {
-            operation: #op,
-            method: #method,
-            template: #template,
-            request: &#request,
-            reply: &#reply,
-            body: #body,
-            response_body: #response_body,
-        };
+        pub static #name: #rt::route::RouteSpec =
+            #rt::route::RouteSpec::new(#op, #method, #template, &#request, &#reply) #body #response_body;
     }
 }
 

@@ -52,7 +52,7 @@ fn default_routes_cover_unannotated_methods() {
     assert_eq!(response.error, None);
     let content = response.file[0].content.clone().unwrap();
     assert!(
-        content.contains(r#"template: "/rpc/bookstore.v1.Bookstore/Internal""#),
+        content.contains(r#""/rpc/bookstore.v1.Bookstore/Internal""#),
         "default route missing"
     );
     assert!(content.contains("fn internal("));

@@ -29,7 +29,7 @@ use crate::Error;
 use crate::codec::Codec;
 use crate::message::{DecodeMessage, EncodeMessage, wrap_json};
 use crate::path::{self, Segment};
-use crate::server::{BodyRule, ErrorProto, FieldRef, Request, Response, ResponseBody, RouteSpec};
+use crate::route::{BodyRule, ErrorProto, FieldRef, Request, Response, ResponseBody, RouteSpec};
 use crate::spec::{Cardinality, FieldSpec, Kind, MessageSpec, WellKnown};
 use crate::{percent, wire};
 

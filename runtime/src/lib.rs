@@ -29,10 +29,12 @@ pub mod wire;
 #[cfg(feature = "wkt")]
 pub mod wkt;
 
-#[cfg(feature = "server")]
+#[cfg(feature = "route")]
 pub mod message;
-#[cfg(feature = "server")]
+#[cfg(feature = "route")]
 pub mod metadata;
+#[cfg(feature = "route")]
+pub mod route;
 #[cfg(feature = "server")]
 pub mod server;
 

@@ -219,6 +219,7 @@ impl ParamTarget for Overlay<'_> {
 }
 
 /// An [`Error`] for a request body that is not valid JSON for its message.
+#[cfg(feature = "server")]
 pub(crate) fn invalid_json(e: &serde_json::Error) -> Error {
     Error::bad_request("INVALID_ARGUMENT", format!("invalid JSON body: {e}"))
 }

@@ -10,13 +10,16 @@
 //! the server drops them from a handler's reply headers, because it encodes
 //! the body again (a handler returning a downstream's `Response` as is).
 
-use http::{HeaderMap, HeaderName, header};
+use http::HeaderMap;
+#[cfg(feature = "server")]
+use http::{HeaderName, header};
 
 /// kratos' prefix for metadata that travels the whole call chain.
 pub const GLOBAL_METADATA_PREFIX: &str = "x-md-global-";
 
 /// The headers of `incoming` that a call made on its behalf sends along:
 /// those whose (lower-case) name starts with one of `prefixes`.
+#[cfg(feature = "client")]
 pub(crate) fn propagated(incoming: &HeaderMap, prefixes: &[String]) -> HeaderMap {
     let mut out = HeaderMap::new();
     for (name, value) in incoming {
@@ -32,6 +35,7 @@ pub(crate) fn propagated(incoming: &HeaderMap, prefixes: &[String]) -> HeaderMap
 
 /// Headers that describe one message's bytes or one connection, never
 /// carried from one message to another.
+#[cfg(feature = "server")]
 const FRAMING: &[HeaderName] = &[
     header::CONTENT_LENGTH,
     header::CONTENT_TYPE,
@@ -46,6 +50,7 @@ const FRAMING: &[HeaderName] = &[
 ];
 
 /// Removes [`FRAMING`] headers and `Keep-Alive` from `headers`.
+#[cfg(feature = "server")]
 pub(crate) fn strip_framing(headers: &mut HeaderMap) {
     for name in FRAMING {
         headers.remove(name);
@@ -67,6 +72,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "client")]
     fn only_global_metadata_is_propagated() {
         let incoming = map(&[
             ("authorization", "Bearer secret"),
@@ -94,6 +100,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "server")]
     fn framing_headers_are_stripped() {
         let mut headers = map(&[
             ("content-length", "120"),

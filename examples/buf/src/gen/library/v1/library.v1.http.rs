@@ -29,10 +29,10 @@ pub mod library_service_http {
         /// - `POST /v1/shelves`
         fn create_shelf(
             &self,
-            request: ::protoway::server::Request<super::CreateShelfRequest>,
+            request: ::protoway::route::Request<super::CreateShelfRequest>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<
-                ::protoway::server::Response<super::Shelf>,
+                ::protoway::route::Response<super::Shelf>,
                 ::protoway::Error,
             >,
         > + ::core::marker::Send;
@@ -42,10 +42,10 @@ pub mod library_service_http {
         /// - `GET /v1/{name=shelves/*}`
         fn get_shelf(
             &self,
-            request: ::protoway::server::Request<super::GetShelfRequest>,
+            request: ::protoway::route::Request<super::GetShelfRequest>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<
-                ::protoway::server::Response<super::Shelf>,
+                ::protoway::route::Response<super::Shelf>,
                 ::protoway::Error,
             >,
         > + ::core::marker::Send;
@@ -55,10 +55,10 @@ pub mod library_service_http {
         /// - `GET /v1/shelves`
         fn list_shelves(
             &self,
-            request: ::protoway::server::Request<super::ListShelvesRequest>,
+            request: ::protoway::route::Request<super::ListShelvesRequest>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<
-                ::protoway::server::Response<super::ListShelvesResponse>,
+                ::protoway::route::Response<super::ListShelvesResponse>,
                 ::protoway::Error,
             >,
         > + ::core::marker::Send;
@@ -68,10 +68,10 @@ pub mod library_service_http {
         /// - `DELETE /v1/{name=shelves/*}`
         fn delete_shelf(
             &self,
-            request: ::protoway::server::Request<super::DeleteShelfRequest>,
+            request: ::protoway::route::Request<super::DeleteShelfRequest>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<
-                ::protoway::server::Response<::pbjson_types::Empty>,
+                ::protoway::route::Response<::pbjson_types::Empty>,
                 ::protoway::Error,
             >,
         > + ::core::marker::Send;
@@ -81,10 +81,10 @@ pub mod library_service_http {
         /// - `POST /v1/{parent=shelves/*}/books`
         fn create_book(
             &self,
-            request: ::protoway::server::Request<super::CreateBookRequest>,
+            request: ::protoway::route::Request<super::CreateBookRequest>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<
-                ::protoway::server::Response<super::Book>,
+                ::protoway::route::Response<super::Book>,
                 ::protoway::Error,
             >,
         > + ::core::marker::Send;
@@ -94,10 +94,10 @@ pub mod library_service_http {
         /// - `GET /v1/{name=shelves/*/books/*}`
         fn get_book(
             &self,
-            request: ::protoway::server::Request<super::GetBookRequest>,
+            request: ::protoway::route::Request<super::GetBookRequest>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<
-                ::protoway::server::Response<super::Book>,
+                ::protoway::route::Response<super::Book>,
                 ::protoway::Error,
             >,
         > + ::core::marker::Send;
@@ -107,10 +107,10 @@ pub mod library_service_http {
         /// - `GET /v1/{parent=shelves/*}/books`
         fn list_books(
             &self,
-            request: ::protoway::server::Request<super::ListBooksRequest>,
+            request: ::protoway::route::Request<super::ListBooksRequest>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<
-                ::protoway::server::Response<super::ListBooksResponse>,
+                ::protoway::route::Response<super::ListBooksResponse>,
                 ::protoway::Error,
             >,
         > + ::core::marker::Send;
@@ -121,10 +121,10 @@ pub mod library_service_http {
         /// - `PUT /v1/{book.name=shelves/*/books/*}`
         fn update_book(
             &self,
-            request: ::protoway::server::Request<super::UpdateBookRequest>,
+            request: ::protoway::route::Request<super::UpdateBookRequest>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<
-                ::protoway::server::Response<super::Book>,
+                ::protoway::route::Response<super::Book>,
                 ::protoway::Error,
             >,
         > + ::core::marker::Send;
@@ -134,10 +134,10 @@ pub mod library_service_http {
         /// - `DELETE /v1/{name=shelves/*/books/*}`
         fn delete_book(
             &self,
-            request: ::protoway::server::Request<super::DeleteBookRequest>,
+            request: ::protoway::route::Request<super::DeleteBookRequest>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<
-                ::protoway::server::Response<::pbjson_types::Empty>,
+                ::protoway::route::Response<::pbjson_types::Empty>,
                 ::protoway::Error,
             >,
         > + ::core::marker::Send;
@@ -147,10 +147,10 @@ pub mod library_service_http {
         /// - `POST /v1/{name=shelves/*/books/*}:move`
         fn move_book(
             &self,
-            request: ::protoway::server::Request<super::MoveBookRequest>,
+            request: ::protoway::route::Request<super::MoveBookRequest>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<
-                ::protoway::server::Response<super::Book>,
+                ::protoway::route::Response<super::Book>,
                 ::protoway::Error,
             >,
         > + ::core::marker::Send;
@@ -203,7 +203,7 @@ pub mod library_service_http {
 
     fn call_create_shelf<S: LibraryService>(
         service: ::std::sync::Arc<S>,
-        request: ::protoway::server::Request<super::CreateShelfRequest>,
+        request: ::protoway::route::Request<super::CreateShelfRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
         ::std::boxed::Box::new(async move {
@@ -213,7 +213,7 @@ pub mod library_service_http {
 
     fn call_get_shelf<S: LibraryService>(
         service: ::std::sync::Arc<S>,
-        request: ::protoway::server::Request<super::GetShelfRequest>,
+        request: ::protoway::route::Request<super::GetShelfRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
         ::std::boxed::Box::new(async move {
@@ -223,7 +223,7 @@ pub mod library_service_http {
 
     fn call_list_shelves<S: LibraryService>(
         service: ::std::sync::Arc<S>,
-        request: ::protoway::server::Request<super::ListShelvesRequest>,
+        request: ::protoway::route::Request<super::ListShelvesRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
         ::std::boxed::Box::new(async move {
@@ -233,7 +233,7 @@ pub mod library_service_http {
 
     fn call_delete_shelf<S: LibraryService>(
         service: ::std::sync::Arc<S>,
-        request: ::protoway::server::Request<super::DeleteShelfRequest>,
+        request: ::protoway::route::Request<super::DeleteShelfRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
         ::std::boxed::Box::new(async move {
@@ -243,7 +243,7 @@ pub mod library_service_http {
 
     fn call_create_book<S: LibraryService>(
         service: ::std::sync::Arc<S>,
-        request: ::protoway::server::Request<super::CreateBookRequest>,
+        request: ::protoway::route::Request<super::CreateBookRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
         ::std::boxed::Box::new(async move {
@@ -253,7 +253,7 @@ pub mod library_service_http {
 
     fn call_get_book<S: LibraryService>(
         service: ::std::sync::Arc<S>,
-        request: ::protoway::server::Request<super::GetBookRequest>,
+        request: ::protoway::route::Request<super::GetBookRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
         ::std::boxed::Box::new(async move {
@@ -263,7 +263,7 @@ pub mod library_service_http {
 
     fn call_list_books<S: LibraryService>(
         service: ::std::sync::Arc<S>,
-        request: ::protoway::server::Request<super::ListBooksRequest>,
+        request: ::protoway::route::Request<super::ListBooksRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
         ::std::boxed::Box::new(async move {
@@ -273,7 +273,7 @@ pub mod library_service_http {
 
     fn call_update_book<S: LibraryService>(
         service: ::std::sync::Arc<S>,
-        request: ::protoway::server::Request<super::UpdateBookRequest>,
+        request: ::protoway::route::Request<super::UpdateBookRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
         ::std::boxed::Box::new(async move {
@@ -283,7 +283,7 @@ pub mod library_service_http {
 
     fn call_delete_book<S: LibraryService>(
         service: ::std::sync::Arc<S>,
-        request: ::protoway::server::Request<super::DeleteBookRequest>,
+        request: ::protoway::route::Request<super::DeleteBookRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
         ::std::boxed::Box::new(async move {
@@ -293,7 +293,7 @@ pub mod library_service_http {
 
     fn call_move_book<S: LibraryService>(
         service: ::std::sync::Arc<S>,
-        request: ::protoway::server::Request<super::MoveBookRequest>,
+        request: ::protoway::route::Request<super::MoveBookRequest>,
         reply: ::protoway::server::ReplyTo,
     ) -> ::protoway::server::ReplyFuture {
         ::std::boxed::Box::new(async move {
@@ -342,7 +342,7 @@ pub mod library_service_http {
             options: &::protoway::client::CallOptions,
         ) -> ::protoway::client::CallFuture<
             '_,
-            ::protoway::server::Response<super::Shelf>,
+            ::protoway::route::Response<super::Shelf>,
         > {
             self.client.call(&ROUTE_CREATE_SHELF_0, &request, options)
         }
@@ -364,7 +364,7 @@ pub mod library_service_http {
             options: &::protoway::client::CallOptions,
         ) -> ::protoway::client::CallFuture<
             '_,
-            ::protoway::server::Response<super::Shelf>,
+            ::protoway::route::Response<super::Shelf>,
         > {
             self.client.call(&ROUTE_GET_SHELF_0, &request, options)
         }
@@ -386,7 +386,7 @@ pub mod library_service_http {
             options: &::protoway::client::CallOptions,
         ) -> ::protoway::client::CallFuture<
             '_,
-            ::protoway::server::Response<super::ListShelvesResponse>,
+            ::protoway::route::Response<super::ListShelvesResponse>,
         > {
             self.client.call(&ROUTE_LIST_SHELVES_0, &request, options)
         }
@@ -408,7 +408,7 @@ pub mod library_service_http {
             options: &::protoway::client::CallOptions,
         ) -> ::protoway::client::CallFuture<
             '_,
-            ::protoway::server::Response<::pbjson_types::Empty>,
+            ::protoway::route::Response<::pbjson_types::Empty>,
         > {
             self.client.call(&ROUTE_DELETE_SHELF_0, &request, options)
         }
@@ -430,7 +430,7 @@ pub mod library_service_http {
             options: &::protoway::client::CallOptions,
         ) -> ::protoway::client::CallFuture<
             '_,
-            ::protoway::server::Response<super::Book>,
+            ::protoway::route::Response<super::Book>,
         > {
             self.client.call(&ROUTE_CREATE_BOOK_0, &request, options)
         }
@@ -452,7 +452,7 @@ pub mod library_service_http {
             options: &::protoway::client::CallOptions,
         ) -> ::protoway::client::CallFuture<
             '_,
-            ::protoway::server::Response<super::Book>,
+            ::protoway::route::Response<super::Book>,
         > {
             self.client.call(&ROUTE_GET_BOOK_0, &request, options)
         }
@@ -474,7 +474,7 @@ pub mod library_service_http {
             options: &::protoway::client::CallOptions,
         ) -> ::protoway::client::CallFuture<
             '_,
-            ::protoway::server::Response<super::ListBooksResponse>,
+            ::protoway::route::Response<super::ListBooksResponse>,
         > {
             self.client.call(&ROUTE_LIST_BOOKS_0, &request, options)
         }
@@ -496,7 +496,7 @@ pub mod library_service_http {
             options: &::protoway::client::CallOptions,
         ) -> ::protoway::client::CallFuture<
             '_,
-            ::protoway::server::Response<super::Book>,
+            ::protoway::route::Response<super::Book>,
         > {
             self.client.call(&ROUTE_UPDATE_BOOK_0, &request, options)
         }
@@ -518,7 +518,7 @@ pub mod library_service_http {
             options: &::protoway::client::CallOptions,
         ) -> ::protoway::client::CallFuture<
             '_,
-            ::protoway::server::Response<::pbjson_types::Empty>,
+            ::protoway::route::Response<::pbjson_types::Empty>,
         > {
             self.client.call(&ROUTE_DELETE_BOOK_0, &request, options)
         }
@@ -540,7 +540,7 @@ pub mod library_service_http {
             options: &::protoway::client::CallOptions,
         ) -> ::protoway::client::CallFuture<
             '_,
-            ::protoway::server::Response<super::Book>,
+            ::protoway::route::Response<super::Book>,
         > {
             self.client.call(&ROUTE_MOVE_BOOK_0, &request, options)
         }
@@ -549,10 +549,10 @@ pub mod library_service_http {
     impl LibraryService for LibraryServiceClient {
         fn create_shelf(
             &self,
-            request: ::protoway::server::Request<super::CreateShelfRequest>,
+            request: ::protoway::route::Request<super::CreateShelfRequest>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<
-                ::protoway::server::Response<super::Shelf>,
+                ::protoway::route::Response<super::Shelf>,
                 ::protoway::Error,
             >,
         > + ::core::marker::Send {
@@ -561,10 +561,10 @@ pub mod library_service_http {
 
         fn get_shelf(
             &self,
-            request: ::protoway::server::Request<super::GetShelfRequest>,
+            request: ::protoway::route::Request<super::GetShelfRequest>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<
-                ::protoway::server::Response<super::Shelf>,
+                ::protoway::route::Response<super::Shelf>,
                 ::protoway::Error,
             >,
         > + ::core::marker::Send {
@@ -573,10 +573,10 @@ pub mod library_service_http {
 
         fn list_shelves(
             &self,
-            request: ::protoway::server::Request<super::ListShelvesRequest>,
+            request: ::protoway::route::Request<super::ListShelvesRequest>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<
-                ::protoway::server::Response<super::ListShelvesResponse>,
+                ::protoway::route::Response<super::ListShelvesResponse>,
                 ::protoway::Error,
             >,
         > + ::core::marker::Send {
@@ -585,10 +585,10 @@ pub mod library_service_http {
 
         fn delete_shelf(
             &self,
-            request: ::protoway::server::Request<super::DeleteShelfRequest>,
+            request: ::protoway::route::Request<super::DeleteShelfRequest>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<
-                ::protoway::server::Response<::pbjson_types::Empty>,
+                ::protoway::route::Response<::pbjson_types::Empty>,
                 ::protoway::Error,
             >,
         > + ::core::marker::Send {
@@ -597,10 +597,10 @@ pub mod library_service_http {
 
         fn create_book(
             &self,
-            request: ::protoway::server::Request<super::CreateBookRequest>,
+            request: ::protoway::route::Request<super::CreateBookRequest>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<
-                ::protoway::server::Response<super::Book>,
+                ::protoway::route::Response<super::Book>,
                 ::protoway::Error,
             >,
         > + ::core::marker::Send {
@@ -609,10 +609,10 @@ pub mod library_service_http {
 
         fn get_book(
             &self,
-            request: ::protoway::server::Request<super::GetBookRequest>,
+            request: ::protoway::route::Request<super::GetBookRequest>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<
-                ::protoway::server::Response<super::Book>,
+                ::protoway::route::Response<super::Book>,
                 ::protoway::Error,
             >,
         > + ::core::marker::Send {
@@ -621,10 +621,10 @@ pub mod library_service_http {
 
         fn list_books(
             &self,
-            request: ::protoway::server::Request<super::ListBooksRequest>,
+            request: ::protoway::route::Request<super::ListBooksRequest>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<
-                ::protoway::server::Response<super::ListBooksResponse>,
+                ::protoway::route::Response<super::ListBooksResponse>,
                 ::protoway::Error,
             >,
         > + ::core::marker::Send {
@@ -633,10 +633,10 @@ pub mod library_service_http {
 
         fn update_book(
             &self,
-            request: ::protoway::server::Request<super::UpdateBookRequest>,
+            request: ::protoway::route::Request<super::UpdateBookRequest>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<
-                ::protoway::server::Response<super::Book>,
+                ::protoway::route::Response<super::Book>,
                 ::protoway::Error,
             >,
         > + ::core::marker::Send {
@@ -645,10 +645,10 @@ pub mod library_service_http {
 
         fn delete_book(
             &self,
-            request: ::protoway::server::Request<super::DeleteBookRequest>,
+            request: ::protoway::route::Request<super::DeleteBookRequest>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<
-                ::protoway::server::Response<::pbjson_types::Empty>,
+                ::protoway::route::Response<::pbjson_types::Empty>,
                 ::protoway::Error,
             >,
         > + ::core::marker::Send {
@@ -657,10 +657,10 @@ pub mod library_service_http {
 
         fn move_book(
             &self,
-            request: ::protoway::server::Request<super::MoveBookRequest>,
+            request: ::protoway::route::Request<super::MoveBookRequest>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<
-                ::protoway::server::Response<super::Book>,
+                ::protoway::route::Response<super::Book>,
                 ::protoway::Error,
             >,
         > + ::core::marker::Send {
@@ -669,147 +669,114 @@ pub mod library_service_http {
     }
 
     /// `POST /v1/shelves` → `CreateShelf`.
-    pub static ROUTE_CREATE_SHELF_0: ::protoway::server::RouteSpec = ::protoway::server::RouteSpec {
-        operation: OPERATION_CREATE_SHELF,
-        method: "POST",
-        template: "/v1/shelves",
-        request: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__CREATE_SHELF_REQUEST,
-        reply: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__SHELF,
-        body: ::protoway::server::BodyRule::Field(
-            &[
-                ::protoway::server::FieldRef {
-                    name: "shelf",
-                    json_name: "shelf",
-                    number: 1,
-                },
-            ],
-        ),
-        response_body: ::protoway::server::ResponseBody::Whole,
-    };
+    pub static ROUTE_CREATE_SHELF_0: ::protoway::route::RouteSpec = ::protoway::route::RouteSpec::new(
+            OPERATION_CREATE_SHELF,
+            "POST",
+            "/v1/shelves",
+            &super::protoway_http_tables::MESSAGE_LIBRARY__V1__CREATE_SHELF_REQUEST,
+            &super::protoway_http_tables::MESSAGE_LIBRARY__V1__SHELF,
+        )
+        .body(
+            ::protoway::route::BodyRule::Field(
+                &[::protoway::route::FieldRef::new("shelf", "shelf", 1)],
+            ),
+        );
     /// `GET /v1/{name=shelves/*}` → `GetShelf`.
-    pub static ROUTE_GET_SHELF_0: ::protoway::server::RouteSpec = ::protoway::server::RouteSpec {
-        operation: OPERATION_GET_SHELF,
-        method: "GET",
-        template: "/v1/{name=shelves/*}",
-        request: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__GET_SHELF_REQUEST,
-        reply: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__SHELF,
-        body: ::protoway::server::BodyRule::None,
-        response_body: ::protoway::server::ResponseBody::Whole,
-    };
+    pub static ROUTE_GET_SHELF_0: ::protoway::route::RouteSpec = ::protoway::route::RouteSpec::new(
+        OPERATION_GET_SHELF,
+        "GET",
+        "/v1/{name=shelves/*}",
+        &super::protoway_http_tables::MESSAGE_LIBRARY__V1__GET_SHELF_REQUEST,
+        &super::protoway_http_tables::MESSAGE_LIBRARY__V1__SHELF,
+    );
     /// `GET /v1/shelves` → `ListShelves`.
-    pub static ROUTE_LIST_SHELVES_0: ::protoway::server::RouteSpec = ::protoway::server::RouteSpec {
-        operation: OPERATION_LIST_SHELVES,
-        method: "GET",
-        template: "/v1/shelves",
-        request: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__LIST_SHELVES_REQUEST,
-        reply: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__LIST_SHELVES_RESPONSE,
-        body: ::protoway::server::BodyRule::None,
-        response_body: ::protoway::server::ResponseBody::Whole,
-    };
+    pub static ROUTE_LIST_SHELVES_0: ::protoway::route::RouteSpec = ::protoway::route::RouteSpec::new(
+        OPERATION_LIST_SHELVES,
+        "GET",
+        "/v1/shelves",
+        &super::protoway_http_tables::MESSAGE_LIBRARY__V1__LIST_SHELVES_REQUEST,
+        &super::protoway_http_tables::MESSAGE_LIBRARY__V1__LIST_SHELVES_RESPONSE,
+    );
     /// `DELETE /v1/{name=shelves/*}` → `DeleteShelf`.
-    pub static ROUTE_DELETE_SHELF_0: ::protoway::server::RouteSpec = ::protoway::server::RouteSpec {
-        operation: OPERATION_DELETE_SHELF,
-        method: "DELETE",
-        template: "/v1/{name=shelves/*}",
-        request: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__DELETE_SHELF_REQUEST,
-        reply: &super::protoway_http_tables::MESSAGE_GOOGLE__PROTOBUF__EMPTY,
-        body: ::protoway::server::BodyRule::None,
-        response_body: ::protoway::server::ResponseBody::Whole,
-    };
+    pub static ROUTE_DELETE_SHELF_0: ::protoway::route::RouteSpec = ::protoway::route::RouteSpec::new(
+        OPERATION_DELETE_SHELF,
+        "DELETE",
+        "/v1/{name=shelves/*}",
+        &super::protoway_http_tables::MESSAGE_LIBRARY__V1__DELETE_SHELF_REQUEST,
+        &super::protoway_http_tables::MESSAGE_GOOGLE__PROTOBUF__EMPTY,
+    );
     /// `POST /v1/{parent=shelves/*}/books` → `CreateBook`.
-    pub static ROUTE_CREATE_BOOK_0: ::protoway::server::RouteSpec = ::protoway::server::RouteSpec {
-        operation: OPERATION_CREATE_BOOK,
-        method: "POST",
-        template: "/v1/{parent=shelves/*}/books",
-        request: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__CREATE_BOOK_REQUEST,
-        reply: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__BOOK,
-        body: ::protoway::server::BodyRule::Field(
-            &[
-                ::protoway::server::FieldRef {
-                    name: "book",
-                    json_name: "book",
-                    number: 2,
-                },
-            ],
-        ),
-        response_body: ::protoway::server::ResponseBody::Whole,
-    };
+    pub static ROUTE_CREATE_BOOK_0: ::protoway::route::RouteSpec = ::protoway::route::RouteSpec::new(
+            OPERATION_CREATE_BOOK,
+            "POST",
+            "/v1/{parent=shelves/*}/books",
+            &super::protoway_http_tables::MESSAGE_LIBRARY__V1__CREATE_BOOK_REQUEST,
+            &super::protoway_http_tables::MESSAGE_LIBRARY__V1__BOOK,
+        )
+        .body(
+            ::protoway::route::BodyRule::Field(
+                &[::protoway::route::FieldRef::new("book", "book", 2)],
+            ),
+        );
     /// `GET /v1/{name=shelves/*/books/*}` → `GetBook`.
-    pub static ROUTE_GET_BOOK_0: ::protoway::server::RouteSpec = ::protoway::server::RouteSpec {
-        operation: OPERATION_GET_BOOK,
-        method: "GET",
-        template: "/v1/{name=shelves/*/books/*}",
-        request: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__GET_BOOK_REQUEST,
-        reply: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__BOOK,
-        body: ::protoway::server::BodyRule::None,
-        response_body: ::protoway::server::ResponseBody::Whole,
-    };
+    pub static ROUTE_GET_BOOK_0: ::protoway::route::RouteSpec = ::protoway::route::RouteSpec::new(
+        OPERATION_GET_BOOK,
+        "GET",
+        "/v1/{name=shelves/*/books/*}",
+        &super::protoway_http_tables::MESSAGE_LIBRARY__V1__GET_BOOK_REQUEST,
+        &super::protoway_http_tables::MESSAGE_LIBRARY__V1__BOOK,
+    );
     /// `GET /v1/{parent=shelves/*}/books` → `ListBooks`.
-    pub static ROUTE_LIST_BOOKS_0: ::protoway::server::RouteSpec = ::protoway::server::RouteSpec {
-        operation: OPERATION_LIST_BOOKS,
-        method: "GET",
-        template: "/v1/{parent=shelves/*}/books",
-        request: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__LIST_BOOKS_REQUEST,
-        reply: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__LIST_BOOKS_RESPONSE,
-        body: ::protoway::server::BodyRule::None,
-        response_body: ::protoway::server::ResponseBody::Whole,
-    };
+    pub static ROUTE_LIST_BOOKS_0: ::protoway::route::RouteSpec = ::protoway::route::RouteSpec::new(
+        OPERATION_LIST_BOOKS,
+        "GET",
+        "/v1/{parent=shelves/*}/books",
+        &super::protoway_http_tables::MESSAGE_LIBRARY__V1__LIST_BOOKS_REQUEST,
+        &super::protoway_http_tables::MESSAGE_LIBRARY__V1__LIST_BOOKS_RESPONSE,
+    );
     /// `PATCH /v1/{book.name=shelves/*/books/*}` → `UpdateBook`.
-    pub static ROUTE_UPDATE_BOOK_0: ::protoway::server::RouteSpec = ::protoway::server::RouteSpec {
-        operation: OPERATION_UPDATE_BOOK,
-        method: "PATCH",
-        template: "/v1/{book.name=shelves/*/books/*}",
-        request: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__UPDATE_BOOK_REQUEST,
-        reply: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__BOOK,
-        body: ::protoway::server::BodyRule::Field(
-            &[
-                ::protoway::server::FieldRef {
-                    name: "book",
-                    json_name: "book",
-                    number: 1,
-                },
-            ],
-        ),
-        response_body: ::protoway::server::ResponseBody::Whole,
-    };
+    pub static ROUTE_UPDATE_BOOK_0: ::protoway::route::RouteSpec = ::protoway::route::RouteSpec::new(
+            OPERATION_UPDATE_BOOK,
+            "PATCH",
+            "/v1/{book.name=shelves/*/books/*}",
+            &super::protoway_http_tables::MESSAGE_LIBRARY__V1__UPDATE_BOOK_REQUEST,
+            &super::protoway_http_tables::MESSAGE_LIBRARY__V1__BOOK,
+        )
+        .body(
+            ::protoway::route::BodyRule::Field(
+                &[::protoway::route::FieldRef::new("book", "book", 1)],
+            ),
+        );
     /// `PUT /v1/{book.name=shelves/*/books/*}` → `UpdateBook`.
-    pub static ROUTE_UPDATE_BOOK_1: ::protoway::server::RouteSpec = ::protoway::server::RouteSpec {
-        operation: OPERATION_UPDATE_BOOK,
-        method: "PUT",
-        template: "/v1/{book.name=shelves/*/books/*}",
-        request: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__UPDATE_BOOK_REQUEST,
-        reply: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__BOOK,
-        body: ::protoway::server::BodyRule::Field(
-            &[
-                ::protoway::server::FieldRef {
-                    name: "book",
-                    json_name: "book",
-                    number: 1,
-                },
-            ],
-        ),
-        response_body: ::protoway::server::ResponseBody::Whole,
-    };
+    pub static ROUTE_UPDATE_BOOK_1: ::protoway::route::RouteSpec = ::protoway::route::RouteSpec::new(
+            OPERATION_UPDATE_BOOK,
+            "PUT",
+            "/v1/{book.name=shelves/*/books/*}",
+            &super::protoway_http_tables::MESSAGE_LIBRARY__V1__UPDATE_BOOK_REQUEST,
+            &super::protoway_http_tables::MESSAGE_LIBRARY__V1__BOOK,
+        )
+        .body(
+            ::protoway::route::BodyRule::Field(
+                &[::protoway::route::FieldRef::new("book", "book", 1)],
+            ),
+        );
     /// `DELETE /v1/{name=shelves/*/books/*}` → `DeleteBook`.
-    pub static ROUTE_DELETE_BOOK_0: ::protoway::server::RouteSpec = ::protoway::server::RouteSpec {
-        operation: OPERATION_DELETE_BOOK,
-        method: "DELETE",
-        template: "/v1/{name=shelves/*/books/*}",
-        request: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__DELETE_BOOK_REQUEST,
-        reply: &super::protoway_http_tables::MESSAGE_GOOGLE__PROTOBUF__EMPTY,
-        body: ::protoway::server::BodyRule::None,
-        response_body: ::protoway::server::ResponseBody::Whole,
-    };
+    pub static ROUTE_DELETE_BOOK_0: ::protoway::route::RouteSpec = ::protoway::route::RouteSpec::new(
+        OPERATION_DELETE_BOOK,
+        "DELETE",
+        "/v1/{name=shelves/*/books/*}",
+        &super::protoway_http_tables::MESSAGE_LIBRARY__V1__DELETE_BOOK_REQUEST,
+        &super::protoway_http_tables::MESSAGE_GOOGLE__PROTOBUF__EMPTY,
+    );
     /// `POST /v1/{name=shelves/*/books/*}:move` → `MoveBook`.
-    pub static ROUTE_MOVE_BOOK_0: ::protoway::server::RouteSpec = ::protoway::server::RouteSpec {
-        operation: OPERATION_MOVE_BOOK,
-        method: "POST",
-        template: "/v1/{name=shelves/*/books/*}:move",
-        request: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__MOVE_BOOK_REQUEST,
-        reply: &super::protoway_http_tables::MESSAGE_LIBRARY__V1__BOOK,
-        body: ::protoway::server::BodyRule::All,
-        response_body: ::protoway::server::ResponseBody::Whole,
-    };
+    pub static ROUTE_MOVE_BOOK_0: ::protoway::route::RouteSpec = ::protoway::route::RouteSpec::new(
+            OPERATION_MOVE_BOOK,
+            "POST",
+            "/v1/{name=shelves/*/books/*}:move",
+            &super::protoway_http_tables::MESSAGE_LIBRARY__V1__MOVE_BOOK_REQUEST,
+            &super::protoway_http_tables::MESSAGE_LIBRARY__V1__BOOK,
+        )
+        .body(::protoway::route::BodyRule::All);
 }
 
 /// Field tables of the request and reply messages: what query and
