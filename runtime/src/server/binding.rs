@@ -1,0 +1,327 @@
+//! Bind: the request body (JSON, protobuf, form, raw), the query and the
+//! path captures into the request message, in that order (later sources
+//! win).
+
+use super::*;
+
+/// A request message's body field, for `body: "field"` rules naming a
+/// singular message field (generated: `|m| body_field(&mut m.book)`).
+pub type BodyFieldFn<M> = fn(&mut M) -> &mut dyn DecodeMessage;
+
+/// The message being bound, and its body field when the route names one.
+pub(super) struct RequestTarget<'m, M> {
+    pub(super) message: &'m mut M,
+    pub(super) field: Option<BodyFieldFn<M>>,
+}
+
+/// [`RequestTarget`] without its type: one method, so a route compiles one
+/// function for it.
+pub(super) trait BindTarget {
+    /// The body field's message (set to its default first if unset) when
+    /// `field` and the route has one; else the whole message.
+    fn message(&mut self, field: bool) -> &mut dyn DecodeMessage;
+}
+
+impl<M: DecodeMessage> BindTarget for RequestTarget<'_, M> {
+    fn message(&mut self, field: bool) -> &mut dyn DecodeMessage {
+        match self.field {
+            Some(accessor) if field => accessor(self.message),
+            _ => self.message,
+        }
+    }
+}
+
+/// The binder's view of the message being bound.
+pub(super) struct BindingMessage<'a> {
+    pub(super) message: &'a mut dyn BindTarget,
+    /// Whether the route has a body field accessor.
+    pub(super) has_field: bool,
+}
+
+impl BindingMessage<'_> {
+    fn whole(&mut self) -> &mut dyn DecodeMessage {
+        self.message.message(false)
+    }
+
+    fn has_body_field(&self) -> bool {
+        self.has_field
+    }
+
+    fn body_field(&mut self) -> Option<&mut dyn DecodeMessage> {
+        if self.has_field {
+            Some(self.message.message(true))
+        } else {
+            None
+        }
+    }
+}
+
+/// The field paths a route binds from its path and body.
+#[derive(Clone)]
+pub(super) struct BoundFields {
+    /// Field path of each path variable, in template order.
+    pub(super) variables: Vec<Vec<String>>,
+    /// Fields whose query keys are ignored: path variables and the body field.
+    pub(super) query_excluded: Vec<Vec<String>>,
+}
+
+pub(super) fn unsupported_media(content_type: Option<&str>) -> Error {
+    Error::new(
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+        format!(
+            "unsupported Content-Type {:?}: use application/json or application/x-protobuf",
+            content_type.unwrap_or("")
+        ),
+    )
+}
+
+/// `body: "a.b"` in protobuf needs a singular message field there.
+pub(super) fn check_protobuf_field(
+    request: &'static MessageSpec,
+    path: &[FieldRef],
+) -> Result<(), Error> {
+    let target = path.iter().try_fold(None, |parent: Option<&FieldSpec>, f| {
+        let message = match parent {
+            None => request,
+            Some(FieldSpec {
+                kind: Kind::Message(m),
+                ..
+            }) => m,
+            Some(_) => return None,
+        };
+        message.field(f.name).map(Some)
+    });
+    let is_message = matches!(
+        target,
+        Some(Some(FieldSpec {
+            kind: Kind::Message(_),
+            cardinality: Cardinality::Singular | Cardinality::Optional,
+            ..
+        }))
+    );
+    if is_message {
+        Ok(())
+    } else {
+        let name = path.last().map_or("", |f| f.name);
+        Err(Error::new(
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            format!("field {name:?} is not a message: send it as JSON"),
+        ))
+    }
+}
+
+pub(super) fn invalid_protobuf(e: prost::DecodeError) -> Error {
+    Error::bad_request("INVALID_ARGUMENT", format!("invalid protobuf body: {e}"))
+}
+
+/// The query and path parameters of one request, bound on demand (twice
+/// when an error must name its source).
+pub(super) struct Params<'a> {
+    pub(super) spec: &'static RouteSpec,
+    pub(super) fields: &'a BoundFields,
+    pub(super) query: &'a str,
+    pub(super) values: &'a [String],
+}
+
+impl<'a> Params<'a> {
+    fn bind(&self) -> Result<JsonBuilder<'a>, Error> {
+        let mut builder = JsonBuilder::new();
+        // `body: "*"` takes no query parameters; every other rule does.
+        if !matches!(self.spec.body, BodyRule::All | BodyRule::AllHttpBody) {
+            builder.query(self.spec.request, self.query, &self.fields.query_excluded)?;
+        }
+        builder.paths(self.spec.request, &self.fields.variables, self.values)?;
+        Ok(builder)
+    }
+}
+
+/// How a request's message is decoded: decided without knowing its type,
+/// so this part is compiled once, not per message type.
+pub(super) enum Plan {
+    /// Query and path only.
+    Params,
+    /// Protobuf body at a field path (empty: the whole message).
+    Protobuf(&'static [FieldRef], Bytes),
+    /// JSON body at a field path.
+    JsonField(&'static [FieldRef], Bytes),
+    /// JSON body for the whole message (or an empty body).
+    Json(Bytes),
+    /// A form body (`a=1&b.c=x`), bound like query parameters into the
+    /// message (empty path) or into the body field at the path.
+    Form(&'static [FieldRef], Bytes),
+}
+
+pub(super) fn plan(
+    spec: &'static RouteSpec,
+    parts: &http::request::Parts,
+    bytes: Bytes,
+) -> Result<Plan, Error> {
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let codec =
+        || codec::request_codec(content_type).ok_or_else(|| unsupported_media(content_type));
+    let http_body = || Bytes::from(wire::encode_http_body(content_type.unwrap_or(""), &bytes));
+    Ok(match &spec.body {
+        BodyRule::None => Plan::Params,
+        BodyRule::AllHttpBody => Plan::Protobuf(&[], http_body()),
+        BodyRule::FieldHttpBody(path) => Plan::Protobuf(path, http_body()),
+        BodyRule::All if codec::is_form(content_type) => Plan::Form(&[], bytes),
+        BodyRule::Field(path) if codec::is_form(content_type) => Plan::Form(path, bytes),
+        BodyRule::All => match codec()? {
+            Codec::Protobuf => Plan::Protobuf(&[], bytes),
+            Codec::Json => Plan::Json(bytes),
+        },
+        BodyRule::Field(path) => match codec()? {
+            Codec::Protobuf => {
+                check_protobuf_field(spec.request, path)?;
+                Plan::Protobuf(path, bytes)
+            }
+            Codec::Json if bytes.is_empty() => Plan::Json(bytes),
+            Codec::Json => Plan::JsonField(path, bytes),
+        },
+    })
+}
+
+/// Decodes a JSON body into `message` (an empty body leaves it default).
+pub(super) fn decode_json(message: &mut dyn DecodeMessage, body: &[u8]) -> Result<(), Error> {
+    if body.is_empty() {
+        return Ok(());
+    }
+    message.replace_json(body).map_err(|e| invalid_json(&e))
+}
+
+/// The request message from body, query and path. Body first, then
+/// query, then path: later sources win.
+pub(super) fn bind_request(
+    route: &RouteState,
+    parts: &http::request::Parts,
+    bytes: Bytes,
+    values: &[String],
+    target: &mut BindingMessage<'_>,
+) -> Result<(), Error> {
+    let spec = route.spec;
+    let params = Params {
+        spec,
+        fields: &route.fields,
+        query: parts.uri.query().unwrap_or(""),
+        values,
+    };
+    match plan(spec, parts, bytes)? {
+        Plan::Params => replace_with_params(target.whole(), params.bind()?),
+        Plan::Protobuf(path, body) => {
+            let builder = params.bind()?;
+            let decoded = if path.is_empty() {
+                target.whole().merge_protobuf(&body)
+            } else if target.has_body_field() {
+                match target.body_field() {
+                    Some(field) => field.merge_protobuf(&body),
+                    None => Ok(()),
+                }
+            } else {
+                // A oneof member: the body as the field, behind its key.
+                let mut nested = wire::nesting_header(path.iter().map(|f| f.number), body.len());
+                nested.extend_from_slice(&body);
+                target.whole().merge_protobuf(&nested)
+            };
+            decoded.map_err(|e| {
+                if matches!(
+                    spec.body,
+                    BodyRule::AllHttpBody | BodyRule::FieldHttpBody(_)
+                ) {
+                    Error::bad_request("INVALID_ARGUMENT", e.to_string())
+                } else {
+                    invalid_protobuf(e)
+                }
+            })?;
+            merge_params(target.whole(), builder)
+        }
+        Plan::JsonField(path, body) => {
+            decode_json_field(spec.request, path, &body, &params, target)
+        }
+        Plan::Json(body) => {
+            let builder = params.bind()?;
+            decode_json(target.whole(), &body)?;
+            merge_params(target.whole(), builder)
+        }
+        Plan::Form(path, body) => {
+            let form = std::str::from_utf8(&body).map_err(|_| {
+                Error::bad_request("INVALID_ARGUMENT", "the form body is not UTF-8")
+            })?;
+            let query = form_as_query(path, form, params.query);
+            let mut builder = JsonBuilder::new();
+            // The form's keys may name the body field; only the path's
+            // variables are excluded.
+            builder.query(spec.request, &query, &route.fields.variables)?;
+            builder.paths(spec.request, &route.fields.variables, values)?;
+            replace_with_params(target.whole(), builder)
+        }
+    }
+}
+
+/// A form body as query text on the request message: with a `body:
+/// "field"` rule its keys are the field's own (`title=x` for `body:
+/// "book"` is `book.title=x`), and the URL's query comes first; a `body:
+/// "*"` form is the whole message, without the URL's query (as a JSON body).
+pub(super) fn form_as_query(path: &[FieldRef], form: &str, url_query: &str) -> String {
+    if path.is_empty() {
+        return form.to_owned();
+    }
+    let prefix: String = path.iter().map(|f| format!("{}.", f.name)).collect();
+    let mut query = String::with_capacity(url_query.len() + form.len() * 2);
+    query.push_str(url_query);
+    for pair in form.split('&').filter(|p| !p.is_empty()) {
+        if !query.is_empty() {
+            query.push('&');
+        }
+        query.push_str(&prefix);
+        query.push_str(pair);
+    }
+    query
+}
+
+/// A JSON body that is the value of the field at `path` (`body: "item"`),
+/// plus the query and path parameters `params` binds. A singular message
+/// field is decoded straight into its message; when the parameters do not
+/// touch that field they are bound first (no merge). Other fields (scalars,
+/// maps, oneof members) are read as `{"item": <body>}` once the body is
+/// known to be one JSON value.
+pub(super) fn decode_json_field(
+    request: &'static MessageSpec,
+    path: &[FieldRef],
+    body: &[u8],
+    params: &Params<'_>,
+    target: &mut BindingMessage<'_>,
+) -> Result<(), Error> {
+    let builder = params.bind()?;
+    let outer = path.first().map_or("", |f| f.name);
+    let disjoint = request
+        .field(outer)
+        .is_some_and(|f| f.oneof.is_none() && builder.tree().iter().all(|(k, _)| k != f.json_name));
+    if target.has_body_field() {
+        if disjoint {
+            replace_with_params(target.whole(), builder)?;
+            let field = target
+                .body_field()
+                .ok_or_else(|| internal("no body field"))?;
+            return decode_json(field, body);
+        }
+        let field = target
+            .body_field()
+            .ok_or_else(|| internal("no body field"))?;
+        decode_json(field, body)?;
+        return merge_params(target.whole(), builder);
+    }
+    let wrapped =
+        wrap_json(path.iter().map(|f| f.json_name), body).map_err(|e| invalid_json(&e))?;
+    target.whole().replace_json(&wrapped).map_err(|e| {
+        Error::bad_request(
+            "INVALID_ARGUMENT",
+            format!("invalid JSON body: {}", bind::without_position(&e)),
+        )
+    })?;
+    merge_params(target.whole(), builder)
+}

@@ -1,0 +1,268 @@
+//! Call: one matched request, from negotiation and the body read to the
+//! service's method; compiled once per route, behind one trait object
+//! (see the crate docs on compile cost).
+
+use super::*;
+
+/// What every request of one route shares.
+pub(super) struct RouteState {
+    pub(super) spec: &'static RouteSpec,
+    pub(super) call: CallFn,
+    pub(super) fields: BoundFields,
+    pub(super) config: Arc<Config>,
+}
+
+/// Binds and calls one route: its [`Bound`] behind a trait object, so
+/// that everything around it is compiled once.
+pub(super) type CallFn = Arc<dyn CallRoute>;
+
+/// One route's request: bound, handed to the service, its reply encoded.
+pub(super) trait CallRoute: Send + Sync {
+    fn call(&self, incoming: Incoming<'_>) -> ResponseFuture;
+}
+
+/// A matched request with its body read: what a route binds from.
+pub(super) struct Incoming<'a> {
+    pub(super) route: &'a RouteState,
+    pub(super) parts: Box<http::request::Parts>,
+    pub(super) bytes: Bytes,
+    /// Path captures.
+    pub(super) values: &'a [String],
+    /// The negotiated reply codec.
+    pub(super) codec: Codec,
+}
+
+/// A generated call function: the service's method called with the bound
+/// request, its reply sent through [`ReplyTo`], as one boxed future:
+///
+/// ```ignore
+/// fn call_get_shelf<S: LibraryService>(
+///     service: Arc<S>,
+///     request: Request<GetShelfRequest>,
+///     reply: ReplyTo,
+/// ) -> ReplyFuture {
+///     Box::new(async move { reply.send(service.get_shelf(request).await) })
+/// }
+/// ```
+pub type ServiceCall<S, M> = fn(Arc<S>, Request<M>, ReplyTo) -> ReplyFuture;
+
+/// What a [`ServiceCall`] returns: the HTTP response's future, boxed and
+/// not yet pinned. The runtime pins it (`Box::into_pin`, compiled once for
+/// the trait object), so a route compiles `Box::new` alone, not
+/// `Box::pin` and `Box::new`.
+pub type ReplyFuture =
+    Box<dyn Future<Output = Result<axum::response::Response, Infallible>> + Send>;
+
+/// A route's service, its call function and its body field accessor.
+/// [`CallRoute::call`] is the only code compiled per route (per service
+/// and request type) besides the generated call's own future.
+pub(super) struct Bound<S, M> {
+    pub(super) service: Arc<S>,
+    pub(super) call: ServiceCall<S, M>,
+    pub(super) field: Option<BodyFieldFn<M>>,
+}
+
+impl<S, M> CallRoute for Bound<S, M>
+where
+    S: Send + Sync + 'static,
+    M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
+{
+    fn call(&self, incoming: Incoming<'_>) -> ResponseFuture {
+        let mut message = M::default();
+        let mut target = RequestTarget {
+            message: &mut message,
+            field: self.field,
+        };
+        // A pattern, not `Option::is_some`: no function compiled per route.
+        #[allow(clippy::redundant_pattern_matching)]
+        let has_field = matches!(self.field, Some(_));
+        let target = BindingMessage {
+            has_field,
+            message: &mut target,
+        };
+        match bind_incoming(incoming, target) {
+            Ok(BoundParts {
+                parts,
+                operation,
+                reply,
+            }) => Box::into_pin((self.call)(
+                self.service.clone(),
+                Request {
+                    parts,
+                    operation,
+                    message,
+                },
+                reply,
+            )),
+            Err(failed) => failed,
+        }
+    }
+}
+
+/// What a bound request carries besides its message.
+pub(super) struct BoundParts {
+    pub(super) parts: Box<http::request::Parts>,
+    pub(super) operation: &'static str,
+    pub(super) reply: ReplyTo,
+}
+
+/// Binds `incoming` into `target`: what comes with the message, or the
+/// reply to a request that could not be bound. Everything of a route's
+/// call but creating the message and calling the service, kept out of the
+/// code compiled per route.
+pub(super) fn bind_incoming(
+    incoming: Incoming<'_>,
+    mut target: BindingMessage<'_>,
+) -> Result<BoundParts, ResponseFuture> {
+    let Incoming {
+        route,
+        parts,
+        bytes,
+        values,
+        codec,
+    } = incoming;
+    match bind_request(route, &parts, bytes, values, &mut target) {
+        Ok(()) => Ok(BoundParts {
+            parts,
+            operation: route.spec.operation,
+            reply: ReplyTo::new(route, codec),
+        }),
+        Err(e) => Err(ready(route.spec, error_response(codec, e))),
+    }
+}
+
+/// [`Routes::add`]'s call function: the closure is the "service".
+pub(super) fn call_closure<M, R, F, Fut>(
+    handler: Arc<F>,
+    request: Request<M>,
+    reply: ReplyTo,
+) -> ReplyFuture
+where
+    R: prost::Message + serde::Serialize + Send + 'static,
+    F: Fn(Request<M>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Response<R>, Error>> + Send + 'static,
+{
+    let reply_future = handler(request);
+    Box::new(async move { reply.send(reply_future.await) })
+}
+
+/// A request up to its first await: negotiation, and for body-less routes
+/// binding and the handler call, happen here, so the future boxed per
+/// request holds only what lives across an await (a smaller allocation).
+pub(super) fn start(
+    route: &Arc<RouteState>,
+    req: http::Request<Body>,
+    values: Vec<String>,
+) -> ResponseFuture {
+    let spec = route.spec;
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
+    let Some(codec) = codec::negotiate(accept) else {
+        let error = Error::new(
+            406,
+            "NOT_ACCEPTABLE",
+            "acceptable replies are application/json and application/x-protobuf",
+        );
+        return ready(spec, error_response(Codec::Json, error));
+    };
+    let (parts, body) = req.into_parts();
+    let parts = Box::new(parts);
+    if let BodyRule::None = spec.body {
+        return route.call.call(Incoming {
+            route,
+            parts,
+            bytes: Bytes::new(),
+            values: &values,
+            codec,
+        });
+    }
+    Box::pin(read_then_respond(route.clone(), codec, parts, body, values))
+}
+
+pub(super) fn ready(
+    spec: &'static RouteSpec,
+    response: axum::response::Response,
+) -> ResponseFuture {
+    Box::pin(std::future::ready(Ok(with_operation(spec, response))))
+}
+
+/// Reads the body, then binds, calls the handler and encodes its reply.
+pub(super) async fn read_then_respond(
+    route: Arc<RouteState>,
+    codec: Codec,
+    parts: Box<http::request::Parts>,
+    body: Body,
+    values: Vec<String>,
+) -> Result<axum::response::Response, Infallible> {
+    let config = &route.config;
+    match read_body(&parts, body, config.body_limit, config.body_timeout).await {
+        Ok(bytes) => {
+            let incoming = Incoming {
+                route: &route,
+                parts,
+                bytes,
+                values: &values,
+                codec,
+            };
+            route.call.call(incoming).await
+        }
+        Err(e) => Ok(with_operation(route.spec, error_response(codec, e))),
+    }
+}
+
+pub(super) fn with_operation(
+    spec: &'static RouteSpec,
+    mut resp: axum::response::Response,
+) -> axum::response::Response {
+    resp.extensions_mut().insert(Operation(spec.operation));
+    resp
+}
+
+pub(super) async fn read_body(
+    parts: &http::request::Parts,
+    body: Body,
+    limit: usize,
+    timeout: Option<std::time::Duration>,
+) -> Result<Bytes, Error> {
+    let too_large = || {
+        Error::new(
+            413,
+            "PAYLOAD_TOO_LARGE",
+            format!("request body exceeds {limit} bytes"),
+        )
+    };
+    if let Some(len) = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        && len > limit as u64
+    {
+        return Err(too_large());
+    }
+    let collect = Limited::new(body, limit).collect();
+    let collected = match timeout {
+        None => collect.await,
+        // Boxed: a timer is large and most routers set no timeout.
+        Some(timeout) => match Box::pin(tokio::time::timeout(timeout, collect)).await {
+            Ok(collected) => collected,
+            Err(_) => {
+                return Err(Error::new(
+                    408,
+                    "REQUEST_TIMEOUT",
+                    format!("the request body did not arrive within {timeout:?}"),
+                ));
+            }
+        },
+    };
+    match collected {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<LengthLimitError>() => Err(too_large()),
+        Err(e) => Err(Error::bad_request(
+            "BAD_BODY",
+            format!("reading the request body failed: {e}"),
+        )),
+    }
+}

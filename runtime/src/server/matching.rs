@@ -1,0 +1,110 @@
+//! Match: [`RoutesService`] finds the route of a request (404, 405 with
+//! `Allow`, 400 for an unusable path), puts the [`Operation`] into the
+//! request extensions and runs the route, through its layers if any.
+
+use super::*;
+
+/// The generated routes as a tower service: protoway's matcher decides
+/// first, so a matched request costs one routing step. What it does not
+/// match gets a JSON 404/405/400, or goes to the [`RoutesService::fallback`]
+/// router. [`Routes::into_router`] wraps it the other way round (an axum
+/// `Router` whose fallback it is), which costs a second routing step.
+#[derive(Clone)]
+pub struct RoutesService {
+    pub(super) matcher: Arc<Matcher<(&'static RouteSpec, Target)>>,
+    /// User routes for what the matcher does not match.
+    pub(super) fallback: Option<axum::Router>,
+}
+
+impl RoutesService {
+    /// Sends every request no protoway route matches (unknown path, other
+    /// method, undecodable path) to `router`, so an application's own axum
+    /// routes (health, docs, metrics) sit beside the generated ones while
+    /// generated routes keep the single routing step. What `router` does not
+    /// route either gets protoway's JSON 404/405/400: `router`'s own
+    /// fallback, if it has one, is replaced; route `/{*rest}` instead.
+    pub fn fallback(mut self, router: axum::Router) -> Self {
+        let unmatched = RoutesService {
+            matcher: self.matcher.clone(),
+            fallback: None,
+        };
+        self.fallback = Some(router.fallback_service(unmatched));
+        self
+    }
+
+    /// The make-service `axum::serve` takes: every connection gets a clone.
+    pub fn into_make_service(self) -> axum::routing::IntoMakeService<Self> {
+        axum::ServiceExt::<http::Request<Body>>::into_make_service(self)
+    }
+}
+
+impl std::fmt::Debug for RoutesService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RoutesService")
+            .field("routes", &self.matcher.len())
+            .finish()
+    }
+}
+
+impl Service<http::Request<Body>> for RoutesService {
+    type Response = axum::response::Response;
+    type Error = Infallible;
+    type Future = ResponseFuture;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Infallible>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, mut req: http::Request<Body>) -> Self::Future {
+        let outcome = self.matcher.find(req.method().as_str(), req.uri().path());
+        if !matches!(outcome, Outcome::Found { .. })
+            && let Some(router) = &self.fallback
+        {
+            return Box::pin(router.clone().call(req));
+        }
+        match outcome {
+            Outcome::Found {
+                value: (spec, target),
+                captures,
+            } => {
+                let values = captures.into_iter().map(|(_, v)| v).collect();
+                match target {
+                    Target::Direct(handler) => handler(req, values),
+                    Target::Layered(endpoint) => {
+                        req.extensions_mut().insert(Operation(spec.operation));
+                        req.extensions_mut().insert(PathValues(values));
+                        Box::pin(endpoint.clone().oneshot(req))
+                    }
+                }
+            }
+            Outcome::MethodNotAllowed(allow) => {
+                let mut resp = error_response(
+                    Codec::Json,
+                    Error::new(
+                        405,
+                        "METHOD_NOT_ALLOWED",
+                        format!("method {} is not allowed for this path", req.method()),
+                    ),
+                );
+                if let Ok(v) = HeaderValue::from_str(&allow.join(", ")) {
+                    resp.headers_mut().insert(header::ALLOW, v);
+                }
+                Box::pin(std::future::ready(Ok(resp)))
+            }
+            Outcome::NotFound => Box::pin(std::future::ready(Ok(error_response(
+                Codec::Json,
+                Error::not_found(
+                    "NOT_FOUND",
+                    format!("no route for {} {}", req.method(), req.uri().path()),
+                ),
+            )))),
+            Outcome::BadRequest(why) => Box::pin(std::future::ready(Ok(error_response(
+                Codec::Json,
+                Error::bad_request("BAD_PATH", why),
+            )))),
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! Feature `server`: what generated axum servers call. [`Routes`] collects
+//! the generated routes of one or more services, matches requests with
+//! [`crate::matcher`], binds body/query/path into the request message, calls
+//! the service trait and encodes the reply with the negotiated codec.
+//!
+//! Order of a request: match (404/405/400) → [`Operation`] into the request
+//! extensions → the per-route tower layers added with [`Routes::layer`] →
+//! Accept (406) → body limit (413) → Content-Type (415) → binding (400) →
+//! the service method → encoding.
+//!
+//! One module per step of a request, read top-down:
+//!
+//! - `routes`: the [`Routes`] builder (the route table, layers, limits).
+//! - `matching`: [`RoutesService`], the tower service: match (404/405/400),
+//!   then the route's layers.
+//! - `call`: one matched request: Accept, the body read, then bind, the
+//!   service's method, reply.
+//! - `binding`: body, query and path into the request message.
+//! - `reply`: the handler's reply, or an Error, encoded per the route and
+//!   the negotiated codec.
+
+// What the steps below use, imported once for all of them.
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::response::IntoResponse;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde_json::Value;
+use tower::util::BoxCloneSyncService;
+use tower::{Layer, Service, ServiceExt};
+
+use crate::bind::{self, JsonBuilder};
+use crate::codec::{self, Codec};
+use crate::matcher::{Matcher, Outcome};
+use crate::message::{
+    DecodeMessage, EncodeMessage, invalid_json, merge_params, replace_with_params, wrap_json,
+};
+use crate::path;
+use crate::spec::{Cardinality, FieldSpec, Kind, MessageSpec, WellKnown};
+use crate::{Error, wire};
+
+use crate::route::ErrorProto;
+pub use crate::route::{BodyRule, FieldRef, Request, Response, ResponseBody, RouteSpec};
+
+mod binding;
+mod call;
+mod matching;
+mod reply;
+mod routes;
+
+pub use self::binding::BodyFieldFn;
+pub use self::call::{ReplyFuture, ServiceCall};
+pub use self::matching::RoutesService;
+pub use self::reply::{ReplyTo, error_response};
+pub use self::routes::Routes;
+// The steps' own items, for one another (each file starts `use super::*`:
+// the imports above are the module's one import list).
+use self::{binding::*, call::*, reply::*, routes::*};
+
+/// Default request body limit: 4 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 4 << 20;
+
+/// The operation a request was routed to, `/{package}.{Service}/{Method}`:
+/// in the request extensions seen by [`Routes::layer`] layers (before
+/// binding, so they see it even when binding fails), in the response
+/// extensions for layers around the router, and [`Request::operation`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operation(pub &'static str);
+
+/// Path captures of the matched route, in template order: carried in the
+/// request extensions only through [`Routes::layer`] layers.
+#[derive(Debug, Clone)]
+struct PathValues(Vec<String>);

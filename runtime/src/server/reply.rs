@@ -1,0 +1,230 @@
+//! Reply: where a handler's result goes ([`ReplyTo`]), encoded per the
+//! route's `response_body` in the negotiated codec; an Error as kratos'
+//! JSON or its protobuf form.
+
+use super::*;
+
+/// Where a handler's reply goes: encoded as the route and the request's
+/// negotiated codec say. Generated call functions end with
+/// [`ReplyTo::send`].
+pub struct ReplyTo {
+    pub(super) spec: &'static RouteSpec,
+    pub(super) config: Arc<Config>,
+    pub(super) codec: Codec,
+}
+
+impl std::fmt::Debug for ReplyTo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReplyTo")
+            .field("operation", &self.spec.operation)
+            .field("codec", &self.codec)
+            .finish()
+    }
+}
+
+impl ReplyTo {
+    pub(super) fn new(route: &RouteState, codec: Codec) -> ReplyTo {
+        ReplyTo {
+            spec: route.spec,
+            config: route.config.clone(),
+            codec,
+        }
+    }
+
+    /// The handler's outcome as the HTTP response: the message encoded
+    /// (JSON or protobuf, `response_body` applied), or the error's JSON.
+    pub fn send<R: EncodeMessage>(
+        self,
+        reply: Result<Response<R>, Error>,
+    ) -> Result<axum::response::Response, Infallible> {
+        let response = match reply {
+            Ok(Response {
+                message,
+                status,
+                headers,
+            }) => encode_reply(
+                self.spec,
+                &self.config,
+                self.codec,
+                &message,
+                status,
+                headers,
+            ),
+            Err(e) => error_response(self.codec, e),
+        };
+        Ok(with_operation(self.spec, response))
+    }
+}
+
+/// A handler's reply in `codec`, per the route's `response_body`.
+pub(super) fn encode_reply(
+    spec: &'static RouteSpec,
+    config: &Config,
+    codec: Codec,
+    message: &dyn EncodeMessage,
+    status: StatusCode,
+    mut headers: HeaderMap,
+) -> axum::response::Response {
+    let encoded: Result<(HeaderValue, Vec<u8>), Error> = (|| match (&spec.response_body, codec) {
+        (ResponseBody::HttpBody, _) => raw_http_body(&message.to_protobuf()),
+        (ResponseBody::FieldHttpBody(f), _) => {
+            let field =
+                wire::extract_len_field(&message.to_protobuf(), f.number).unwrap_or_default();
+            raw_http_body(&field)
+        }
+        (ResponseBody::Whole, Codec::Protobuf) => Ok((
+            HeaderValue::from_static(codec.content_type()),
+            message.to_protobuf(),
+        )),
+        (ResponseBody::Field(f), Codec::Protobuf) => Ok((
+            HeaderValue::from_static(codec.content_type()),
+            wire::extract_len_field(&message.to_protobuf(), f.number).unwrap_or_default(),
+        )),
+        (ResponseBody::Whole, Codec::Json) if !config.emit_defaults => Ok((
+            HeaderValue::from_static(codec.content_type()),
+            message.to_json().map_err(internal)?,
+        )),
+        (ResponseBody::Whole, Codec::Json) => {
+            let mut v = json_value(message)?;
+            fill_defaults(spec.reply, &mut v);
+            Ok((
+                HeaderValue::from_static(codec.content_type()),
+                serde_json::to_vec(&v).map_err(internal)?,
+            ))
+        }
+        (ResponseBody::Field(f), Codec::Json) => {
+            let mut v = json_value(message)?;
+            if config.emit_defaults {
+                fill_defaults(spec.reply, &mut v);
+            }
+            let field = v
+                .get_mut(f.json_name)
+                .map(Value::take)
+                .or_else(|| spec.reply.field(f.name).map(default_json))
+                .unwrap_or(Value::Null);
+            Ok((
+                HeaderValue::from_static(codec.content_type()),
+                serde_json::to_vec(&field).map_err(internal)?,
+            ))
+        }
+    })();
+    match encoded {
+        Ok((content_type, body)) => {
+            // Built in place: `(status, body).into_response()` would set a
+            // content type of its own, then copy the handler's headers over.
+            // The handler's framing headers (a downstream reply's
+            // Content-Length, say) describe other bytes than these.
+            crate::metadata::strip_framing(&mut headers);
+            headers.insert(header::CONTENT_TYPE, content_type);
+            let mut resp = axum::response::Response::new(axum::body::Body::from(body));
+            *resp.status_mut() = status;
+            *resp.headers_mut() = headers;
+            resp
+        }
+        Err(e) => error_response(codec, e),
+    }
+}
+
+/// The reply as a JSON tree (through its text: one serializer per message).
+pub(super) fn json_value(message: &dyn EncodeMessage) -> Result<Value, Error> {
+    let text = message.to_json().map_err(internal)?;
+    serde_json::from_slice(&text).map_err(internal)
+}
+
+pub(super) fn internal(e: impl std::fmt::Display) -> Error {
+    Error::internal_server("ENCODING", format!("encoding the reply failed: {e}"))
+}
+
+pub(super) fn raw_http_body(encoded: &[u8]) -> Result<(HeaderValue, Vec<u8>), Error> {
+    let (content_type, data) =
+        wire::decode_http_body(encoded).ok_or_else(|| internal("bad HttpBody"))?;
+    // An empty or unsendable (control characters) type: plain bytes.
+    let content_type = HeaderValue::from_str(&content_type)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    Ok((content_type, data))
+}
+
+/// The proto3 JSON default a field has when unpopulated.
+pub(super) fn default_json(field: &FieldSpec) -> Value {
+    if field.cardinality == Cardinality::Repeated {
+        return Value::Array(Vec::new());
+    }
+    if let Some(scalar) = field.kind.scalar_default_json() {
+        return scalar;
+    }
+    match field.kind {
+        Kind::Enum(e) => e
+            .values
+            .first()
+            .map_or(Value::from(0), |(n, _)| Value::String((*n).into())),
+        Kind::Map(_) => Value::Object(Default::default()),
+        _ => Value::Null,
+    }
+}
+
+/// Adds every unpopulated field (except oneof members and explicit-presence
+/// fields) with its default, recursively.
+pub(super) fn fill_defaults(spec: &MessageSpec, value: &mut Value) {
+    let Value::Object(obj) = value else { return };
+    for field in spec.fields {
+        match obj.get_mut(field.json_name) {
+            None if field.oneof.is_none() && field.cardinality != Cardinality::Optional => {
+                obj.insert(field.json_name.to_string(), default_json(field));
+            }
+            Some(v) => match field.kind {
+                Kind::Message(inner) => match v {
+                    Value::Array(items) => items.iter_mut().for_each(|i| fill_defaults(inner, i)),
+                    other => fill_defaults(inner, other),
+                },
+                Kind::Map(map) => {
+                    if let (Kind::Message(inner), Value::Object(m)) = (map.value, v) {
+                        m.values_mut().for_each(|i| fill_defaults(inner, i));
+                    }
+                }
+                _ => {}
+            },
+            None => {}
+        }
+    }
+    let _ = WellKnown::Empty;
+}
+
+/// An error as a response in `codec`: JSON (kratos' shape) or protobuf
+/// (`errors.Error`).
+/// A tower layer's error as the Error JSON reply.
+pub(super) fn layer_error_response(err: impl Into<tower::BoxError>) -> axum::response::Response {
+    let err: tower::BoxError = err.into();
+    let error = if err.is::<tower::timeout::error::Elapsed>() {
+        Error::gateway_timeout("TIMEOUT", "the request timed out")
+    } else {
+        Error::from_error(err)
+    };
+    error_response(Codec::Json, error)
+}
+
+pub fn error_response(codec: Codec, err: Error) -> axum::response::Response {
+    match codec {
+        Codec::Json => err.into_response(),
+        Codec::Protobuf => {
+            let mut resp = err.clone().into_response();
+            let proto = ErrorProto {
+                code: i32::from(err.code()),
+                reason: err.reason().to_string(),
+                message: err.message().to_string(),
+                metadata: err
+                    .metadata()
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            };
+            *resp.body_mut() = Body::from(prost::Message::encode_to_vec(&proto));
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/x-protobuf"),
+            );
+            resp
+        }
+    }
+}

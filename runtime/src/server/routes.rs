@@ -1,0 +1,389 @@
+//! The route table: [`Routes`] collects generated and hand-written
+//! bindings, their tower layers and the router settings, then compiles
+//! them into the [`RoutesService`] that serves them.
+
+use super::*;
+
+/// Router settings.
+#[derive(Debug, Clone)]
+pub(super) struct Config {
+    pub(super) body_limit: usize,
+    pub(super) body_timeout: Option<std::time::Duration>,
+    pub(super) emit_defaults: bool,
+}
+
+pub(super) type Endpoint =
+    BoxCloneSyncService<http::Request<Body>, axum::response::Response, Infallible>;
+pub(super) type ResponseFuture =
+    std::pin::Pin<Box<dyn Future<Output = Result<axum::response::Response, Infallible>> + Send>>;
+/// Serves one matched request, given its path captures: called directly
+/// (no service clone, one boxed future) unless the route has layers.
+pub(super) type Handler =
+    Arc<dyn Fn(http::Request<Body>, Vec<String>) -> ResponseFuture + Send + Sync>;
+pub(super) type MakeHandler = Arc<dyn Fn(Arc<Config>) -> Handler + Send + Sync>;
+pub(super) type WrapEndpoint = Arc<dyn Fn(Endpoint) -> Endpoint + Send + Sync>;
+
+#[derive(Clone)]
+pub(super) struct Entry {
+    pub(super) spec: &'static RouteSpec,
+    /// The requests this route matches: two entries with the same shape
+    /// would tie on every request.
+    pub(super) shape: RouteShape,
+    pub(super) make: MakeHandler,
+    /// [`Routes::layer`] layers, innermost first.
+    pub(super) layers: Vec<WrapEndpoint>,
+}
+
+/// A route's method and template shape (literals, `*`, `**`, verb):
+/// variable names do not matter to matching.
+#[derive(Clone, PartialEq, Eq)]
+pub(super) struct RouteShape {
+    pub(super) method: &'static str,
+    pub(super) segments: Vec<path::Segment>,
+    pub(super) verb: Option<String>,
+}
+
+impl RouteShape {
+    /// # Panics
+    ///
+    /// On a template that does not parse (generated specs never have one).
+    fn of(spec: &'static RouteSpec) -> (RouteShape, path::Template) {
+        let template = path::parse(spec.template).unwrap_or_else(|err| {
+            panic!(
+                "invalid template {:?} for {}: {err}",
+                spec.template, spec.operation
+            )
+        });
+        let shape = RouteShape {
+            method: spec.method,
+            segments: template.segments.clone(),
+            verb: template.verb.clone(),
+        };
+        (shape, template)
+    }
+}
+
+/// What a matched route runs.
+pub(super) enum Target {
+    Direct(Handler),
+    /// Through tower layers: the captures travel as [`PathValues`].
+    Layered(Endpoint),
+}
+
+/// Routes of one or more generated services; turn them into an
+/// [`axum::Router`] with [`Routes::into_router`].
+#[derive(Clone)]
+pub struct Routes {
+    pub(super) entries: Vec<Entry>,
+    pub(super) config: Config,
+}
+
+impl std::fmt::Debug for Routes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Routes")
+            .field(
+                "routes",
+                &self
+                    .entries
+                    .iter()
+                    .map(|e| (e.spec.method, e.spec.template))
+                    .collect::<Vec<_>>(),
+            )
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+impl Default for Routes {
+    fn default() -> Self {
+        Routes {
+            entries: Vec::new(),
+            config: Config {
+                body_limit: DEFAULT_BODY_LIMIT,
+                body_timeout: None,
+                emit_defaults: false,
+            },
+        }
+    }
+}
+
+impl Routes {
+    /// No routes.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a binding served by `handler` (a closure over your own state;
+    /// generated code uses [`Routes::route`]).
+    ///
+    /// # Panics
+    ///
+    /// When `spec.template` does not parse, or a route already added has
+    /// the same method and template shape (variable names aside), as axum's
+    /// `Router::route` panics on an overlap.
+    pub fn add<M, R, F, Fut>(self, spec: &'static RouteSpec, handler: F) -> Self
+    where
+        M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
+        R: prost::Message + serde::Serialize + Send + 'static,
+        F: Fn(Request<M>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Response<R>, Error>> + Send + 'static,
+    {
+        let bound = Bound {
+            service: Arc::new(handler),
+            call: call_closure::<M, R, F, Fut>,
+            field: None,
+        };
+        self.add_erased(spec, Box::new(bound))
+    }
+
+    /// Adds a generated binding served by `call(service, request, reply)`:
+    /// what generated `routes()` functions use, one shared service per
+    /// router. `call` is a generated function, not a closure, and returns
+    /// the boxed future itself, so this is compiled once per service and
+    /// request type, whatever the handler's future.
+    ///
+    /// # Panics
+    ///
+    /// As [`Routes::add`].
+    pub fn route<S, M>(
+        self,
+        spec: &'static RouteSpec,
+        service: &Arc<S>,
+        call: ServiceCall<S, M>,
+    ) -> Self
+    where
+        S: Send + Sync + 'static,
+        M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
+    {
+        // The `Bound` literal is written out here and in `route_body`, not
+        // shared through a generic helper: each generic function is one
+        // more function compiled per route (~3 M rustc instructions each).
+        let bound = Bound {
+            service: service.clone(),
+            call,
+            field: None,
+        };
+        self.add_erased(spec, Box::new(bound))
+    }
+
+    /// [`Routes::route`] for a `body: "field"` rule naming a singular
+    /// message field: `field` returns it (`|m| body_field(&mut m.book)`), so
+    /// the body is decoded straight into it.
+    ///
+    /// # Panics
+    ///
+    /// As [`Routes::add`].
+    pub fn route_body<S, M>(
+        self,
+        spec: &'static RouteSpec,
+        service: &Arc<S>,
+        call: ServiceCall<S, M>,
+        field: BodyFieldFn<M>,
+    ) -> Self
+    where
+        S: Send + Sync + 'static,
+        M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
+    {
+        let bound = Bound {
+            service: service.clone(),
+            call,
+            field: Some(field),
+        };
+        self.add_erased(spec, Box::new(bound))
+    }
+
+    /// Takes the route boxed, not in an `Arc`: `Box::new` is one function
+    /// compiled per route, `Arc::new` two (it boxes an `ArcInner`).
+    fn add_erased(mut self, spec: &'static RouteSpec, call: Box<dyn CallRoute>) -> Self {
+        let call: CallFn = Arc::from(call);
+        let (shape, template) = RouteShape::of(spec);
+        self.reject_duplicate(spec, &shape);
+        let variables: Vec<Vec<String>> = template
+            .variables
+            .into_iter()
+            .map(|v| v.field_path)
+            .collect();
+        // Query keys at or below these fields are ignored: the path or the
+        // body field supplies them.
+        let mut query_excluded = variables.clone();
+        if let BodyRule::Field(body) | BodyRule::FieldHttpBody(body) = &spec.body {
+            query_excluded.push(body.iter().map(|f| f.name.to_string()).collect());
+        }
+        let fields = BoundFields {
+            variables,
+            query_excluded,
+        };
+        let make: MakeHandler = Arc::new(move |config: Arc<Config>| {
+            // One Arc per route: a request clones it once.
+            let route = Arc::new(RouteState {
+                spec,
+                call: call.clone(),
+                fields: fields.clone(),
+                config,
+            });
+            Arc::new(move |req: http::Request<Body>, values: Vec<String>| {
+                start(&route, req, values)
+            }) as Handler
+        });
+        self.entries.push(Entry {
+            spec,
+            shape,
+            make,
+            layers: Vec::new(),
+        });
+        self
+    }
+
+    /// Panics when a route already added matches exactly the requests
+    /// `shape` matches: one of the two could never be reached.
+    fn reject_duplicate(&self, spec: &'static RouteSpec, shape: &RouteShape) {
+        if let Some(other) = self.entries.iter().find(|e| e.shape == *shape) {
+            panic!(
+                "duplicate route: {} {} ({}) matches exactly the requests of {} {} ({})",
+                spec.method,
+                spec.template,
+                spec.operation,
+                other.spec.method,
+                other.spec.template,
+                other.spec.operation
+            );
+        }
+    }
+
+    /// Adds every route of `other` (its layers stay on its routes).
+    ///
+    /// # Panics
+    ///
+    /// When a route of `other` has the method and template shape of one
+    /// already here (as axum's `Router::merge` panics on an overlap):
+    /// protoway-generated services never collide with themselves, since
+    /// generation rejects such a pair.
+    pub fn merge(mut self, other: Routes) -> Self {
+        for entry in other.entries {
+            self.reject_duplicate(entry.spec, &entry.shape);
+            self.entries.push(entry);
+        }
+        self
+    }
+
+    /// Wraps every route added so far in `layer`. It runs after matching,
+    /// before binding: [`Operation`] is in the request extensions.
+    ///
+    /// The layer's service may fail (`tower::timeout`, tower-http's
+    /// layers): its error becomes the Error JSON reply, a
+    /// [`crate::Error`] with its own code, a timeout (`tower::timeout`'s
+    /// `Elapsed`) 504 `TIMEOUT`, anything else 500.
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: Layer<Endpoint> + Clone + Send + Sync + 'static,
+        L::Service: Service<http::Request<Body>, Response = axum::response::Response>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as Service<http::Request<Body>>>::Error: Into<tower::BoxError>,
+        <L::Service as Service<http::Request<Body>>>::Future: Send + 'static,
+    {
+        let wrap: WrapEndpoint = Arc::new(move |inner| {
+            let layered = layer.layer(inner);
+            BoxCloneSyncService::new(tower::service_fn(move |req: http::Request<Body>| {
+                let layered = layered.clone();
+                async move {
+                    Ok::<_, Infallible>(
+                        layered
+                            .oneshot(req)
+                            .await
+                            .unwrap_or_else(layer_error_response),
+                    )
+                }
+            }))
+        });
+        for entry in &mut self.entries {
+            entry.layers.push(wrap.clone());
+        }
+        self
+    }
+
+    /// Maximum request body size (default 4 MiB); larger bodies get 413.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.config.body_limit = bytes;
+        self
+    }
+
+    /// How long reading a request body may take; a client that sends it
+    /// slower gets 408 and the connection's slot back. Default `None` (wait,
+    /// as axum does): a timeout needs a tokio runtime with timers enabled,
+    /// which `#[tokio::main]` has but a bare `Builder` does not.
+    pub fn body_timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
+        self.config.body_timeout = timeout;
+        self
+    }
+
+    /// Emit fields with default values in JSON replies (proto3 JSON's
+    /// "emit unpopulated" option).
+    pub fn emit_defaults(mut self, emit: bool) -> Self {
+        self.config.emit_defaults = emit;
+        self
+    }
+
+    /// The (method, template, operation) of every route, in order added.
+    pub fn routes(&self) -> impl Iterator<Item = (&'static str, &'static str, &'static str)> + '_ {
+        self.entries
+            .iter()
+            .map(|e| (e.spec.method, e.spec.template, e.spec.operation))
+    }
+
+    /// A tower service answering every route (404/405 for anything else).
+    pub fn into_service(self) -> RoutesService {
+        let config = Arc::new(self.config);
+        let mut matcher = Matcher::new();
+        for e in &self.entries {
+            let handler = (e.make)(config.clone());
+            let target = if e.layers.is_empty() {
+                Target::Direct(handler)
+            } else {
+                let innermost = tower::service_fn(move |mut req: http::Request<Body>| {
+                    let values = req
+                        .extensions_mut()
+                        .remove::<PathValues>()
+                        .map(|p| p.0)
+                        .unwrap_or_default();
+                    handler(req, values)
+                });
+                let endpoint = e
+                    .layers
+                    .iter()
+                    .fold(BoxCloneSyncService::new(innermost), |inner, wrap| {
+                        wrap(inner)
+                    });
+                Target::Layered(endpoint)
+            };
+            // Templates were parsed when the route was added.
+            let (_, template) = RouteShape::of(e.spec);
+            matcher.insert_parsed(
+                crate::matcher::MethodFilter::new(e.spec.method),
+                &template,
+                (e.spec, target),
+            );
+        }
+        RoutesService {
+            matcher: Arc::new(matcher),
+            fallback: None,
+        }
+    }
+
+    /// An axum router whose fallback answers these routes, so user routes
+    /// merged into it take precedence and anything unmatched gets the
+    /// protoway 404/405. Combine several services with [`Routes::merge`]
+    /// first: two routers with fallbacks cannot be merged by axum.
+    pub fn into_router<S: Clone + Send + Sync + 'static>(self) -> axum::Router<S> {
+        axum::Router::new().fallback_service(self.into_service())
+    }
+
+    /// [`Routes::into_router`] without state, as generated `router()`
+    /// functions return it: not generic, so axum's router construction is
+    /// compiled once here rather than in every crate with generated code.
+    pub fn router(self) -> axum::Router {
+        self.into_router()
+    }
+}
