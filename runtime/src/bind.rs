@@ -314,11 +314,6 @@ impl<'a> JsonBuilder<'a> {
     pub fn tree(&self) -> &[(Cow<'a, str>, Node<'a>)] {
         &self.object
     }
-
-    /// The tree built so far, as (JSON name, value) entries.
-    pub fn into_tree(self) -> Vec<(Cow<'a, str>, Node<'a>)> {
-        self.object
-    }
 }
 
 /// `value` split at commas, borrowing when `value` does.
@@ -363,7 +358,7 @@ impl Node<'_> {
 
 /// `"k":v,"k2":v2` (no braces): an object's entries, for callers that put
 /// them beside other members.
-pub fn write_entries(out: &mut Vec<u8>, entries: &[(Cow<'_, str>, Node<'_>)]) {
+fn write_entries(out: &mut Vec<u8>, entries: &[(Cow<'_, str>, Node<'_>)]) {
     for (i, (key, value)) in entries.iter().enumerate() {
         if i > 0 {
             out.push(b',');

@@ -7,25 +7,41 @@
 //! - `server::Routes` (feature `server`): what a generated
 //!   `<service>_http::routes(service)` returns; merge services, add tower
 //!   layers, then `into_service()` or `router()` to serve it with axum.
-//!   `server::Request` / `server::Response` are what handlers take and give.
-//! - `client::Client` (feature `client`): the connection a generated
-//!   `<Service>Client` calls through (reqwest; `rustls` for HTTPS).
+//! - `route` (with `server` or `client`): the route model both sides share:
+//!   `route::Request` / `route::Response` (what handlers take and give,
+//!   also as `server::Request` / `server::Response`) and `route::RouteSpec`
+//!   (one generated binding).
+//! - `client::Client` (feature `client`, no axum): the connection a
+//!   generated `<Service>Client` calls through (reqwest; `rustls` for
+//!   HTTPS); `client::IntoRequest`, what its methods take.
+//! - `metadata`: which headers a forwarded call sends (kratos' global
+//!   metadata only).
+//! - [`path`]: the one `google.api.http` path template parser.
+//! - [`spec`]: the message tables generated code declares.
 //! - `wkt` (feature `wkt`): Timestamp and FieldMask with proto3-JSON serde.
 //! - [`status`]: HTTP ⇄ gRPC status mapping (kratos' table).
 //! - Feature `axum`: [`Error`] is an `IntoResponse`.
 //! - Feature `tonic`: [`Error`] ⇄ `tonic::Status` with a `google.rpc.ErrorInfo` detail.
 
+// Internals the generated code, the plugins, the tests and the fuzz targets
+// reach, with no stability promise: hidden from the documented API.
+#[doc(hidden)]
 pub mod bind;
 mod bind_wire;
+#[doc(hidden)]
 pub mod codec;
 mod error;
+#[doc(hidden)]
 pub mod matcher;
-pub mod path;
+#[doc(hidden)]
 pub mod percent;
+#[doc(hidden)]
+pub mod wire;
+
+pub mod path;
 pub mod spec;
 pub mod status;
 mod strs;
-pub mod wire;
 #[cfg(feature = "wkt")]
 pub mod wkt;
 
