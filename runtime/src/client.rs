@@ -529,7 +529,11 @@ fn encode_encoded(
                     }
                     let value = match (found, target) {
                         (Some(v), _) => v.clone(),
-                        (None, Some(f)) => default_json(f),
+                        // An unset message body is an empty message.
+                        (None, Some(f)) if matches!(f.kind, Kind::Message(_)) => {
+                            Value::Object(Map::new())
+                        }
+                        (None, Some(f)) => f.unpopulated_json(),
                         (None, None) => Value::Null,
                     };
                     let body = serde_json::to_vec(&value)
@@ -598,26 +602,6 @@ fn extract_path(encoded: &[u8], path: &[FieldRef]) -> Vec<u8> {
     bytes
 }
 
-/// The JSON an unset field stands for (pbjson omits defaults).
-fn default_json(field: &FieldSpec) -> Value {
-    if field.cardinality == Cardinality::Repeated {
-        return Value::Array(Vec::new());
-    }
-    if let Some(scalar) = field.kind.scalar_default_json() {
-        return scalar;
-    }
-    match field.kind {
-        Kind::Message(_) | Kind::Map(_) => Value::Object(Map::new()),
-        Kind::WellKnown(WellKnown::Struct | WellKnown::Empty) => Value::Object(Map::new()),
-        Kind::Enum(e) => e
-            .values
-            .iter()
-            .find(|(_, n)| *n == 0)
-            .map_or(Value::from(0), |(name, _)| Value::from(*name)),
-        _ => Value::Null,
-    }
-}
-
 /// The text of a path variable: its field's value (defaults included), or
 /// the items of a repeated field joined by `,`.
 fn path_value(
@@ -641,7 +625,7 @@ fn path_value(
             object = value.and_then(Value::as_object);
             continue;
         }
-        let value = value.cloned().unwrap_or_else(|| default_json(field));
+        let value = value.cloned().unwrap_or_else(|| field.unpopulated_json());
         return Ok(match value {
             Value::Array(items) => items
                 .iter()

@@ -197,6 +197,30 @@ impl FieldSpec {
     }
 }
 
+impl FieldSpec {
+    /// The proto3 JSON of this field when unpopulated, as protojson's
+    /// `EmitUnpopulated` writes it: `[]`, `{}` for a map, the scalar's zero,
+    /// an enum's first declared value (its default in proto2 and proto3),
+    /// `null` for a message. One definition for server and client.
+    pub fn unpopulated_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        if self.cardinality == Cardinality::Repeated {
+            return Value::Array(Vec::new());
+        }
+        if let Some(scalar) = self.kind.scalar_default_json() {
+            return scalar;
+        }
+        match self.kind {
+            Kind::Enum(e) => e
+                .values
+                .first()
+                .map_or(Value::from(0), |(n, _)| Value::String((*n).into())),
+            Kind::Map(_) => Value::Object(Default::default()),
+            _ => Value::Null,
+        }
+    }
+}
+
 impl MessageSpec {
     /// The field called `name` by its proto or JSON name.
     pub fn field(&self, name: &str) -> Option<&'static FieldSpec> {
@@ -244,6 +268,51 @@ impl Kind {
                 _ => self,
             },
             _ => self,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn field(kind: Kind, cardinality: Cardinality) -> FieldSpec {
+        FieldSpec {
+            name: "f",
+            json_name: "f",
+            number: 1,
+            kind,
+            cardinality,
+            oneof: None,
+        }
+    }
+
+    #[test]
+    fn unpopulated_fields_as_protojson_emits_them() {
+        static COLOR: EnumSpec = EnumSpec {
+            name: "p.Color",
+            values: &[("COLOR_UNSPECIFIED", 0), ("RED", 1)],
+        };
+        static EMPTY: MessageSpec = MessageSpec {
+            name: "p.M",
+            fields: &[],
+        };
+        let cases = [
+            (field(Kind::Bool, Cardinality::Singular), json!(false)),
+            (field(Kind::I64, Cardinality::Singular), json!("0")),
+            (field(Kind::String, Cardinality::Repeated), json!([])),
+            (
+                field(Kind::Enum(&COLOR), Cardinality::Singular),
+                json!("COLOR_UNSPECIFIED"),
+            ),
+            (
+                field(Kind::Message(&EMPTY), Cardinality::Singular),
+                json!(null),
+            ),
+        ];
+        for (field, want) in cases {
+            assert_eq!(field.unpopulated_json(), want, "{:?}", field.kind);
         }
     }
 }

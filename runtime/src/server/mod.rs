@@ -40,7 +40,7 @@ use crate::message::{
     DecodeMessage, EncodeMessage, invalid_json, merge_params, replace_with_params, wrap_json,
 };
 use crate::path;
-use crate::spec::{Cardinality, FieldSpec, Kind, MessageSpec, WellKnown};
+use crate::spec::{Cardinality, FieldSpec, Kind, MessageSpec};
 use crate::{Error, wire};
 
 use crate::route::ErrorProto;

@@ -100,7 +100,7 @@ pub(super) fn encode_reply(
             let field = v
                 .get_mut(f.json_name)
                 .map(Value::take)
-                .or_else(|| spec.reply.field(f.name).map(default_json))
+                .or_else(|| spec.reply.field(f.name).map(FieldSpec::unpopulated_json))
                 .unwrap_or(Value::Null);
             Ok((
                 HeaderValue::from_static(codec.content_type()),
@@ -146,24 +146,6 @@ pub(super) fn raw_http_body(encoded: &[u8]) -> Result<(HeaderValue, Vec<u8>), Er
     Ok((content_type, data))
 }
 
-/// The proto3 JSON default a field has when unpopulated.
-pub(super) fn default_json(field: &FieldSpec) -> Value {
-    if field.cardinality == Cardinality::Repeated {
-        return Value::Array(Vec::new());
-    }
-    if let Some(scalar) = field.kind.scalar_default_json() {
-        return scalar;
-    }
-    match field.kind {
-        Kind::Enum(e) => e
-            .values
-            .first()
-            .map_or(Value::from(0), |(n, _)| Value::String((*n).into())),
-        Kind::Map(_) => Value::Object(Default::default()),
-        _ => Value::Null,
-    }
-}
-
 /// Adds every unpopulated field (except oneof members and explicit-presence
 /// fields) with its default, recursively.
 pub(super) fn fill_defaults(spec: &MessageSpec, value: &mut Value) {
@@ -171,7 +153,7 @@ pub(super) fn fill_defaults(spec: &MessageSpec, value: &mut Value) {
     for field in spec.fields {
         match obj.get_mut(field.json_name) {
             None if field.oneof.is_none() && field.cardinality != Cardinality::Optional => {
-                obj.insert(field.json_name.to_string(), default_json(field));
+                obj.insert(field.json_name.to_string(), field.unpopulated_json());
             }
             Some(v) => match field.kind {
                 Kind::Message(inner) => match v {
@@ -188,7 +170,6 @@ pub(super) fn fill_defaults(spec: &MessageSpec, value: &mut Value) {
             None => {}
         }
     }
-    let _ = WellKnown::Empty;
 }
 
 /// An error as a response in `codec`: JSON (kratos' shape) or protobuf
