@@ -28,7 +28,7 @@ use serde_json::{Map, Value};
 use crate::Error;
 use crate::codec::Codec;
 use crate::message::{DecodeMessage, EncodeMessage, wrap_json};
-use crate::path::{self, Segment};
+use crate::path::Segment;
 use crate::route::{BodyRule, ErrorProto, FieldRef, Request, Response, ResponseBody, RouteSpec};
 use crate::spec::{Cardinality, FieldSpec, Kind, MessageSpec, WellKnown};
 use crate::{percent, wire};
@@ -435,7 +435,7 @@ fn encode_encoded(
     codec: Codec,
 ) -> Result<EncodedRequest, Error> {
     let encoded = || protobuf.map(<[u8]>::to_vec).unwrap_or_default();
-    let template = path::parse(spec.template).map_err(|e| {
+    let template = spec.parsed_template().map_err(|e| {
         Error::internal_server("BAD_ROUTE", format!("template {}: {e}", spec.template))
     })?;
     // Through text, not `to_value`: a Value widens f32 to f64, and `11.23f32`
@@ -881,7 +881,7 @@ mod tests {
     use super::*;
 
     fn pattern(template: &str) -> Vec<Segment> {
-        let t = path::parse(template).unwrap();
+        let t = crate::path::parse(template).unwrap();
         let v = &t.variables[0];
         t.segments[v.start..v.end].to_vec()
     }

@@ -6,6 +6,7 @@
 
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
+use crate::path::{ParseError, Template};
 use crate::spec::MessageSpec;
 
 /// A top-level field a rule names (`body: "book"`, `response_body: "books"`).
@@ -76,9 +77,19 @@ pub struct RouteSpec {
     pub body: BodyRule,
     /// Response body rule.
     pub response_body: ResponseBody,
+    /// `template` parsed, the first time server or client needs it.
+    parsed: std::sync::OnceLock<Result<Template, ParseError>>,
 }
 
 impl RouteSpec {
+    /// The template parsed: once per process, shared by the server (when
+    /// routes are added) and the client (on every call).
+    pub fn parsed_template(&self) -> Result<&Template, &ParseError> {
+        self.parsed
+            .get_or_init(|| crate::path::parse(self.template))
+            .as_ref()
+    }
+
     /// A binding with no body and the whole reply as the response body;
     /// generated code declares its `ROUTE_*` statics with this and the two
     /// setters below, so a field added here breaks no generated file.
@@ -97,6 +108,7 @@ impl RouteSpec {
             reply,
             body: BodyRule::None,
             response_body: ResponseBody::Whole,
+            parsed: std::sync::OnceLock::new(),
         }
     }
 

@@ -47,8 +47,8 @@ impl RouteShape {
     /// # Panics
     ///
     /// On a template that does not parse (generated specs never have one).
-    fn of(spec: &'static RouteSpec) -> (RouteShape, path::Template) {
-        let template = path::parse(spec.template).unwrap_or_else(|err| {
+    fn of(spec: &'static RouteSpec) -> (RouteShape, &'static path::Template) {
+        let template = spec.parsed_template().unwrap_or_else(|err| {
             panic!(
                 "invalid template {:?} for {}: {err}",
                 spec.template, spec.operation
@@ -200,8 +200,8 @@ impl Routes {
         self.reject_duplicate(spec, &shape);
         let variables: Vec<Vec<String>> = template
             .variables
-            .into_iter()
-            .map(|v| v.field_path)
+            .iter()
+            .map(|v| v.field_path.clone())
             .collect();
         // Query keys at or below these fields are ignored: the path or the
         // body field supplies them.
@@ -362,7 +362,7 @@ impl Routes {
             let (_, template) = RouteShape::of(e.spec);
             matcher.insert_parsed(
                 crate::matcher::MethodFilter::new(e.spec.method),
-                &template,
+                template,
                 (e.spec, target),
             );
         }
