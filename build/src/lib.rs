@@ -32,7 +32,7 @@ pub use options::{EnumType, OpenApiVersion};
 pub use protoc_gen_openapi::config::{ErrorSchema, Format, Naming, OutputMode};
 pub use protoway_codegen::output::Emit;
 
-use options::{ParameterValue, TYPED_OPENAPI_KEYS};
+use options::ParameterValue;
 
 /// Starts a build configuration.
 pub fn configure() -> Builder {
@@ -82,8 +82,6 @@ struct OpenApi {
     version: Option<OpenApiVersion>,
     format: Option<Format>,
     error_schema: Option<ErrorSchema>,
-    /// Raw parameters no typed method covers.
-    extra: Vec<String>,
 }
 
 impl Builder {
@@ -228,14 +226,6 @@ impl Builder {
         self
     }
 
-    /// A protoc-gen-openapi parameter no typed method covers, as text
-    /// (`"key=value"`). A key that has a typed method here is an error when
-    /// [`Builder::compile`] runs: two settings of one option never compete.
-    pub fn openapi_parameter(mut self, parameter: &str) -> Self {
-        self.openapi.extra.push(parameter.to_owned());
-        self
-    }
-
     /// `info.title` (gnostic's `title`).
     pub fn openapi_title(mut self, title: &str) -> Self {
         self.openapi.title = Some(title.to_owned());
@@ -367,7 +357,7 @@ impl Builder {
         self.rust_parameter(&own)
     }
 
-    fn openapi_parameter_text(&self, path: &Path) -> Result<String, String> {
+    fn openapi_parameter_text(&self, path: &Path) -> String {
         let o = &self.openapi;
         let mut p = self.route_parameters();
         let format = o
@@ -406,19 +396,7 @@ impl Builder {
         if let Some(schema) = o.error_schema {
             p.push(format!("error_schema={}", schema.parameter()));
         }
-        for extra in &o.extra {
-            let key = extra
-                .split_once('=')
-                .map_or(extra.as_str(), |(k, _)| k)
-                .trim();
-            if TYPED_OPENAPI_KEYS.contains(&key) {
-                return Err(format!(
-                    "openapi_parameter(\"{extra}\"): `{key}` has a typed builder method; use it instead"
-                ));
-            }
-            p.push(extra.clone());
-        }
-        Ok(p.join(","))
+        p.join(",")
     }
 
     /// The protoc to run, if any.
@@ -579,7 +557,7 @@ impl Builder {
         let Some(path) = &self.openapi.path else {
             return Ok(());
         };
-        let parameter = self.openapi_parameter_text(path)?;
+        let parameter = self.openapi_parameter_text(path);
         let request = Request::from_raw(compiled.request(&parameter))?;
         let documents = protoc_gen_openapi::generate(&request).map_err(|d| {
             let lines: Vec<String> = d.iter().map(ToString::to_string).collect();

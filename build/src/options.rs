@@ -22,26 +22,6 @@ pub enum EnumType {
     String,
 }
 
-/// protoc-gen-openapi parameters that have a typed builder method.
-pub const TYPED_OPENAPI_KEYS: &[&str] = &[
-    "title",
-    "description",
-    "version",
-    "naming",
-    "fq_schema_naming",
-    "enum_type",
-    "depth",
-    "default_response",
-    "output_mode",
-    "openapi",
-    "format",
-    "error_schema",
-    "default_routes",
-    "default_routes_prefix",
-    "allow_delete_body",
-    "strict",
-];
-
 /// A typed option's value as plugin parameter text.
 pub trait ParameterValue {
     fn parameter(self) -> &'static str;

@@ -325,26 +325,10 @@ fn strict_turns_warnings_into_errors() {
     );
 }
 
-/// A raw `openapi_parameter` never overrides a typed option silently: one
-/// naming a typed key is an error; others pass through.
+/// `OutputMode::SourceRelative` writes one document per proto beside the
+/// path given (the typed value, not a string compared).
 #[test]
-fn raw_openapi_parameters_cannot_shadow_typed_options() {
-    let out = scratch("raw-openapi");
-    let error = protoway_build::configure()
-        .use_protoc(false)
-        .out_dir(&out)
-        .emit_rerun_if_changed(false)
-        .default_routes(false)
-        .openapi(out.join("openapi.yaml"))
-        .openapi_parameter("default_routes=true")
-        .compile(&[LIBRARY], &library_includes())
-        .unwrap_err()
-        .to_string();
-    assert_eq!(
-        error,
-        "openapi_parameter(\"default_routes=true\"): `default_routes` has a typed builder method; use it instead"
-    );
-    // source_relative is the typed value, not a string compared.
+fn source_relative_documents() {
     let relative = scratch("relative");
     protoway_build::configure()
         .use_protoc(false)

@@ -85,6 +85,22 @@ pub fn request_bytes(
     Ok(raw_request(&compiler, parameter).encode_to_vec())
 }
 
+/// The one file of a generator's `response`, as (name, content), checked
+/// to parse as Rust: what plugin tests review. `Err` says what the
+/// response holds instead (an error, no file, several).
+pub fn only_rust_file(response: &crate::Response) -> Result<(String, String), String> {
+    if let Some(error) = &response.error {
+        return Err(error.clone());
+    }
+    let [file] = response.file.as_slice() else {
+        let names: Vec<&str> = response.file.iter().map(|f| f.name()).collect();
+        return Err(format!("expected one file, got {names:?}"));
+    };
+    syn::parse_file(file.content())
+        .map_err(|e| format!("{}: generated code does not parse: {e}", file.name()))?;
+    Ok((file.name().to_owned(), file.content().to_owned()))
+}
+
 /// The request for the files opened in `compiler`, undecoded.
 pub fn raw_request(compiler: &Compiler, parameter: &str) -> RawCodeGeneratorRequest {
     let opened: std::collections::HashSet<&str> = compiler

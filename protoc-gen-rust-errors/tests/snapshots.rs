@@ -12,18 +12,7 @@ fn generate(files: &[&str], parameter: &str) -> prost_types::compiler::CodeGener
 }
 
 fn only_file(files: &[&str]) -> (String, String) {
-    let response = generate(files, "");
-    assert_eq!(response.error, None);
-    assert_eq!(
-        response.file.len(),
-        1,
-        "{:?}",
-        response.file.iter().map(|f| &f.name).collect::<Vec<_>>()
-    );
-    let file = &response.file[0];
-    let content = file.content.clone().unwrap();
-    syn::parse_file(&content).expect("generated code parses");
-    (file.name.clone().unwrap(), content)
+    protoway_codegen::compile::only_rust_file(&generate(files, "")).unwrap()
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Call: one matched request, from negotiation and the body read to the
 //! service's method; compiled once per route, behind one trait object
-//! (see the crate docs on compile cost).
+//! (see "Compile cost" in the module doc of `server`).
 
 use super::*;
 

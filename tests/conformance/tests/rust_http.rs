@@ -25,18 +25,7 @@ fn generate(
 }
 
 fn only_file(files: &[&str], includes: &[String]) -> (String, String) {
-    let response = generate(files, includes, "");
-    assert_eq!(response.error, None);
-    assert_eq!(
-        response.file.len(),
-        1,
-        "{:?}",
-        response.file.iter().map(|f| &f.name).collect::<Vec<_>>()
-    );
-    let file = &response.file[0];
-    let content = file.content.clone().unwrap();
-    syn::parse_file(&content).expect("generated code parses");
-    (file.name.clone().unwrap(), content)
+    protoway_codegen::compile::only_rust_file(&generate(files, includes, "")).unwrap()
 }
 
 #[test]
