@@ -471,16 +471,9 @@ fn encode_encoded(
     }
 
     // Query: what neither the path nor the body carries.
-    let mut excluded: Vec<Vec<&str>> = template
-        .variables
-        .iter()
-        .map(|v| v.field_path.iter().map(String::as_str).collect())
-        .collect();
-    if let BodyRule::Field(body) | BodyRule::FieldHttpBody(body) = &spec.body {
-        excluded.push(body.iter().map(|f| f.name).collect());
-    }
+    let excluded = spec.query_excluded();
     let mut pairs = Vec::new();
-    if !matches!(spec.body, BodyRule::All | BodyRule::AllHttpBody) {
+    if spec.takes_query() {
         flatten(
             spec.request,
             &json,
@@ -719,7 +712,7 @@ fn flatten(
     object: &Map<String, Value>,
     prefix: &str,
     proto_path: &mut Vec<&'static str>,
-    excluded: &[Vec<&str>],
+    excluded: &[Vec<String>],
     out: &mut Vec<(String, String)>,
 ) -> Result<(), Error> {
     for field in spec.fields {

@@ -82,6 +82,27 @@ pub struct RouteSpec {
 }
 
 impl RouteSpec {
+    /// Whether the query carries fields: every rule but `body: "*"` (whose
+    /// body is the whole message), on server and client alike.
+    pub fn takes_query(&self) -> bool {
+        !matches!(self.body, BodyRule::All | BodyRule::AllHttpBody)
+    }
+
+    /// The fields (proto-name paths) the query may not set, because the
+    /// path or the body field supplies them: the server ignores such keys,
+    /// the client does not send them. Empty when the template does not
+    /// parse.
+    pub fn query_excluded(&self) -> Vec<Vec<String>> {
+        let mut excluded: Vec<Vec<String>> = self
+            .parsed_template()
+            .map(|t| t.variables.iter().map(|v| v.field_path.clone()).collect())
+            .unwrap_or_default();
+        if let BodyRule::Field(body) | BodyRule::FieldHttpBody(body) = &self.body {
+            excluded.push(body.iter().map(|f| f.name.to_owned()).collect());
+        }
+        excluded
+    }
+
     /// The template parsed: once per process, shared by the server (when
     /// routes are added) and the client (on every call).
     pub fn parsed_template(&self) -> Result<&Template, &ParseError> {

@@ -129,7 +129,7 @@ impl<'a> Params<'a> {
     fn bind(&self) -> Result<JsonBuilder<'a>, Error> {
         let mut builder = JsonBuilder::new();
         // `body: "*"` takes no query parameters; every other rule does.
-        if !matches!(self.spec.body, BodyRule::All | BodyRule::AllHttpBody) {
+        if self.spec.takes_query() {
             builder.query(self.spec.request, self.query, &self.fields.query_excluded)?;
         }
         builder.paths(self.spec.request, &self.fields.variables, self.values)?;

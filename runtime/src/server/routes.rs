@@ -203,15 +203,9 @@ impl Routes {
             .iter()
             .map(|v| v.field_path.clone())
             .collect();
-        // Query keys at or below these fields are ignored: the path or the
-        // body field supplies them.
-        let mut query_excluded = variables.clone();
-        if let BodyRule::Field(body) | BodyRule::FieldHttpBody(body) = &spec.body {
-            query_excluded.push(body.iter().map(|f| f.name.to_string()).collect());
-        }
         let fields = BoundFields {
             variables,
-            query_excluded,
+            query_excluded: spec.query_excluded(),
         };
         let make: MakeHandler = Arc::new(move |config: Arc<Config>| {
             // One Arc per route: a request clones it once.
