@@ -30,7 +30,7 @@ use crate::codec::Codec;
 use crate::message::{DecodeMessage, EncodeMessage, wrap_json};
 use crate::path::Segment;
 use crate::route::{BodyRule, ErrorProto, FieldRef, Request, Response, ResponseBody, RouteSpec};
-use crate::spec::{Cardinality, FieldSpec, Kind, MessageSpec, WellKnown};
+use crate::spec::{Cardinality, Kind, MessageSpec, WellKnown};
 use crate::{percent, wire};
 
 /// The longest piece of a non-Error reply body kept as an Error's message.
@@ -507,7 +507,7 @@ fn encode_encoded(
             (Some(content_type), data)
         }
         BodyRule::Field(fields) => {
-            let target = field_at(spec.request, fields);
+            let target = spec.body_field();
             match codec {
                 Codec::Json => {
                     let mut value = Some(&json);
@@ -534,10 +534,7 @@ fn encode_encoded(
                     (Some(codec.content_type().to_string()), body)
                 }
                 Codec::Protobuf => {
-                    let is_message = target.is_some_and(|f| {
-                        matches!(f.kind, Kind::Message(_)) && f.cardinality != Cardinality::Repeated
-                    });
-                    if !is_message {
+                    if !spec.body_field_is_message() {
                         return Err(Error::bad_request(
                             "INVALID_ARGUMENT",
                             format!(
@@ -567,23 +564,6 @@ fn encode_encoded(
 
 fn to_json(object: &Map<String, Value>) -> Result<Vec<u8>, Error> {
     serde_json::to_vec(object).map_err(|e| Error::bad_request("INVALID_ARGUMENT", e.to_string()))
-}
-
-/// The field spec at the end of a body path.
-fn field_at(spec: &'static MessageSpec, path: &[FieldRef]) -> Option<&'static FieldSpec> {
-    let mut message = spec;
-    let mut found: Option<&'static FieldSpec> = None;
-    for f in path {
-        if let Some(FieldSpec {
-            kind: Kind::Message(inner),
-            ..
-        }) = found
-        {
-            message = inner;
-        }
-        found = Some(message.field(f.name)?);
-    }
-    found
 }
 
 /// The encoded value of a (nested) length-delimited field; empty if unset.

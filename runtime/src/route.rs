@@ -7,7 +7,7 @@
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use crate::path::{ParseError, Template};
-use crate::spec::MessageSpec;
+use crate::spec::{Cardinality, FieldSpec, Kind, MessageSpec};
 
 /// A top-level field a rule names (`body: "book"`, `response_body: "books"`).
 #[derive(Debug)]
@@ -82,6 +82,37 @@ pub struct RouteSpec {
 }
 
 impl RouteSpec {
+    /// The field a `body: "field"` rule names (nested paths followed
+    /// through messages); `None` for other rules or a path that does not
+    /// resolve.
+    pub fn body_field(&self) -> Option<&'static FieldSpec> {
+        let (BodyRule::Field(path) | BodyRule::FieldHttpBody(path)) = &self.body else {
+            return None;
+        };
+        path.iter()
+            .try_fold(None, |parent: Option<&'static FieldSpec>, f| {
+                let message = match parent {
+                    None => self.request,
+                    Some(FieldSpec {
+                        kind: Kind::Message(m),
+                        ..
+                    }) => m,
+                    Some(_) => return None,
+                };
+                message.field(f.name).map(Some)
+            })
+            .flatten()
+    }
+
+    /// Whether the body field can travel as protobuf: a singular message
+    /// (a bare scalar or a repeated field has no protobuf encoding of its
+    /// own). The server answers 415 otherwise, the client sends JSON only.
+    pub fn body_field_is_message(&self) -> bool {
+        self.body_field().is_some_and(|f| {
+            matches!(f.kind, Kind::Message(_)) && f.cardinality != Cardinality::Repeated
+        })
+    }
+
     /// Whether the query carries fields: every rule but `body: "*"` (whose
     /// body is the whole message), on server and client alike.
     pub fn takes_query(&self) -> bool {

@@ -76,42 +76,6 @@ pub(super) fn unsupported_media(content_type: Option<&str>) -> Error {
     )
 }
 
-/// `body: "a.b"` in protobuf needs a singular message field there.
-pub(super) fn check_protobuf_field(
-    request: &'static MessageSpec,
-    path: &[FieldRef],
-) -> Result<(), Error> {
-    let target = path.iter().try_fold(None, |parent: Option<&FieldSpec>, f| {
-        let message = match parent {
-            None => request,
-            Some(FieldSpec {
-                kind: Kind::Message(m),
-                ..
-            }) => m,
-            Some(_) => return None,
-        };
-        message.field(f.name).map(Some)
-    });
-    let is_message = matches!(
-        target,
-        Some(Some(FieldSpec {
-            kind: Kind::Message(_),
-            cardinality: Cardinality::Singular | Cardinality::Optional,
-            ..
-        }))
-    );
-    if is_message {
-        Ok(())
-    } else {
-        let name = path.last().map_or("", |f| f.name);
-        Err(Error::new(
-            415,
-            "UNSUPPORTED_MEDIA_TYPE",
-            format!("field {name:?} is not a message: send it as JSON"),
-        ))
-    }
-}
-
 pub(super) fn invalid_protobuf(e: prost::DecodeError) -> Error {
     Error::bad_request("INVALID_ARGUMENT", format!("invalid protobuf body: {e}"))
 }
@@ -177,7 +141,14 @@ pub(super) fn plan(
         },
         BodyRule::Field(path) => match codec()? {
             Codec::Protobuf => {
-                check_protobuf_field(spec.request, path)?;
+                if !spec.body_field_is_message() {
+                    let name = path.last().map_or("", |f| f.name);
+                    return Err(Error::new(
+                        415,
+                        "UNSUPPORTED_MEDIA_TYPE",
+                        format!("field {name:?} is not a message: send it as JSON"),
+                    ));
+                }
                 Plan::Protobuf(path, bytes)
             }
             Codec::Json if bytes.is_empty() => Plan::Json(bytes),
