@@ -296,3 +296,100 @@ pub(super) fn decode_json_field(
     })?;
     merge_params(target.whole(), builder)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{Cardinality, FieldSpec, Kind};
+
+    static INNER: MessageSpec = MessageSpec {
+        name: "t.Inner",
+        fields: &[],
+    };
+    static REQUEST: MessageSpec = MessageSpec {
+        name: "t.Request",
+        fields: &[
+            FieldSpec {
+                name: "book",
+                json_name: "book",
+                number: 1,
+                kind: Kind::Message(&INNER),
+                cardinality: Cardinality::Singular,
+                oneof: None,
+            },
+            FieldSpec {
+                name: "note",
+                json_name: "note",
+                number: 2,
+                kind: Kind::String,
+                cardinality: Cardinality::Singular,
+                oneof: None,
+            },
+        ],
+    };
+    static ALL: RouteSpec =
+        RouteSpec::new("/t.S/All", "POST", "/all", &REQUEST, &REQUEST).body(BodyRule::All);
+    static BOOK: RouteSpec = RouteSpec::new("/t.S/Book", "POST", "/book", &REQUEST, &REQUEST)
+        .body(BodyRule::Field(&[FieldRef::new("book", "book", 1)]));
+    static NOTE: RouteSpec = RouteSpec::new("/t.S/Note", "POST", "/note", &REQUEST, &REQUEST)
+        .body(BodyRule::Field(&[FieldRef::new("note", "note", 2)]));
+    static NONE: RouteSpec = RouteSpec::new("/t.S/Get", "GET", "/get", &REQUEST, &REQUEST);
+
+    fn parts(content_type: Option<&str>) -> http::request::Parts {
+        let mut request = http::Request::builder().method("POST").uri("/x");
+        if let Some(ct) = content_type {
+            request = request.header("content-type", ct);
+        }
+        request.body(()).unwrap().into_parts().0
+    }
+
+    fn kind(spec: &'static RouteSpec, content_type: Option<&str>) -> Result<&'static str, u16> {
+        match plan(spec, &parts(content_type), Bytes::from_static(b"x")) {
+            Ok(Plan::Params) => Ok("params"),
+            Ok(Plan::Protobuf(..)) => Ok("protobuf"),
+            Ok(Plan::JsonField(..)) => Ok("json field"),
+            Ok(Plan::Json(_)) => Ok("json"),
+            Ok(Plan::Form(..)) => Ok("form"),
+            Err(e) => Err(e.code()),
+        }
+    }
+
+    /// Which decoding a request gets, by rule and content type, decided
+    /// before its message type is known.
+    #[test]
+    fn the_plan_follows_the_rule_and_the_content_type() {
+        let cases: &[(&'static RouteSpec, Option<&str>, Result<&str, u16>)] = &[
+            (&NONE, Some("text/plain"), Ok("params")),
+            (&ALL, None, Ok("json")),
+            (&ALL, Some("application/json; charset=utf-8"), Ok("json")),
+            (&ALL, Some("application/x-protobuf"), Ok("protobuf")),
+            (&ALL, Some("application/x-www-form-urlencoded"), Ok("form")),
+            (&ALL, Some("text/plain"), Err(415)),
+            (&BOOK, Some("application/json"), Ok("json field")),
+            (&BOOK, Some("application/protobuf"), Ok("protobuf")),
+            (&BOOK, Some("application/x-www-form-urlencoded"), Ok("form")),
+            // A bare string has no protobuf encoding of its own.
+            (&NOTE, Some("application/x-protobuf"), Err(415)),
+            (&NOTE, Some("application/json"), Ok("json field")),
+        ];
+        for (spec, content_type, want) in cases {
+            assert_eq!(
+                kind(spec, *content_type),
+                *want,
+                "{} {content_type:?}",
+                spec.operation
+            );
+        }
+    }
+
+    #[test]
+    fn form_keys_are_the_body_fields_own() {
+        assert_eq!(form_as_query(&[], "a=1&b.c=x", "q=1"), "a=1&b.c=x");
+        let book = [FieldRef::new("book", "book", 1)];
+        assert_eq!(
+            form_as_query(&book, "title=Odes&&year=1819", "updateMask=title"),
+            "updateMask=title&book.title=Odes&book.year=1819"
+        );
+        assert_eq!(form_as_query(&book, "title=x", ""), "book.title=x");
+    }
+}

@@ -209,3 +209,31 @@ pub fn error_response(codec: Codec, err: Error) -> axum::response::Response {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body(response: axum::response::Response) -> (u16, Value) {
+        let status = response.status().as_u16();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    /// A tower layer's error as the Error JSON: a timeout, a protoway Error,
+    /// anything else.
+    #[tokio::test]
+    async fn layer_errors_become_the_error_json() {
+        let elapsed: tower::BoxError = Box::new(tower::timeout::error::Elapsed::new());
+        let (status, json) = body(layer_error_response(elapsed)).await;
+        assert_eq!((status, json["reason"].as_str()), (504, Some("TIMEOUT")));
+        let own: tower::BoxError = Box::new(Error::forbidden("NOPE", "no"));
+        let (status, json) = body(layer_error_response(own)).await;
+        assert_eq!((status, json["reason"].as_str()), (403, Some("NOPE")));
+        let (status, json) = body(layer_error_response("broken")).await;
+        assert_eq!(
+            (status, json["message"].as_str()),
+            (500, Some("internal error"))
+        );
+    }
+}
