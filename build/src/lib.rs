@@ -17,6 +17,12 @@
 //! (`errors/errors.proto`, `google/api/*.proto`, `openapiv3/*.proto`) are on
 //! the include path after the user's, so users vendor nothing and their own
 //! copies win.
+//!
+//! Entry points: [`configure`] → [`Builder`] (typed options: [`Emit`],
+//! [`Naming`], [`EnumType`], [`OutputMode`], [`OpenApiVersion`], [`Format`],
+//! [`ErrorSchema`]) → [`Builder::compile`] or [`Builder::compile_with_config`]
+//! (prost-build's own `Config` passed through); [`Builder::include_file`] for
+//! one module tree over many packages.
 
 pub mod descriptors;
 mod options;

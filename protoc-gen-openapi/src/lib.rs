@@ -3,6 +3,9 @@
 //! (`protoway_codegen::http`) the server and client generators use, so the
 //! paths, parameters and encodings are exactly what protoway serves.
 //!
+//! Entry points: the `protoc-gen-openapi` binary (run by protoc or buf) and
+//! [`generate`], the whole plugin as a function (what protoway-build calls).
+//!
 //! Modules: [`config`] (plugin parameters, gnostic's plus ours),
 //! [`document`] (services → paths and operations), [`schema`] (messages,
 //! enums and well-known types → JSON Schema), [`yaml`] (output).
