@@ -310,9 +310,12 @@ fn check_path_fields(
 }
 
 /// The bindings generated so far, to find two that match exactly the same
-/// requests (same method, same template shape; variable names aside): one
-/// of them could never be reached, so the pair is a located error, within
-/// a service or across the services generated together.
+/// requests (same method, same template shape; variable names aside), within
+/// a service or across the services generated together: the later one could
+/// never be reached. Real APIs declare such pairs (googleapis' BigQuery
+/// Storage and Discovery Engine do), so by default the later binding is
+/// left out with a located warning naming both; under `strict` it is an
+/// error.
 #[derive(Debug, Default)]
 pub struct RouteSet {
     seen: Vec<(RouteShape, String)>,
@@ -326,6 +329,29 @@ struct RouteShape {
 }
 
 impl RouteSet {
+    /// Whether `binding` of `method` is routed: `Ok(true)` for a new shape;
+    /// for a shape bound earlier, a warning and `Ok(false)`, or with
+    /// `strict` the error.
+    pub fn admit(
+        &mut self,
+        request: &Request,
+        method: &MethodDescriptor,
+        binding: &Binding,
+        strict: bool,
+    ) -> Result<bool, Diagnostic> {
+        match self.insert(request, method, binding) {
+            Ok(()) => Ok(true),
+            Err(duplicate) if strict => Err(duplicate),
+            Err(mut duplicate) => {
+                duplicate
+                    .message
+                    .push_str("; left out (parameter strict makes this an error)");
+                request.warn(duplicate);
+                Ok(false)
+            }
+        }
+    }
+
     /// Records `binding` of `method`; an error naming the earlier binding
     /// when one has the same shape.
     pub fn insert(

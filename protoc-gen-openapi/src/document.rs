@@ -44,9 +44,13 @@ pub fn build(
                 match http::method_bindings(request, &method, &config.http) {
                     Ok(Some(bindings)) => {
                         for (i, b) in bindings.iter().enumerate() {
-                            if let Err(d) = routes.insert(request, &method, b) {
-                                diagnostics.push(d);
-                                continue;
+                            match routes.admit(request, &method, b, config.http.strict) {
+                                Ok(true) => {}
+                                Ok(false) => continue,
+                                Err(d) => {
+                                    diagnostics.push(d);
+                                    continue;
+                                }
                             }
                             let (path, verb, op) = operation(&mut schemas, &method, i, b);
                             // OpenAPI has fixed method keys; others (`*`,
@@ -61,13 +65,18 @@ pub fn build(
                             // documented: never drop one silently.
                             let operations = target.entry(path.clone()).or_default();
                             if let Some(earlier) = operations.get(&verb) {
-                                diagnostics.push(request.diagnostic(
+                                let collision = request.diagnostic(
                                     &method,
                                     format!(
-                                        "{} {}: OpenAPI writes it as {verb} {path}, already the path of operation {}",
+                                        "{} {}: OpenAPI writes it as {verb} {path}, already the path of operation {}; left out of the document (parameter strict makes this an error)",
                                         b.method, b.template, earlier["operationId"]
                                     ),
-                                ));
+                                );
+                                if config.http.strict {
+                                    diagnostics.push(collision);
+                                } else {
+                                    request.warn(collision);
+                                }
                                 continue;
                             }
                             operations.insert(verb, op);

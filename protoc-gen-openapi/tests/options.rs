@@ -215,24 +215,31 @@ fn files_without_services_give_no_document() {
     }
 }
 
-/// Two bindings that tie on every request, or that OpenAPI writes as the
-/// same path and method, are located errors: no operation is dropped
-/// silently.
+/// Two bindings that tie on every request: the later is left out of the
+/// document with a located warning, never silently; with `strict` an error.
 #[test]
 fn operations_are_never_dropped_silently() {
-    let bytes = request_bytes(
-        &["bad/duplicate_routes.proto"],
-        &[format!("{ROOT}/testdata/http"), format!("{ROOT}/proto")],
-        "",
-    )
-    .unwrap();
-    let response = respond(&bytes, protoc_gen_openapi::generate).unwrap();
-    let error = response.error.expect("errors");
-    assert_eq!(error.lines().count(), 2, "{error}");
-    assert!(
-        error.starts_with(
-            "bad/duplicate_routes.proto:14:3: method First.GetOther: GET /v1/things/{id} matches exactly the requests of GET /v1/things/{name}"
-        ),
-        "{error}"
+    let bytes = |parameter: &str| {
+        request_bytes(
+            &["bad/duplicate_routes.proto"],
+            &[format!("{ROOT}/testdata/http"), format!("{ROOT}/proto")],
+            parameter,
+        )
+        .unwrap()
+    };
+    let request = protoway_codegen::Request::decode(&bytes("format=json")).unwrap();
+    let response = protoway_codegen::plugin::respond_to(&request, protoc_gen_openapi::generate);
+    assert_eq!(response.error, None);
+    let doc: Value = serde_json::from_str(response.file[0].content()).unwrap();
+    assert_eq!(
+        doc["paths"]["/v1/things/{name}"]["get"]["operationId"],
+        "First_GetThing"
     );
+    let warnings = request.take_warnings();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings[0].to_string().starts_with(
+        "bad/duplicate_routes.proto:14:3: method First.GetOther: GET /v1/things/{id} matches exactly the requests of GET /v1/things/{name}"
+    ));
+    let strict = respond(&bytes("strict"), protoc_gen_openapi::generate).unwrap();
+    assert_eq!(strict.error.expect("errors").lines().count(), 2);
 }

@@ -142,14 +142,22 @@ pub fn package(
                 match bindings {
                     Ok(None) => {}
                     Ok(Some(bindings)) => {
-                        let duplicates: Vec<Diagnostic> = bindings
-                            .iter()
-                            .filter_map(|b| routes.insert(request, &method, b).err())
-                            .collect();
-                        if !duplicates.is_empty() {
-                            diagnostics.extend(duplicates);
+                        let mut routed = Vec::new();
+                        for b in bindings {
+                            match routes.admit(request, &method, &b, config.strict) {
+                                Ok(true) => routed.push(b),
+                                Ok(false) => {}
+                                Err(d) => diagnostics.push(d),
+                            }
+                        }
+                        if routed.is_empty() {
+                            svc.skipped.push((
+                                method.name().to_string(),
+                                "every route it declares is another method's".to_string(),
+                            ));
                             continue;
                         }
+                        let bindings = routed;
                         match read_method(request, &types, package, &method, bindings, &mut out) {
                             Ok(m) => svc.methods.push(m),
                             Err(mut d) => diagnostics.append(&mut d),

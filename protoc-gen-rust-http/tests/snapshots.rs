@@ -60,18 +60,44 @@ fn bad_rules_are_located_errors() {
     insta::assert_snapshot!(response.error.expect("errors"));
 }
 
-/// Bindings that tie on every request are a located error, within a
-/// service and across the services of a package.
+/// Bindings that tie on every request, within a service and across the
+/// services of a package: the later one is left out with a located warning
+/// (real APIs declare such pairs), or with `strict` a located error.
 #[test]
-fn duplicate_routes_are_located_errors() {
-    let response = generate(
+fn duplicate_routes_are_left_out_with_a_warning_or_strict_errors() {
+    let bytes = request_bytes(
+        &["bad/duplicate_routes.proto"],
+        &[format!("{ROOT}/testdata/http"), format!("{ROOT}/proto")],
+        "",
+    )
+    .unwrap();
+    let request = protoway_codegen::Request::decode(&bytes).unwrap();
+    let response = protoway_codegen::plugin::respond_to(&request, protoc_gen_rust_http::generate);
+    assert_eq!(response.error, None);
+    let content = response.file[0].content();
+    // GetOther has no route left: not in the trait; Run keeps its POST.
+    assert!(!content.contains("fn get_other("), "{content}");
+    assert!(content.contains("ROUTE_RUN_0") && !content.contains("ROUTE_RUN_1"));
+    let warnings: Vec<String> = request
+        .take_warnings()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "bad/duplicate_routes.proto:14:3: method First.GetOther: GET /v1/things/{id} matches exactly the requests of GET /v1/things/{name} (dup.v1.First.GetThing), bound earlier; left out (parameter strict makes this an error)",
+            "bad/duplicate_routes.proto:24:3: method Second.Run: GET /v1/{name=things/*} matches exactly the requests of GET /v1/things/{name} (dup.v1.First.GetThing), bound earlier; left out (parameter strict makes this an error)",
+        ]
+    );
+    let strict = generate(
         &["bad/duplicate_routes.proto"],
         &[format!("{ROOT}/testdata/http")],
-        "",
+        "strict",
     );
-    assert!(response.file.is_empty());
+    assert!(strict.file.is_empty());
     assert_eq!(
-        response.error.expect("errors"),
+        strict.error.expect("errors"),
         "bad/duplicate_routes.proto:14:3: method First.GetOther: GET /v1/things/{id} matches exactly the requests of GET /v1/things/{name} (dup.v1.First.GetThing), bound earlier\n\
          bad/duplicate_routes.proto:24:3: method Second.Run: GET /v1/{name=things/*} matches exactly the requests of GET /v1/things/{name} (dup.v1.First.GetThing), bound earlier"
     );
