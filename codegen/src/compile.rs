@@ -85,6 +85,17 @@ pub fn request_bytes(
     Ok(raw_request(&compiler, parameter).encode_to_vec())
 }
 
+/// Compiles `files` in-process and runs `generate` on them, as protoc
+/// would run the plugin: what plugin tests call.
+pub fn respond_to_protos(
+    files: &[impl AsRef<Path>],
+    includes: &[impl AsRef<Path>],
+    parameter: &str,
+    generate: crate::plugin::Generator,
+) -> Result<crate::Response, String> {
+    crate::plugin::respond(&request_bytes(files, includes, parameter)?, generate)
+}
+
 /// The one file of a generator's `response`, as (name, content), checked
 /// to parse as Rust: what plugin tests review. `Err` says what the
 /// response holds instead (an error, no file, several).

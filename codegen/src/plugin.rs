@@ -56,6 +56,22 @@ pub fn respond(bytes: &[u8], generate: Generator) -> Result<Response, String> {
     Ok(respond_to(&request, generate))
 }
 
+/// [`respond`], plus the warnings generation recorded, as the text a
+/// plugin binary prints on stderr: what tests of warnings call.
+pub fn respond_with_warnings(
+    bytes: &[u8],
+    generate: Generator,
+) -> Result<(Response, Vec<String>), String> {
+    let request = Request::decode(bytes)?;
+    let response = respond_to(&request, generate);
+    let warnings = request
+        .take_warnings()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    Ok((response, warnings))
+}
+
 /// Runs `generate` on a decoded request.
 pub fn respond_to(request: &Request, generate: Generator) -> Response {
     let outcome = catch_unwind(AssertUnwindSafe(|| generate(request)));

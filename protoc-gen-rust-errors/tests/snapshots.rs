@@ -1,14 +1,19 @@
 //! Generated code for the testdata protos, reviewed as insta snapshots.
 
-use protoway_codegen::compile::request_bytes;
+use protoway_codegen::compile::{request_bytes, respond_to_protos};
 use protoway_codegen::plugin::respond;
 
 const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/errors");
 const PROTO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../proto");
 
 fn generate(files: &[&str], parameter: &str) -> prost_types::compiler::CodeGeneratorResponse {
-    let bytes = request_bytes(files, &[TESTDATA, PROTO], parameter).expect("testdata compiles");
-    respond(&bytes, protoc_gen_rust_errors::generate).expect("request decodes")
+    respond_to_protos(
+        files,
+        &[TESTDATA, PROTO],
+        parameter,
+        protoc_gen_rust_errors::generate,
+    )
+    .unwrap()
 }
 
 fn only_file(files: &[&str]) -> (String, String) {
@@ -187,15 +192,11 @@ fn nothing_to_do_agrees_with_generate() {
 #[test]
 fn code_600_is_a_warning_or_with_strict_an_error() {
     let bytes = request_bytes(&["kratos_range.proto"], &[TESTDATA, PROTO], "").unwrap();
-    let request = protoway_codegen::Request::decode(&bytes).unwrap();
-    let response = protoway_codegen::plugin::respond_to(&request, protoc_gen_rust_errors::generate);
+    let (response, warnings) =
+        protoway_codegen::plugin::respond_with_warnings(&bytes, protoc_gen_rust_errors::generate)
+            .unwrap();
     assert_eq!(response.error, None);
     assert!(response.file[0].content().contains("Self::Custom => 600,"));
-    let warnings: Vec<String> = request
-        .take_warnings()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
     assert_eq!(
         warnings,
         [

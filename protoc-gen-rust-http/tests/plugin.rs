@@ -56,18 +56,14 @@ fn bodies_on_get_and_delete_are_warnings_or_with_strict_errors() {
         )
         .unwrap()
     };
-    let request = protoway_codegen::Request::decode(&bytes("")).unwrap();
-    let response = protoway_codegen::plugin::respond_to(&request, protoc_gen_rust_http::generate);
+    let (response, warnings) =
+        protoway_codegen::plugin::respond_with_warnings(&bytes(""), protoc_gen_rust_http::generate)
+            .unwrap();
     assert_eq!(response.error, None);
     let content = response.file[0].content();
     // Both routes are declared without a body rule (`RouteSpec::new` alone).
     assert_eq!(content.matches("RouteSpec::new(").count(), 2, "{content}");
     assert!(!content.contains(".body("), "{content}");
-    let warnings: Vec<String> = request
-        .take_warnings()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
     assert_eq!(
         warnings,
         [

@@ -1,8 +1,7 @@
 //! Generated servers for the testdata protos,
 //! reviewed as insta snapshots; every one valid Rust.
 
-use protoway_codegen::compile::request_bytes;
-use protoway_codegen::plugin::respond;
+use protoway_codegen::compile::{request_bytes, respond_to_protos};
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
@@ -11,10 +10,8 @@ fn generate(
     includes: &[String],
     parameter: &str,
 ) -> prost_types::compiler::CodeGeneratorResponse {
-    let mut includes = includes.to_vec();
-    includes.push(format!("{ROOT}/proto"));
-    let bytes = request_bytes(files, &includes, parameter).expect("protos compile");
-    respond(&bytes, protoc_gen_rust_http::generate).expect("request decodes")
+    let includes = [includes, &[format!("{ROOT}/proto")]].concat();
+    respond_to_protos(files, &includes, parameter, protoc_gen_rust_http::generate).unwrap()
 }
 
 fn only_file(files: &[&str], includes: &[String]) -> (String, String) {
@@ -71,18 +68,14 @@ fn duplicate_routes_are_left_out_with_a_warning_or_strict_errors() {
         "",
     )
     .unwrap();
-    let request = protoway_codegen::Request::decode(&bytes).unwrap();
-    let response = protoway_codegen::plugin::respond_to(&request, protoc_gen_rust_http::generate);
+    let (response, warnings) =
+        protoway_codegen::plugin::respond_with_warnings(&bytes, protoc_gen_rust_http::generate)
+            .unwrap();
     assert_eq!(response.error, None);
     let content = response.file[0].content();
     // GetOther has no route left: not in the trait; Run keeps its POST.
     assert!(!content.contains("fn get_other("), "{content}");
     assert!(content.contains("ROUTE_RUN_0") && !content.contains("ROUTE_RUN_1"));
-    let warnings: Vec<String> = request
-        .take_warnings()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
     assert_eq!(
         warnings,
         [

@@ -3,8 +3,7 @@
 
 #![cfg(feature = "corpus")]
 
-use protoway_codegen::compile::request_bytes;
-use protoway_codegen::plugin::respond;
+use protoway_codegen::compile::{request_bytes, respond_to_protos};
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
@@ -18,10 +17,8 @@ fn generate(
     includes: &[String],
     parameter: &str,
 ) -> prost_types::compiler::CodeGeneratorResponse {
-    let mut includes = includes.to_vec();
-    includes.push(format!("{ROOT}/proto"));
-    let bytes = request_bytes(files, &includes, parameter).expect("protos compile");
-    respond(&bytes, protoc_gen_rust_http::generate).expect("request decodes")
+    let includes = [includes, &[format!("{ROOT}/proto")]].concat();
+    respond_to_protos(files, &includes, parameter, protoc_gen_rust_http::generate).unwrap()
 }
 
 fn only_file(files: &[&str], includes: &[String]) -> (String, String) {
@@ -107,7 +104,8 @@ fn grpc_gateway_examples_generate() {
             skipped.push(name.clone());
             continue;
         };
-        let response = respond(&bytes, protoc_gen_rust_http::generate).unwrap();
+        let response =
+            protoway_codegen::plugin::respond(&bytes, protoc_gen_rust_http::generate).unwrap();
         if let Some(error) = response.error {
             failures.push(format!("{name}: {error}"));
             continue;
