@@ -28,6 +28,8 @@ enum Media {
     /// `application/…+json`.
     JsonSuffix,
     Protobuf,
+    /// `application/x-www-form-urlencoded`.
+    Form,
     /// `*/*`.
     Any,
     /// `application/*`.
@@ -49,6 +51,8 @@ fn media(value: &str) -> Media {
         || is("application/vnd.google.protobuf")
     {
         Media::Protobuf
+    } else if is("application/x-www-form-urlencoded") {
+        Media::Form
     } else if is("*/*") {
         Media::Any
     } else if is("application/*") {
@@ -68,13 +72,7 @@ fn media(value: &str) -> Media {
 /// Whether a request body is an HTML form (`application/x-www-form-urlencoded`),
 /// bound like query parameters (kratos' form codec).
 pub fn is_form(content_type: Option<&str>) -> bool {
-    content_type.is_some_and(|ct| {
-        ct.split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-    })
+    content_type.is_some_and(|ct| matches!(media(ct), Media::Form))
 }
 
 pub fn request_codec(content_type: Option<&str>) -> Option<Codec> {
