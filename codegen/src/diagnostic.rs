@@ -1,9 +1,16 @@
-//! Generation errors that point at the proto source: `file:line:col: element: message`.
+//! Generation problems that point at the proto source:
+//! `file:line:col: element: problem`.
+//!
+//! A [`Diagnostic`] is where ([`Diagnostic::file`], position, element) plus
+//! what ([`Problem`]): a typed value tests and tools can match on, whose
+//! `Display` is the sentence protoc prints.
 
 use std::fmt;
 
+use protoway::path::ParseError;
+
 /// A problem found while generating, reported to the user through
-/// `CodeGeneratorResponse.error`.
+/// `CodeGeneratorResponse.error` (or on stderr, for a warning).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     /// The proto file, as protoc names it (`helloworld/v1/error_reason.proto`).
@@ -12,7 +19,90 @@ pub struct Diagnostic {
     pub position: Option<(u32, u32)>,
     /// The element, e.g. `enum value USER_NOT_FOUND`.
     pub element: String,
-    pub message: String,
+    pub problem: Problem,
+}
+
+/// What is wrong. The rule problems are those of `google.api.http`; the
+/// lenient ones are what kratos accepts (a warning here, an error under the
+/// parameter `strict`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Problem {
+    /// The rule sets none of get, put, post, delete, patch or custom.
+    NoMethod,
+    /// `custom.kind` is not an HTTP method token.
+    MethodToken { method: String },
+    /// The path template does not parse.
+    Template { template: String, error: ParseError },
+    /// A path variable names a field that cannot be bound from a path.
+    PathField {
+        template: String,
+        field: String,
+        reason: PathFieldReason,
+    },
+    /// `body` or `response_body` names a field that cannot be used.
+    BodyField {
+        /// `body` or `response_body`.
+        option: &'static str,
+        field: String,
+        reason: BodyFieldReason,
+    },
+    /// An additional binding with additional bindings of its own.
+    NestedAdditionalBindings,
+    /// A streaming method with a rule: not served yet.
+    StreamingLeftOut,
+    /// Lenient: a GET or DELETE rule with a body, which is ignored.
+    BodyIgnored { method: String, template: String },
+    /// Lenient: a binding matching exactly the requests of an earlier one.
+    DuplicateBinding {
+        binding: String,
+        earlier: String,
+        /// Left out with a warning (not strict).
+        left_out: bool,
+    },
+    /// Lenient: two routes OpenAPI writes as the same path and method.
+    OpenApiCollision {
+        binding: String,
+        method: String,
+        path: String,
+        earlier: String,
+    },
+    /// An `errors` option that is not an HTTP status; `lenient` for
+    /// kratos' 600, accepted with a warning.
+    StatusCode {
+        option: &'static str,
+        code: i32,
+        lenient: bool,
+    },
+    /// Anything else: parameters, options, names.
+    Other(String),
+}
+
+/// Why a path variable's field cannot be bound.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathFieldReason {
+    /// `segment` is not a field of `message`.
+    Missing {
+        segment: String,
+        message: String,
+    },
+    Map,
+    Repeated,
+    /// The last field is a message (named), not a scalar.
+    Message(String),
+    /// `segment` is followed by more names but is not a message.
+    NotAMessage {
+        segment: String,
+    },
+}
+
+/// Why a `body` or `response_body` field cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyFieldReason {
+    /// `segment` is not a field of `message`.
+    Missing { segment: String, message: String },
+    /// The dotted path goes through `segment`, not a singular message.
+    NotASingularMessage { segment: String },
 }
 
 impl Diagnostic {
@@ -20,19 +110,31 @@ impl Diagnostic {
         file: impl Into<String>,
         position: Option<(u32, u32)>,
         element: impl Into<String>,
-        message: impl Into<String>,
+        problem: impl Into<Problem>,
     ) -> Self {
         Diagnostic {
             file: file.into(),
             position,
             element: element.into(),
-            message: message.into(),
+            problem: problem.into(),
         }
     }
 
     /// A problem that belongs to no proto element (a bad plugin parameter, say).
-    pub fn general(message: impl Into<String>) -> Self {
-        Diagnostic::new(String::new(), None, String::new(), message)
+    pub fn general(problem: impl Into<Problem>) -> Self {
+        Diagnostic::new(String::new(), None, String::new(), problem)
+    }
+}
+
+impl From<String> for Problem {
+    fn from(message: String) -> Self {
+        Problem::Other(message)
+    }
+}
+
+impl From<&str> for Problem {
+    fn from(message: &str) -> Self {
+        Problem::Other(message.to_owned())
     }
 }
 
@@ -48,7 +150,109 @@ impl fmt::Display for Diagnostic {
         if !self.element.is_empty() {
             write!(f, "{}: ", self.element)?;
         }
-        f.write_str(&self.message)
+        self.problem.fmt(f)
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const STRICT: &str = "parameter strict makes this an error";
+        match self {
+            Problem::NoMethod => f.write_str(
+                "the http rule sets no method (get, put, post, delete, patch or custom)",
+            ),
+            Problem::MethodToken { method } => {
+                write!(f, "custom method {method:?} is not an HTTP method token")
+            }
+            Problem::Template { template, error } => {
+                write!(f, "path template {template:?}: {error}")
+            }
+            Problem::PathField {
+                template,
+                field,
+                reason,
+            } => {
+                write!(f, "path template {template:?}: field {field:?} ")?;
+                match reason {
+                    PathFieldReason::Missing { segment, message } => write!(
+                        f,
+                        "does not exist ({segment:?} is not a field of {message})"
+                    ),
+                    PathFieldReason::Map => f.write_str("is a map"),
+                    PathFieldReason::Repeated => f.write_str("is repeated"),
+                    PathFieldReason::Message(m) => write!(f, "is a message ({m}), not a scalar"),
+                    PathFieldReason::NotAMessage { segment } => {
+                        write!(f, "goes through {segment:?}, which is not a message")
+                    }
+                }
+            }
+            Problem::BodyField {
+                option,
+                field,
+                reason,
+            } => match reason {
+                BodyFieldReason::Missing { segment, message } if segment == field => {
+                    write!(f, "{option} field {field:?} does not exist in {message}")
+                }
+                BodyFieldReason::Missing { segment, message } => write!(
+                    f,
+                    "{option} field {field:?}: {option} field {segment:?} does not exist in {message}"
+                ),
+                BodyFieldReason::NotASingularMessage { segment } => write!(
+                    f,
+                    "{option} field {field:?} goes through {segment:?}, which is not a singular message"
+                ),
+            },
+            Problem::NestedAdditionalBindings => {
+                f.write_str("additional_bindings may not have additional_bindings of their own")
+            }
+            Problem::StreamingLeftOut => {
+                f.write_str("streaming methods are not supported yet; left out")
+            }
+            Problem::BodyIgnored { method, template } if method == "GET" => write!(
+                f,
+                "GET {template} has a body: kratos ignores it, and so does protoway unless the parameter strict is set (grpc-gateway rejects the rule)"
+            ),
+            Problem::BodyIgnored { method, template } => write!(
+                f,
+                "{method} {template} has a body: kratos ignores it, and so does protoway unless the parameter strict is set (allow_delete_body=true reads it, as grpc-gateway's option)"
+            ),
+            Problem::DuplicateBinding {
+                binding,
+                earlier,
+                left_out,
+            } => {
+                write!(
+                    f,
+                    "{binding} matches exactly the requests of {earlier}, bound earlier"
+                )?;
+                if *left_out {
+                    write!(f, "; left out ({STRICT})")?;
+                }
+                Ok(())
+            }
+            Problem::OpenApiCollision {
+                binding,
+                method,
+                path,
+                earlier,
+            } => write!(
+                f,
+                "{binding}: OpenAPI writes it as {method} {path}, already the path of operation {earlier}; left out of the document ({STRICT})"
+            ),
+            Problem::StatusCode {
+                option,
+                code,
+                lenient: true,
+            } => write!(
+                f,
+                "{option} {code} is not an HTTP status (100-599); kratos accepts it, and so does protoway unless the parameter strict is set"
+            ),
+            Problem::StatusCode { option, code, .. } => {
+                write!(f, "{option} {code} is not an HTTP status (100-599)")
+            }
+            Problem::Other(message) => f.write_str(message),
+        }
     }
 }
 

@@ -7,8 +7,9 @@
 use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor, MethodDescriptor};
 use protoway::path::{self, Template};
 
+use crate::diagnostic::{BodyFieldReason, PathFieldReason};
 use crate::options::{self, HttpPattern, HttpRule};
-use crate::{Diagnostic, Request};
+use crate::{Diagnostic, Problem, Request};
 
 /// Fully-qualified name of the raw-body message.
 pub const HTTP_BODY: &str = "google.api.HttpBody";
@@ -75,9 +76,7 @@ pub fn method_bindings(
 ) -> Result<Option<Vec<Binding>>, Vec<Diagnostic>> {
     if method.is_client_streaming() || method.is_server_streaming() {
         if options.default_routes || options::http_rule(method).is_some() {
-            request.warn(
-                request.diagnostic(method, "streaming methods are not supported yet; left out"),
-            );
+            request.warn(request.diagnostic(method, Problem::StreamingLeftOut));
         }
         return Ok(None);
     }
@@ -103,10 +102,7 @@ pub fn method_bindings(
     rules.extend(rule.additional_bindings.iter().map(|r| (r, false)));
     for (r, primary) in rules {
         if !primary && !r.additional_bindings.is_empty() {
-            diagnostics.push(request.diagnostic(
-                method,
-                "additional_bindings may not have additional_bindings of their own",
-            ));
+            diagnostics.push(request.diagnostic(method, Problem::NestedAdditionalBindings));
             continue;
         }
         match read_binding(options, &input, &output, r) {
@@ -137,11 +133,9 @@ fn read_binding(
     input: &MessageDescriptor,
     output: &MessageDescriptor,
     rule: &HttpRule,
-) -> Result<(Binding, Vec<String>), String> {
+) -> Result<(Binding, Vec<Problem>), Problem> {
     let Some(pattern) = &rule.pattern else {
-        return Err(
-            "the http rule sets no method (get, put, post, delete, patch or custom)".into(),
-        );
+        return Err(Problem::NoMethod);
     };
     let (method, template) = pattern.method_and_path();
     if method.is_empty()
@@ -150,26 +144,24 @@ fn read_binding(
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)))
     {
-        return Err(format!(
-            "custom method {method:?} is not an HTTP method token"
-        ));
+        return Err(Problem::MethodToken {
+            method: method.to_owned(),
+        });
     }
-    let parsed = path::parse(template).map_err(|e| format!("path template {template:?}: {e}"))?;
+    let parsed = path::parse(template).map_err(|error| Problem::Template {
+        template: template.to_owned(),
+        error,
+    })?;
     check_path_fields(input, &parsed, template)?;
     let mut warnings = Vec::new();
     let body = match rule.body.as_str() {
         "" => Body::None,
         // kratos warns and ignores the body; grpc-gateway rejects the rule.
-        _ if method == "GET" => {
-            warnings.push(format!(
-                "GET {template} has a body: kratos ignores it, and so does protoway unless the parameter strict is set (grpc-gateway rejects the rule)"
-            ));
-            Body::None
-        }
-        _ if method == "DELETE" && !config.allow_delete_body => {
-            warnings.push(format!(
-                "DELETE {template} has a body: kratos ignores it, and so does protoway unless the parameter strict is set (allow_delete_body=true reads it, as grpc-gateway's option)"
-            ));
+        _ if method == "GET" || (method == "DELETE" && !config.allow_delete_body) => {
+            warnings.push(Problem::BodyIgnored {
+                method: method.to_owned(),
+                template: template.to_owned(),
+            });
             Body::None
         }
         "*" if input.full_name() == HTTP_BODY => Body::AllHttpBody,
@@ -220,14 +212,28 @@ fn field_ref(field: &FieldDescriptor) -> FieldRef {
 fn top_level_field(
     message: &MessageDescriptor,
     name: &str,
-    what: &str,
-) -> Result<FieldDescriptor, String> {
-    message.get_field_by_name(name).ok_or_else(|| {
-        format!(
-            "{what} field {name:?} does not exist in {}",
-            message.full_name()
-        )
-    })
+    option: &'static str,
+) -> Result<FieldDescriptor, Problem> {
+    field_on_path(message, name, name, option)
+}
+
+/// Field `segment` of `message`, on the way along `option`'s `dotted` path.
+fn field_on_path(
+    message: &MessageDescriptor,
+    dotted: &str,
+    segment: &str,
+    option: &'static str,
+) -> Result<FieldDescriptor, Problem> {
+    message
+        .get_field_by_name(segment)
+        .ok_or_else(|| Problem::BodyField {
+            option,
+            field: dotted.to_owned(),
+            reason: BodyFieldReason::Missing {
+                segment: segment.to_owned(),
+                message: message.full_name().to_owned(),
+            },
+        })
 }
 
 /// The fields `body: "a.b"` walks: singular messages down to the body field
@@ -235,25 +241,23 @@ fn top_level_field(
 fn body_field_path(
     input: &MessageDescriptor,
     dotted: &str,
-) -> Result<Vec<FieldDescriptor>, String> {
+) -> Result<Vec<FieldDescriptor>, Problem> {
     let mut message = input.clone();
     let mut path = Vec::new();
     let names: Vec<&str> = dotted.split('.').collect();
     for (i, name) in names.iter().enumerate() {
-        let field = top_level_field(&message, name, "body").map_err(|e| {
-            if names.len() > 1 {
-                format!("body field {dotted:?}: {e}")
-            } else {
-                e
-            }
-        })?;
+        let field = field_on_path(&message, dotted, name, "body")?;
         if i + 1 < names.len() {
             match field.kind() {
                 Kind::Message(m) if !field.is_list() && !field.is_map() => message = m,
                 _ => {
-                    return Err(format!(
-                        "body field {dotted:?} goes through {name:?}, which is not a singular message"
-                    ));
+                    return Err(Problem::BodyField {
+                        option: "body",
+                        field: dotted.to_owned(),
+                        reason: BodyFieldReason::NotASingularMessage {
+                            segment: (*name).to_owned(),
+                        },
+                    });
                 }
             }
         }
@@ -269,38 +273,37 @@ fn check_path_fields(
     input: &MessageDescriptor,
     template: &Template,
     text: &str,
-) -> Result<(), String> {
+) -> Result<(), Problem> {
     for var in &template.variables {
         let mut message = input.clone();
-        let dotted = var.dotted();
+        let fail = |reason| Problem::PathField {
+            template: text.to_owned(),
+            field: var.dotted(),
+            reason,
+        };
         for (i, name) in var.field_path.iter().enumerate() {
             let Some(field) = message.get_field_by_name(name) else {
-                return Err(format!(
-                    "path template {text:?}: field {dotted:?} does not exist ({name:?} is not a field of {})",
-                    message.full_name()
-                ));
+                return Err(fail(PathFieldReason::Missing {
+                    segment: name.clone(),
+                    message: message.full_name().to_owned(),
+                }));
             };
             let last = i + 1 == var.field_path.len();
             if field.is_map() {
-                return Err(format!("path template {text:?}: field {dotted:?} is a map"));
+                return Err(fail(PathFieldReason::Map));
             }
             if field.is_list() && (!last || matches!(field.kind(), Kind::Message(_))) {
-                return Err(format!(
-                    "path template {text:?}: field {dotted:?} is repeated"
-                ));
+                return Err(fail(PathFieldReason::Repeated));
             }
             match field.kind() {
                 Kind::Message(m) if !last => message = m,
                 Kind::Message(m) => {
-                    return Err(format!(
-                        "path template {text:?}: field {dotted:?} is a message ({}), not a scalar",
-                        m.full_name()
-                    ));
+                    return Err(fail(PathFieldReason::Message(m.full_name().to_owned())));
                 }
                 _ if !last => {
-                    return Err(format!(
-                        "path template {text:?}: field {dotted:?} goes through {name:?}, which is not a message"
-                    ));
+                    return Err(fail(PathFieldReason::NotAMessage {
+                        segment: name.clone(),
+                    }));
                 }
                 _ => {}
             }
@@ -343,9 +346,9 @@ impl RouteSet {
             Ok(()) => Ok(true),
             Err(duplicate) if strict => Err(duplicate),
             Err(mut duplicate) => {
-                duplicate
-                    .message
-                    .push_str("; left out (parameter strict makes this an error)");
+                if let Problem::DuplicateBinding { left_out, .. } = &mut duplicate.problem {
+                    *left_out = true;
+                }
                 request.warn(duplicate);
                 Ok(false)
             }
@@ -373,7 +376,11 @@ impl RouteSet {
         if let Some((_, earlier)) = self.seen.iter().find(|(s, _)| *s == shape) {
             return Err(request.diagnostic(
                 method,
-                format!("{label} matches exactly the requests of {earlier}, bound earlier"),
+                Problem::DuplicateBinding {
+                    binding: label,
+                    earlier: earlier.clone(),
+                    left_out: false,
+                },
             ));
         }
         self.seen

@@ -35,7 +35,7 @@ pub mod wire;
 #[cfg(feature = "protox")]
 pub mod compile;
 
-pub use diagnostic::Diagnostic;
+pub use diagnostic::{Diagnostic, Problem};
 pub use request::Request;
 
 /// What a plugin answers: the files it produced.

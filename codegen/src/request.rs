@@ -163,14 +163,14 @@ impl Request {
     pub fn diagnostic(
         &self,
         element: &impl crate::source::Element,
-        message: impl Into<String>,
+        problem: impl Into<crate::Problem>,
     ) -> crate::Diagnostic {
         let file = element.file();
         crate::Diagnostic::new(
             file.name(),
             self.source(&file).position(element.path()),
             element.label(),
-            message,
+            problem,
         )
     }
 }

@@ -11,7 +11,7 @@ use prost_reflect::{FileDescriptor, Kind, MessageDescriptor, MethodDescriptor, S
 use protoway::path::{self, Segment};
 use protoway_codegen::http::{self, Binding, Body, FieldRef, HTTP_BODY, ResponseBody};
 use protoway_codegen::options::{self, FieldBehavior};
-use protoway_codegen::{Diagnostic, Request};
+use protoway_codegen::{Diagnostic, Problem, Request};
 use serde_json::{Map, Value, json};
 
 use crate::annotations;
@@ -67,10 +67,12 @@ pub fn build(
                             if let Some(earlier) = operations.get(&verb) {
                                 let collision = request.diagnostic(
                                     &method,
-                                    format!(
-                                        "{} {}: OpenAPI writes it as {verb} {path}, already the path of operation {}; left out of the document (parameter strict makes this an error)",
-                                        b.method, b.template, earlier["operationId"]
-                                    ),
+                                    Problem::OpenApiCollision {
+                                        binding: format!("{} {}", b.method, b.template),
+                                        method: verb.clone(),
+                                        path: path.clone(),
+                                        earlier: earlier["operationId"].to_string(),
+                                    },
                                 );
                                 if config.http.strict {
                                     diagnostics.push(collision);

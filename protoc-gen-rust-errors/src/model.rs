@@ -7,7 +7,7 @@ use prost_reflect::{EnumDescriptor, FileDescriptor, MessageDescriptor};
 use protoway_codegen::names::{enum_variant, to_snake, to_upper_camel};
 use protoway_codegen::options::{errors_code, errors_default_code, is_deprecated};
 use protoway_codegen::source::Element;
-use protoway_codegen::{Diagnostic, Request};
+use protoway_codegen::{Diagnostic, Problem, Request};
 
 /// HTTP statuses an error may carry.
 const STATUS_RANGE: std::ops::RangeInclusive<i32> = 100..=599;
@@ -21,7 +21,7 @@ const KRATOS_LAST_CODE: i32 = 600;
 fn checked_code(
     request: &Request,
     element: &impl Element,
-    option: &str,
+    option: &'static str,
     code: i32,
     strict: bool,
     diagnostics: &mut Vec<Diagnostic>,
@@ -32,9 +32,11 @@ fn checked_code(
     if code == KRATOS_LAST_CODE {
         let warning = request.diagnostic(
             element,
-            format!(
-                "{option} {code} is not an HTTP status (100-599); kratos accepts it, and so does protoway unless the parameter strict is set"
-            ),
+            Problem::StatusCode {
+                option,
+                code,
+                lenient: true,
+            },
         );
         if strict {
             diagnostics.push(warning);
@@ -45,7 +47,11 @@ fn checked_code(
     }
     diagnostics.push(request.diagnostic(
         element,
-        format!("{option} {code} is not an HTTP status (100-599)"),
+        Problem::StatusCode {
+            option,
+            code,
+            lenient: false,
+        },
     ));
     None
 }

@@ -624,25 +624,27 @@ fn encode_segment(name: &str, segment: &str) -> Result<String, Error> {
 
 /// Encodes a variable's value after checking it against its pattern.
 fn render_variable(name: &str, values: &[String], pattern: &[Segment]) -> Result<String, Error> {
-    let single = matches!(pattern, [Segment::Single]);
-    if single {
+    // An unset variable is a mistake the server could not tell from a
+    // deliberate empty `**`: refused on every pattern.
+    if values.iter().all(String::is_empty) {
+        return Err(Error::bad_request(
+            "INVALID_ARGUMENT",
+            format!("path variable {name:?} is empty"),
+        ));
+    }
+    if matches!(pattern, [Segment::Single]) {
         let joined: Vec<String> = values
             .iter()
             .map(|v| percent::encode(v).into_owned())
             .collect();
         let text = joined.join(",");
-        if text.is_empty() {
-            return Err(Error::bad_request(
-                "INVALID_ARGUMENT",
-                format!("path variable {name:?} is empty"),
-            ));
-        }
         // `.`/`..` stay as they are under encoding: refuse them here too.
         return encode_segment(name, &text).map(|_| text);
     }
     let value = values.join(",");
     let parts: Vec<&str> = value.split('/').collect();
-    if !matches_pattern(&parts, pattern) {
+    let multi_at = pattern.iter().position(|s| matches!(s, Segment::Multi));
+    if !crate::matcher::fills(pattern, multi_at, parts.len(), |i| parts[i], |l, s| l == s) {
         let shape: Vec<String> = pattern
             .iter()
             .map(|s| match s {
@@ -664,26 +666,6 @@ fn render_variable(name: &str, values: &[String], pattern: &[Segment]) -> Result
         .map(|p| encode_segment(name, p))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(encoded.join("/"))
-}
-
-/// Does `parts` fill `pattern` (`*` one non-empty segment, `**` the rest)?
-fn matches_pattern(parts: &[&str], pattern: &[Segment]) -> bool {
-    match pattern.split_first() {
-        None => parts.is_empty(),
-        Some((Segment::Multi, rest)) => {
-            // `**` takes at least one segment when it is all there is.
-            let keep = rest.len();
-            parts.len() > keep
-                && matches_pattern(&parts[parts.len() - keep..], rest)
-                && parts[..parts.len() - keep].iter().all(|p| !p.is_empty())
-        }
-        Some((Segment::Single, rest)) => {
-            !parts.is_empty() && !parts[0].is_empty() && matches_pattern(&parts[1..], rest)
-        }
-        Some((Segment::Literal(l), rest)) => {
-            parts.first() == Some(&l.as_str()) && matches_pattern(&parts[1..], rest)
-        }
-    }
 }
 
 /// Query pairs for every populated field of `object` not `excluded`.
@@ -884,7 +866,9 @@ mod tests {
         assert!(render_variable("path", &["".into()], &rest).is_err());
         let tail = pattern("/v1/{path=files/**/raw}");
         assert!(render_variable("path", &["files/a/b/raw".into()], &tail).is_ok());
-        assert!(render_variable("path", &["files/raw".into()], &tail).is_err());
+        // `**` may be empty, as the server matches it.
+        assert!(render_variable("path", &["files/raw".into()], &tail).is_ok());
+        assert!(render_variable("path", &["raw".into()], &tail).is_err());
         let single = pattern("/v1/{id}");
         assert_eq!(
             render_variable("id", &["a/b?c".into()], &single).unwrap(),

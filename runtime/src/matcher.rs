@@ -40,17 +40,10 @@ impl MethodFilter {
 }
 
 #[derive(Debug)]
-enum Part {
-    /// Decoded literal text.
-    Literal(String),
-    Single,
-    Multi,
-}
-
-#[derive(Debug)]
 struct Route<T> {
     method: MethodFilter,
-    parts: Vec<Part>,
+    /// The template's segments, literals percent-decoded.
+    parts: Vec<Segment>,
     multi_at: Option<usize>,
     verb: Option<String>,
     variables: Vec<Capture>,
@@ -122,13 +115,12 @@ impl<T> Matcher<T> {
             .iter()
             .map(|s| match s {
                 Segment::Literal(l) => {
-                    Part::Literal(percent::decode(l).map_or_else(|_| l.clone(), Cow::into_owned))
+                    Segment::Literal(percent::decode(l).map_or_else(|_| l.clone(), Cow::into_owned))
                 }
-                Segment::Single => Part::Single,
-                Segment::Multi => Part::Multi,
+                other => other.clone(),
             })
             .collect::<Vec<_>>();
-        let multi_at = parts.iter().position(|p| matches!(p, Part::Multi));
+        let multi_at = parts.iter().position(|p| matches!(p, Segment::Multi));
         let variables = template
             .variables
             .iter()
@@ -136,7 +128,7 @@ impl<T> Matcher<T> {
                 field_path: v.field_path.clone(),
                 start: v.start,
                 end: v.end,
-                single: v.end == v.start + 1 && !matches!(parts[v.start], Part::Multi),
+                single: v.end == v.start + 1 && !matches!(parts[v.start], Segment::Multi),
             })
             .collect();
         self.routes.push(Route {
@@ -313,43 +305,49 @@ fn route_matches<'s, 'p, T>(route: &Route<T>, segments: &'s [&'p str]) -> Option
             view.last = Some(stem);
         }
     }
-    let n = route.parts.len();
-    let len = view.len();
-    let ok = match route.multi_at {
-        None => {
-            len == n
-                && route
-                    .parts
-                    .iter()
-                    .enumerate()
-                    .all(|(i, p)| part_matches(p, view.get(i)))
-        }
-        Some(m) => {
-            let tail = n - m - 1;
-            len + 1 >= n
-                && route.parts[..m]
-                    .iter()
-                    .enumerate()
-                    .all(|(i, p)| part_matches(p, view.get(i)))
-                && route.parts[m + 1..]
-                    .iter()
-                    .enumerate()
-                    .all(|(j, p)| part_matches(p, view.get(len - tail + j)))
-        }
-    };
-    ok.then_some(view)
+    let literal = |l: &str, segment: &str| percent::decode(segment).is_ok_and(|d| *d == *l);
+    fills(
+        &route.parts,
+        route.multi_at,
+        view.len(),
+        |i| view.get(i),
+        literal,
+    )
+    .then_some(view)
 }
 
-fn part_matches(part: &Part, segment: &str) -> bool {
-    match part {
-        Part::Literal(l) => match percent::decode(segment) {
-            Ok(d) => *d == **l,
-            Err(_) => false,
-        },
-        // `*` matches one segment, which may be empty only if it is not the
-        // whole point of the segment: an empty segment (`//`) never binds.
-        Part::Single => !segment.is_empty(),
-        Part::Multi => true,
+/// Whether `len` segments (the `i`th given by `segment`) fill `pattern`:
+/// a literal as `literal` compares it, `*` exactly one non-empty segment,
+/// the one `**` (at `multi_at`) any run of segments. The single definition
+/// of `*` and `**`: the server matches request paths with it, the client
+/// checks the values it puts in a path.
+pub(crate) fn fills<'p>(
+    pattern: &[Segment],
+    multi_at: Option<usize>,
+    len: usize,
+    segment: impl Fn(usize) -> &'p str,
+    literal: impl Fn(&str, &str) -> bool,
+) -> bool {
+    let part_fits = |part: &Segment, i: usize| match part {
+        Segment::Literal(l) => literal(l, segment(i)),
+        // An empty segment (`//`) never binds a `*`.
+        Segment::Single => !segment(i).is_empty(),
+        Segment::Multi => true,
+    };
+    match multi_at {
+        None => len == pattern.len() && pattern.iter().enumerate().all(|(i, p)| part_fits(p, i)),
+        Some(m) => {
+            let tail = pattern.len() - m - 1;
+            len + 1 >= pattern.len()
+                && pattern[..m]
+                    .iter()
+                    .enumerate()
+                    .all(|(i, p)| part_fits(p, i))
+                && pattern[m + 1..]
+                    .iter()
+                    .enumerate()
+                    .all(|(j, p)| part_fits(p, len - tail + j))
+        }
     }
 }
 
@@ -358,9 +356,9 @@ fn part_matches(part: &Part, segment: &str) -> bool {
 fn specificity<T>(route: &Route<T>, len: usize) -> impl Iterator<Item = u8> + '_ {
     (0..len)
         .map(move |i| match route.parts[template_index(route, len, i)] {
-            Part::Literal(_) => 0,
-            Part::Single => 1,
-            Part::Multi => 2,
+            Segment::Literal(_) => 0,
+            Segment::Single => 1,
+            Segment::Multi => 2,
         })
         .chain(std::iter::once(u8::from(route.verb.is_none())))
 }
