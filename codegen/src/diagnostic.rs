@@ -19,7 +19,8 @@ pub struct Diagnostic {
     pub position: Option<(u32, u32)>,
     /// The element, e.g. `enum value USER_NOT_FOUND`.
     pub element: String,
-    pub problem: Problem,
+    /// Boxed: diagnostics travel in `Result`s, whose error side stays small.
+    pub problem: Box<Problem>,
 }
 
 /// What is wrong. The rule problems are those of `google.api.http`; the
@@ -116,7 +117,7 @@ impl Diagnostic {
             file: file.into(),
             position,
             element: element.into(),
-            problem: problem.into(),
+            problem: Box::new(problem.into()),
         }
     }
 

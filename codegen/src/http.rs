@@ -35,8 +35,23 @@ pub struct Binding {
     /// `GET`, a custom token, or `*`.
     pub method: String,
     pub template: String,
+    /// The field path (proto names) of each path variable, in template order.
+    pub path_fields: Vec<Vec<String>>,
     pub body: Body,
     pub response_body: ResponseBody,
+}
+
+impl Binding {
+    /// The fields the query may not set, because the path or the body field
+    /// supplies them: the path variables', then the body field's. (A `body:
+    /// "*"` rule reads no query at all.)
+    pub fn query_excluded(&self) -> Vec<Vec<String>> {
+        let mut excluded = self.path_fields.clone();
+        if let Body::Field(path) | Body::FieldHttpBody(path) = &self.body {
+            excluded.push(path.iter().map(|f| f.name.clone()).collect());
+        }
+        excluded
+    }
 }
 
 /// A top-level field named by a rule.
@@ -191,6 +206,11 @@ fn read_binding(
     let binding = Binding {
         method: method.to_string(),
         template: template.to_string(),
+        path_fields: parsed
+            .variables
+            .iter()
+            .map(|v| v.field_path.clone())
+            .collect(),
         body,
         response_body,
     };
@@ -346,7 +366,7 @@ impl RouteSet {
             Ok(()) => Ok(true),
             Err(duplicate) if strict => Err(duplicate),
             Err(mut duplicate) => {
-                if let Problem::DuplicateBinding { left_out, .. } = &mut duplicate.problem {
+                if let Problem::DuplicateBinding { left_out, .. } = &mut *duplicate.problem {
                     *left_out = true;
                 }
                 request.warn(duplicate);

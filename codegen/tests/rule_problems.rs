@@ -26,7 +26,7 @@ fn bad_rules(strict: bool) -> Vec<(String, Result<usize, Vec<Problem>>)> {
         .map(|m| {
             let outcome = method_bindings(&request, &m, &options)
                 .map(|b| b.map_or(0, |b| b.len()))
-                .map_err(|d| d.into_iter().map(|d| d.problem).collect());
+                .map_err(|d| d.into_iter().map(|d| *d.problem).collect());
             (m.name().to_owned(), outcome)
         })
         .collect()

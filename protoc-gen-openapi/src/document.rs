@@ -272,13 +272,11 @@ fn operation(
     let template = path::parse(&binding.template).expect("validated by the model");
     let mut parameters = Vec::new();
     let mut path_text = String::new();
-    let mut bound: Vec<Vec<String>> = Vec::new();
     let mut i = 0;
     let mut used_names = BTreeSet::new();
     while i < template.segments.len() {
         path_text.push('/');
         if let Some(var) = template.variables.iter().find(|v| v.start == i) {
-            bound.push(var.field_path.clone());
             let pattern = &template.segments[var.start..var.end];
             let field = resolve(&input, &var.field_path);
             if matches!(pattern, [Segment::Single]) {
@@ -367,10 +365,8 @@ fn operation(
     // Query: everything neither the path nor the body binds.
     let takes_query =
         !matches!(binding.body, Body::All | Body::AllHttpBody) && input.full_name() != HTTP_BODY;
-    if let Body::Field(p) | Body::FieldHttpBody(p) = &binding.body {
-        bound.push(p.iter().map(|f| f.name.clone()).collect());
-    }
     if takes_query {
+        let bound = binding.query_excluded();
         let mut stack = vec![input.full_name().to_string()];
         query_parameters(
             schemas,

@@ -392,11 +392,27 @@ fn render_route_spec(m: &Method, i: usize, b: &Binding, rt: &TokenStream) -> Tok
         }
     }
     .map(|response_body| quote!(.response_body(#response_body)));
+    // Computed here, not when the routes are built or a client calls.
+    let field_paths = |paths: &[Vec<String>]| {
+        let paths = paths.iter().map(|p| quote!(&[#(#p),*]));
+        quote!(&[#(#paths),*])
+    };
+    let path_fields = (!b.path_fields.is_empty()).then(|| {
+        let paths = field_paths(&b.path_fields);
+        quote!(.path_fields(#paths))
+    });
+    let excluded = b.query_excluded();
+    let takes_query = !matches!(b.body, Body::All | Body::AllHttpBody);
+    let query_excluded = (takes_query && !excluded.is_empty()).then(|| {
+        let paths = field_paths(&excluded);
+        quote!(.query_excluded(#paths))
+    });
     let doc = format!(" `{method} {template}` → `{}`.", m.name);
     quote! {
         #[doc = #doc]
         pub static #name: #rt::route::RouteSpec =
-            #rt::route::RouteSpec::new(#op, #method, #template, &#request, &#reply) #body #response_body;
+            #rt::route::RouteSpec::new(#op, #method, #template, &#request, &#reply)
+                #body #response_body #path_fields #query_excluded;
     }
 }
 

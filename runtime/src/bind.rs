@@ -43,7 +43,7 @@ fn bad(param: impl fmt::Display, why: impl fmt::Display) -> Error {
 #[derive(Clone, Copy)]
 enum Param<'p> {
     Key(&'p str),
-    Path(&'p [String]),
+    Path(&'p [&'p str]),
 }
 
 impl fmt::Display for Param<'_> {
@@ -115,8 +115,8 @@ pub struct JsonBuilder<'a> {
     /// What was applied, to bind again one by one when an error needs a name.
     spec: Option<&'static MessageSpec>,
     query: &'a str,
-    excluded: &'a [Vec<String>],
-    variables: &'a [Vec<String>],
+    excluded: &'a [&'a [&'a str]],
+    variables: &'a [&'a [&'a str]],
     values: &'a [String],
 }
 
@@ -140,7 +140,7 @@ impl<'a> JsonBuilder<'a> {
         &mut self,
         spec: &'static MessageSpec,
         query: &'a str,
-        excluded: &'a [Vec<String>],
+        excluded: &'a [&'a [&'a str]],
     ) -> Result<(), Error> {
         self.spec = Some(spec);
         self.query = query;
@@ -155,7 +155,7 @@ impl<'a> JsonBuilder<'a> {
         &mut self,
         spec: &'static MessageSpec,
         pair: &'a str,
-        excluded: &[Vec<String>],
+        excluded: &[&[&str]],
     ) -> Result<(), Error> {
         let (raw_key, raw_value) = strs::split_once(pair, b'=').unwrap_or((pair, ""));
         // Borrowed unless escaped: most keys and values need no copy.
@@ -172,7 +172,7 @@ impl<'a> JsonBuilder<'a> {
     pub fn paths(
         &mut self,
         spec: &'static MessageSpec,
-        variables: &'a [Vec<String>],
+        variables: &'a [&'a [&'a str]],
         values: &'a [String],
     ) -> Result<(), Error> {
         self.spec = Some(spec);
@@ -187,7 +187,7 @@ impl<'a> JsonBuilder<'a> {
     fn path(
         &mut self,
         spec: &'static MessageSpec,
-        field_path: &'a [String],
+        field_path: &'a [&'a str],
         value: &'a str,
     ) -> Result<(), Error> {
         let param = Param::Path(field_path);
@@ -201,7 +201,7 @@ impl<'a> JsonBuilder<'a> {
         components: &[S],
         value: Cow<'a, str>,
         overwrite: bool,
-        excluded: &[Vec<String>],
+        excluded: &[&[&str]],
     ) -> Result<(), Error> {
         if components.is_empty() {
             // `=v` or `&=&`: no field named, nothing to bind.
@@ -222,7 +222,7 @@ impl<'a> JsonBuilder<'a> {
             if let Some(slot) = proto_path.get_mut(i) {
                 *slot = field.name;
                 let walked = &proto_path[..=i];
-                if excluded.iter().any(|p| p.iter().eq(walked.iter())) {
+                if excluded.contains(&walked) {
                     return Ok(());
                 }
             }

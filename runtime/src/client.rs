@@ -471,7 +471,6 @@ fn encode_encoded(
     }
 
     // Query: what neither the path nor the body carries.
-    let excluded = spec.query_excluded();
     let mut pairs = Vec::new();
     if spec.takes_query() {
         flatten(
@@ -479,7 +478,7 @@ fn encode_encoded(
             &json,
             "",
             &mut Vec::new(),
-            &excluded,
+            spec.query_excluded,
             &mut pairs,
         )?;
     }
@@ -674,7 +673,7 @@ fn flatten(
     object: &Map<String, Value>,
     prefix: &str,
     proto_path: &mut Vec<&'static str>,
-    excluded: &[Vec<String>],
+    excluded: &[&[&str]],
     out: &mut Vec<(String, String)>,
 ) -> Result<(), Error> {
     for field in spec.fields {
@@ -685,7 +684,7 @@ fn flatten(
             continue;
         }
         proto_path.push(field.name);
-        if excluded.iter().any(|p| p == proto_path) {
+        if excluded.contains(&proto_path.as_slice()) {
             proto_path.pop();
             continue;
         }

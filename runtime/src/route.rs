@@ -9,6 +9,9 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use crate::path::{ParseError, Template};
 use crate::spec::{Cardinality, FieldSpec, Kind, MessageSpec};
 
+/// A field path of proto names, outermost first (`["book", "name"]`).
+pub type FieldPath = &'static [&'static str];
+
 /// A top-level field a rule names (`body: "book"`, `response_body: "books"`).
 #[derive(Debug)]
 pub struct FieldRef {
@@ -77,6 +80,14 @@ pub struct RouteSpec {
     pub body: BodyRule,
     /// Response body rule.
     pub response_body: ResponseBody,
+    /// The field path of each path variable, in template order (computed
+    /// at generation time; [`Routes`](crate::server::Routes) checks it
+    /// against the template).
+    pub path_fields: &'static [FieldPath],
+    /// The fields the query may not set, because the path or the body field
+    /// supplies them: the server ignores such keys, the client does not send
+    /// them (computed at generation time).
+    pub query_excluded: &'static [FieldPath],
     /// `template` parsed, the first time server or client needs it.
     parsed: std::sync::OnceLock<Result<Template, ParseError>>,
 }
@@ -119,21 +130,6 @@ impl RouteSpec {
         !matches!(self.body, BodyRule::All | BodyRule::AllHttpBody)
     }
 
-    /// The fields (proto-name paths) the query may not set, because the
-    /// path or the body field supplies them: the server ignores such keys,
-    /// the client does not send them. Empty when the template does not
-    /// parse.
-    pub fn query_excluded(&self) -> Vec<Vec<String>> {
-        let mut excluded: Vec<Vec<String>> = self
-            .parsed_template()
-            .map(|t| t.variables.iter().map(|v| v.field_path.clone()).collect())
-            .unwrap_or_default();
-        if let BodyRule::Field(body) | BodyRule::FieldHttpBody(body) = &self.body {
-            excluded.push(body.iter().map(|f| f.name.to_owned()).collect());
-        }
-        excluded
-    }
-
     /// The template parsed: once per process, shared by the server (when
     /// routes are added) and the client (on every call).
     pub fn parsed_template(&self) -> Result<&Template, &ParseError> {
@@ -160,6 +156,8 @@ impl RouteSpec {
             reply,
             body: BodyRule::None,
             response_body: ResponseBody::Whole,
+            path_fields: &[],
+            query_excluded: &[],
             parsed: std::sync::OnceLock::new(),
         }
     }
@@ -173,6 +171,19 @@ impl RouteSpec {
     /// The response body rule.
     pub const fn response_body(mut self, response_body: ResponseBody) -> Self {
         self.response_body = response_body;
+        self
+    }
+
+    /// The path variables' field paths, in template order.
+    pub const fn path_fields(mut self, path_fields: &'static [FieldPath]) -> Self {
+        self.path_fields = path_fields;
+        self
+    }
+
+    /// The fields the query may not set: the path variables' and the body
+    /// field.
+    pub const fn query_excluded(mut self, query_excluded: &'static [FieldPath]) -> Self {
+        self.query_excluded = query_excluded;
         self
     }
 }

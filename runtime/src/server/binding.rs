@@ -56,15 +56,6 @@ impl BindingMessage<'_> {
     }
 }
 
-/// The field paths a route binds from its path and body.
-#[derive(Clone)]
-pub(super) struct BoundFields {
-    /// Field path of each path variable, in template order.
-    pub(super) variables: Vec<Vec<String>>,
-    /// Fields whose query keys are ignored: path variables and the body field.
-    pub(super) query_excluded: Vec<Vec<String>>,
-}
-
 pub(super) fn unsupported_media(content_type: Option<&str>) -> Error {
     Error::new(
         415,
@@ -84,7 +75,6 @@ pub(super) fn invalid_protobuf(e: prost::DecodeError) -> Error {
 /// when an error must name its source).
 pub(super) struct Params<'a> {
     pub(super) spec: &'static RouteSpec,
-    pub(super) fields: &'a BoundFields,
     pub(super) query: &'a str,
     pub(super) values: &'a [String],
 }
@@ -94,9 +84,9 @@ impl<'a> Params<'a> {
         let mut builder = JsonBuilder::new();
         // `body: "*"` takes no query parameters; every other rule does.
         if self.spec.takes_query() {
-            builder.query(self.spec.request, self.query, &self.fields.query_excluded)?;
+            builder.query(self.spec.request, self.query, self.spec.query_excluded)?;
         }
-        builder.paths(self.spec.request, &self.fields.variables, self.values)?;
+        builder.paths(self.spec.request, self.spec.path_fields, self.values)?;
         Ok(builder)
     }
 }
@@ -177,7 +167,6 @@ pub(super) fn bind_request(
     let spec = route.spec;
     let params = Params {
         spec,
-        fields: &route.fields,
         query: parts.uri.query().unwrap_or(""),
         values,
     };
@@ -226,8 +215,8 @@ pub(super) fn bind_request(
             let mut builder = JsonBuilder::new();
             // The form's keys may name the body field; only the path's
             // variables are excluded.
-            builder.query(spec.request, &query, &route.fields.variables)?;
-            builder.paths(spec.request, &route.fields.variables, values)?;
+            builder.query(spec.request, &query, spec.path_fields)?;
+            builder.paths(spec.request, spec.path_fields, values)?;
             replace_with_params(target.whole(), builder)
         }
     }
@@ -391,5 +380,48 @@ mod tests {
             "updateMask=title&book.title=Odes&book.year=1819"
         );
         assert_eq!(form_as_query(&book, "title=x", ""), "book.title=x");
+    }
+
+    /// `note` from the path; `book` is the body field: the query may set
+    /// neither (grpc-gateway's filter), and a path value wins.
+    static NOTE_IN_PATH: RouteSpec =
+        RouteSpec::new("/t.S/Note", "POST", "/notes/{note}", &REQUEST, &REQUEST)
+            .body(BodyRule::Field(&[FieldRef::new("book", "book", 1)]))
+            .path_fields(&[&["note"]])
+            .query_excluded(&[&["note"], &["book"]]);
+
+    fn bound(spec: &'static RouteSpec, query: &str, values: &[String]) -> String {
+        let params = Params {
+            spec,
+            query,
+            values,
+        };
+        match params.bind() {
+            Ok(builder) => String::from_utf8(builder.to_json()).unwrap(),
+            Err(e) => format!("error {} {}", e.code(), e.message()),
+        }
+    }
+
+    #[test]
+    fn params_bind_the_path_over_a_query_that_may_not_set_it() {
+        let path = ["from-path".to_owned()];
+        assert_eq!(
+            bound(&NOTE_IN_PATH, "note=from-query&book.x=1", &path),
+            r#"{"note":"from-path"}"#
+        );
+        // Without the exclusion the query sets the field the path names.
+        assert_eq!(
+            bound(&BOOK, "note=from-query", &[]),
+            r#"{"note":"from-query"}"#
+        );
+        // `body: "*"` reads no query at all.
+        assert_eq!(bound(&ALL, "note=from-query", &[]), "{}");
+    }
+
+    #[test]
+    fn a_bad_query_value_is_a_400_naming_the_parameter() {
+        let bad = bound(&BOOK, "note=%zz", &[]);
+        assert!(bad.starts_with("error 400"), "{bad}");
+        assert!(bad.contains("note"), "{bad}");
     }
 }

@@ -8,7 +8,6 @@ use super::*;
 pub(super) struct RouteState {
     pub(super) spec: &'static RouteSpec,
     pub(super) call: CallFn,
-    pub(super) fields: BoundFields,
     pub(super) config: Arc<Config>,
 }
 

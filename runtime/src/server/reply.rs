@@ -220,6 +220,138 @@ mod tests {
         (status, serde_json::from_slice(&bytes).unwrap())
     }
 
+    use crate::route::FieldRef;
+    use crate::spec::{Cardinality, FieldSpec, Kind};
+
+    /// A reply whose encodings are given: the reply step is tested on its
+    /// own, without a generated message.
+    struct Reply {
+        json: &'static str,
+        protobuf: &'static [u8],
+    }
+
+    impl EncodeMessage for Reply {
+        fn to_json(&self) -> serde_json::Result<Vec<u8>> {
+            Ok(self.json.as_bytes().to_vec())
+        }
+        fn to_protobuf(&self) -> Vec<u8> {
+            self.protobuf.to_vec()
+        }
+    }
+
+    static REPLY: MessageSpec = MessageSpec {
+        name: "t.Reply",
+        fields: &[
+            FieldSpec {
+                name: "title",
+                json_name: "title",
+                number: 1,
+                kind: Kind::String,
+                cardinality: Cardinality::Singular,
+                oneof: None,
+            },
+            FieldSpec {
+                name: "tags",
+                json_name: "tags",
+                number: 2,
+                kind: Kind::String,
+                cardinality: Cardinality::Repeated,
+                oneof: None,
+            },
+        ],
+    };
+    static WHOLE: RouteSpec = RouteSpec::new("/t.S/M", "GET", "/m", &REPLY, &REPLY);
+    static TITLE: RouteSpec = RouteSpec::new("/t.S/M", "GET", "/m", &REPLY, &REPLY)
+        .response_body(ResponseBody::Field(FieldRef::new("title", "title", 1)));
+    static TAGS: RouteSpec = RouteSpec::new("/t.S/M", "GET", "/m", &REPLY, &REPLY)
+        .response_body(ResponseBody::Field(FieldRef::new("tags", "tags", 2)));
+    static RAW: RouteSpec =
+        RouteSpec::new("/t.S/M", "GET", "/m", &REPLY, &REPLY).response_body(ResponseBody::HttpBody);
+
+    /// `title: "Dune"` in both encodings (field 1, 4 bytes).
+    const DUNE: Reply = Reply {
+        json: r#"{"title":"Dune"}"#,
+        protobuf: b"\x0a\x04Dune",
+    };
+
+    fn config(emit_defaults: bool) -> Config {
+        Config {
+            body_limit: 1 << 20,
+            body_timeout: None,
+            emit_defaults,
+        }
+    }
+
+    async fn reply(
+        spec: &'static RouteSpec,
+        codec: Codec,
+        emit_defaults: bool,
+        message: &Reply,
+    ) -> (u16, String, Vec<u8>) {
+        let mut headers = HeaderMap::new();
+        // A downstream reply's framing, which must not survive re-encoding.
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from_static("999"));
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        let response = encode_reply(
+            spec,
+            &config(emit_defaults),
+            codec,
+            message,
+            StatusCode::CREATED,
+            headers,
+        );
+        assert!(response.headers().get(header::CONTENT_LENGTH).is_none());
+        let status = response.status().as_u16();
+        let content_type = response.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, content_type, bytes.to_vec())
+    }
+
+    #[tokio::test]
+    async fn the_whole_reply_in_the_negotiated_codec_with_the_handlers_status() {
+        let (status, content_type, body) = reply(&WHOLE, Codec::Json, false, &DUNE).await;
+        assert_eq!((status, content_type.as_str()), (201, "application/json"));
+        assert_eq!(body, DUNE.json.as_bytes());
+        let (_, content_type, body) = reply(&WHOLE, Codec::Protobuf, false, &DUNE).await;
+        assert_eq!(content_type, "application/x-protobuf");
+        assert_eq!(body, DUNE.protobuf);
+    }
+
+    #[tokio::test]
+    async fn emit_defaults_fills_every_unpopulated_field() {
+        let (_, _, body) = reply(&WHOLE, Codec::Json, true, &DUNE).await;
+        let json: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json, serde_json::json!({"title": "Dune", "tags": []}));
+    }
+
+    #[tokio::test]
+    async fn response_body_sends_only_its_field_or_its_default() {
+        let (_, _, body) = reply(&TITLE, Codec::Json, false, &DUNE).await;
+        assert_eq!(body, br#""Dune""#);
+        let (_, _, body) = reply(&TITLE, Codec::Protobuf, false, &DUNE).await;
+        assert_eq!(body, b"Dune");
+        // An unpopulated field is its proto3 JSON default, not `null`.
+        let (_, _, body) = reply(&TAGS, Codec::Json, false, &DUNE).await;
+        assert_eq!(body, b"[]");
+    }
+
+    #[tokio::test]
+    async fn an_http_body_reply_is_sent_raw_with_its_own_content_type() {
+        let page = Reply {
+            json: "{}",
+            // HttpBody { content_type: "text/plain", data: "hi" }
+            protobuf: b"\x0a\x0atext/plain\x12\x02hi",
+        };
+        for codec in [Codec::Json, Codec::Protobuf] {
+            let (status, content_type, body) = reply(&RAW, codec, false, &page).await;
+            assert_eq!((status, content_type.as_str()), (201, "text/plain"));
+            assert_eq!(body, b"hi");
+        }
+    }
+
     /// A tower layer's error as the Error JSON: a timeout, a protoway Error,
     /// anything else.
     #[tokio::test]

@@ -118,9 +118,10 @@ impl Routes {
     ///
     /// # Panics
     ///
-    /// When `spec.template` does not parse, or a route already added has
-    /// the same method and template shape (variable names aside), as axum's
-    /// `Router::route` panics on an overlap.
+    /// When `spec.template` does not parse, when `spec.path_fields` are
+    /// not its variables (generated specs always agree), or a route already
+    /// added has the same method and template shape (variable names aside),
+    /// as axum's `Router::route` panics on an overlap.
     pub fn add<M, R, F, Fut>(self, spec: &'static RouteSpec, handler: F) -> Self
     where
         M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
@@ -198,21 +199,18 @@ impl Routes {
         let call: CallFn = Arc::from(call);
         let (shape, template) = RouteShape::of(spec);
         self.reject_duplicate(spec, &shape);
-        let variables: Vec<Vec<String>> = template
-            .variables
-            .iter()
-            .map(|v| v.field_path.clone())
-            .collect();
-        let fields = BoundFields {
-            variables,
-            query_excluded: spec.query_excluded(),
-        };
+        let variables = template.variables.iter().map(|v| &v.field_path);
+        if !variables.eq(spec.path_fields.iter()) {
+            panic!(
+                "route {} {} ({}): path_fields {:?} are not the template's variables",
+                spec.method, spec.template, spec.operation, spec.path_fields
+            );
+        }
         let make: MakeHandler = Arc::new(move |config: Arc<Config>| {
             // One Arc per route: a request clones it once.
             let route = Arc::new(RouteState {
                 spec,
                 call: call.clone(),
-                fields: fields.clone(),
                 config,
             });
             Arc::new(move |req: http::Request<Body>, values: Vec<String>| {

@@ -77,9 +77,12 @@ fn excluding(message: &str, query: &str, path_fields: &[Vec<String>]) -> Outcome
     let spec = query_vectors_http::ROUTE_PROTO3_0.request;
     let mut builder = JsonBuilder::new();
     let as_outcome = |e: Error| (e.code(), serde_json::to_value(&e).unwrap());
-    builder
-        .query(spec, query, path_fields)
-        .map_err(as_outcome)?;
+    let paths: Vec<Vec<&str>> = path_fields
+        .iter()
+        .map(|p| p.iter().map(String::as_str).collect())
+        .collect();
+    let excluded: Vec<&[&str]> = paths.iter().map(Vec::as_slice).collect();
+    builder.query(spec, query, &excluded).map_err(as_outcome)?;
     let m: Proto3Message = finish(builder).map_err(as_outcome)?;
     Ok(serde_json::to_value(&m).unwrap())
 }

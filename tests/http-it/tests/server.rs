@@ -9,6 +9,7 @@ use http_it::store::Store;
 
 use prost::Message;
 use protoway::Error;
+use protoway::route::RouteSpec;
 use protoway::server::{Operation, Request, Routes};
 use serde_json::{Value, json};
 
@@ -689,6 +690,32 @@ async fn closure_routes_with_routes_add() {
     // Only the closure's binding is served.
     assert_eq!(get(&base, "/v1/shelves/7/books/1").await.0, 404);
     assert_eq!(calls.load(Ordering::SeqCst), 3);
+}
+
+/// A hand-written spec whose path fields disagree with its template would
+/// bind the wrong fields: adding it panics, naming the route.
+#[test]
+fn a_spec_whose_path_fields_are_not_its_variables_is_rejected() {
+    static WRONG: RouteSpec = RouteSpec::new(
+        "/bookstore.v1.Bookstore/GetShelf",
+        "GET",
+        "/v1/shelves/{shelf}",
+        bookstore_http::ROUTE_GET_SHELF_0.request,
+        bookstore_http::ROUTE_GET_SHELF_0.reply,
+    )
+    .path_fields(&[&["name"]]);
+    let shelf = |_: Request<GetShelfRequest>| async { Ok(Shelf::default().into()) };
+    let added = std::panic::catch_unwind(|| Routes::new().add(&WRONG, shelf));
+    let message = *added.unwrap_err().downcast::<String>().unwrap();
+    assert!(
+        message.contains("path_fields [[\"name\"]] are not the template's variables"),
+        "{message}"
+    );
+    // The generated spec carries them.
+    assert_eq!(
+        bookstore_http::ROUTE_GET_SHELF_0.path_fields,
+        &[&["shelf"][..]]
+    );
 }
 
 /// A second route with the method and template shape of one already added

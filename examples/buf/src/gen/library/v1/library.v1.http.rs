@@ -680,15 +680,18 @@ pub mod library_service_http {
             ::protoway::route::BodyRule::Field(
                 &[::protoway::route::FieldRef::new("shelf", "shelf", 1)],
             ),
-        );
+        )
+        .query_excluded(&[&["shelf"]]);
     /// `GET /v1/{name=shelves/*}` → `GetShelf`.
     pub static ROUTE_GET_SHELF_0: ::protoway::route::RouteSpec = ::protoway::route::RouteSpec::new(
-        OPERATION_GET_SHELF,
-        "GET",
-        "/v1/{name=shelves/*}",
-        &super::protoway_http_tables::MESSAGE_LIBRARY__V1__GET_SHELF_REQUEST,
-        &super::protoway_http_tables::MESSAGE_LIBRARY__V1__SHELF,
-    );
+            OPERATION_GET_SHELF,
+            "GET",
+            "/v1/{name=shelves/*}",
+            &super::protoway_http_tables::MESSAGE_LIBRARY__V1__GET_SHELF_REQUEST,
+            &super::protoway_http_tables::MESSAGE_LIBRARY__V1__SHELF,
+        )
+        .path_fields(&[&["name"]])
+        .query_excluded(&[&["name"]]);
     /// `GET /v1/shelves` → `ListShelves`.
     pub static ROUTE_LIST_SHELVES_0: ::protoway::route::RouteSpec = ::protoway::route::RouteSpec::new(
         OPERATION_LIST_SHELVES,
@@ -699,12 +702,14 @@ pub mod library_service_http {
     );
     /// `DELETE /v1/{name=shelves/*}` → `DeleteShelf`.
     pub static ROUTE_DELETE_SHELF_0: ::protoway::route::RouteSpec = ::protoway::route::RouteSpec::new(
-        OPERATION_DELETE_SHELF,
-        "DELETE",
-        "/v1/{name=shelves/*}",
-        &super::protoway_http_tables::MESSAGE_LIBRARY__V1__DELETE_SHELF_REQUEST,
-        &super::protoway_http_tables::MESSAGE_GOOGLE__PROTOBUF__EMPTY,
-    );
+            OPERATION_DELETE_SHELF,
+            "DELETE",
+            "/v1/{name=shelves/*}",
+            &super::protoway_http_tables::MESSAGE_LIBRARY__V1__DELETE_SHELF_REQUEST,
+            &super::protoway_http_tables::MESSAGE_GOOGLE__PROTOBUF__EMPTY,
+        )
+        .path_fields(&[&["name"]])
+        .query_excluded(&[&["name"]]);
     /// `POST /v1/{parent=shelves/*}/books` → `CreateBook`.
     pub static ROUTE_CREATE_BOOK_0: ::protoway::route::RouteSpec = ::protoway::route::RouteSpec::new(
             OPERATION_CREATE_BOOK,
@@ -717,23 +722,29 @@ pub mod library_service_http {
             ::protoway::route::BodyRule::Field(
                 &[::protoway::route::FieldRef::new("book", "book", 2)],
             ),
-        );
+        )
+        .path_fields(&[&["parent"]])
+        .query_excluded(&[&["parent"], &["book"]]);
     /// `GET /v1/{name=shelves/*/books/*}` → `GetBook`.
     pub static ROUTE_GET_BOOK_0: ::protoway::route::RouteSpec = ::protoway::route::RouteSpec::new(
-        OPERATION_GET_BOOK,
-        "GET",
-        "/v1/{name=shelves/*/books/*}",
-        &super::protoway_http_tables::MESSAGE_LIBRARY__V1__GET_BOOK_REQUEST,
-        &super::protoway_http_tables::MESSAGE_LIBRARY__V1__BOOK,
-    );
+            OPERATION_GET_BOOK,
+            "GET",
+            "/v1/{name=shelves/*/books/*}",
+            &super::protoway_http_tables::MESSAGE_LIBRARY__V1__GET_BOOK_REQUEST,
+            &super::protoway_http_tables::MESSAGE_LIBRARY__V1__BOOK,
+        )
+        .path_fields(&[&["name"]])
+        .query_excluded(&[&["name"]]);
     /// `GET /v1/{parent=shelves/*}/books` → `ListBooks`.
     pub static ROUTE_LIST_BOOKS_0: ::protoway::route::RouteSpec = ::protoway::route::RouteSpec::new(
-        OPERATION_LIST_BOOKS,
-        "GET",
-        "/v1/{parent=shelves/*}/books",
-        &super::protoway_http_tables::MESSAGE_LIBRARY__V1__LIST_BOOKS_REQUEST,
-        &super::protoway_http_tables::MESSAGE_LIBRARY__V1__LIST_BOOKS_RESPONSE,
-    );
+            OPERATION_LIST_BOOKS,
+            "GET",
+            "/v1/{parent=shelves/*}/books",
+            &super::protoway_http_tables::MESSAGE_LIBRARY__V1__LIST_BOOKS_REQUEST,
+            &super::protoway_http_tables::MESSAGE_LIBRARY__V1__LIST_BOOKS_RESPONSE,
+        )
+        .path_fields(&[&["parent"]])
+        .query_excluded(&[&["parent"]]);
     /// `PATCH /v1/{book.name=shelves/*/books/*}` → `UpdateBook`.
     pub static ROUTE_UPDATE_BOOK_0: ::protoway::route::RouteSpec = ::protoway::route::RouteSpec::new(
             OPERATION_UPDATE_BOOK,
@@ -746,7 +757,9 @@ pub mod library_service_http {
             ::protoway::route::BodyRule::Field(
                 &[::protoway::route::FieldRef::new("book", "book", 1)],
             ),
-        );
+        )
+        .path_fields(&[&["book", "name"]])
+        .query_excluded(&[&["book", "name"], &["book"]]);
     /// `PUT /v1/{book.name=shelves/*/books/*}` → `UpdateBook`.
     pub static ROUTE_UPDATE_BOOK_1: ::protoway::route::RouteSpec = ::protoway::route::RouteSpec::new(
             OPERATION_UPDATE_BOOK,
@@ -759,15 +772,19 @@ pub mod library_service_http {
             ::protoway::route::BodyRule::Field(
                 &[::protoway::route::FieldRef::new("book", "book", 1)],
             ),
-        );
+        )
+        .path_fields(&[&["book", "name"]])
+        .query_excluded(&[&["book", "name"], &["book"]]);
     /// `DELETE /v1/{name=shelves/*/books/*}` → `DeleteBook`.
     pub static ROUTE_DELETE_BOOK_0: ::protoway::route::RouteSpec = ::protoway::route::RouteSpec::new(
-        OPERATION_DELETE_BOOK,
-        "DELETE",
-        "/v1/{name=shelves/*/books/*}",
-        &super::protoway_http_tables::MESSAGE_LIBRARY__V1__DELETE_BOOK_REQUEST,
-        &super::protoway_http_tables::MESSAGE_GOOGLE__PROTOBUF__EMPTY,
-    );
+            OPERATION_DELETE_BOOK,
+            "DELETE",
+            "/v1/{name=shelves/*/books/*}",
+            &super::protoway_http_tables::MESSAGE_LIBRARY__V1__DELETE_BOOK_REQUEST,
+            &super::protoway_http_tables::MESSAGE_GOOGLE__PROTOBUF__EMPTY,
+        )
+        .path_fields(&[&["name"]])
+        .query_excluded(&[&["name"]]);
     /// `POST /v1/{name=shelves/*/books/*}:move` → `MoveBook`.
     pub static ROUTE_MOVE_BOOK_0: ::protoway::route::RouteSpec = ::protoway::route::RouteSpec::new(
             OPERATION_MOVE_BOOK,
@@ -776,7 +793,8 @@ pub mod library_service_http {
             &super::protoway_http_tables::MESSAGE_LIBRARY__V1__MOVE_BOOK_REQUEST,
             &super::protoway_http_tables::MESSAGE_LIBRARY__V1__BOOK,
         )
-        .body(::protoway::route::BodyRule::All);
+        .body(::protoway::route::BodyRule::All)
+        .path_fields(&[&["name"]]);
 }
 
 /// Field tables of the request and reply messages: what query and
