@@ -162,6 +162,21 @@ impl RouteSpec {
         }
     }
 
+    /// A method with no HTTP binding, served over gRPC, gRPC-Web and
+    /// Connect only (at its `operation` path): no method, no template.
+    pub const fn rpc_only(
+        operation: &'static str,
+        request: &'static MessageSpec,
+        reply: &'static MessageSpec,
+    ) -> Self {
+        RouteSpec::new(operation, "", "", request, reply).body(BodyRule::All)
+    }
+
+    /// Whether this spec has no HTTP binding ([`RouteSpec::rpc_only`]).
+    pub const fn is_rpc_only(&self) -> bool {
+        self.method.is_empty()
+    }
+
     /// The body rule.
     pub const fn body(mut self, body: BodyRule) -> Self {
         self.body = body;

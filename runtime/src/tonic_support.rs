@@ -30,21 +30,27 @@ struct ErrorInfo {
     metadata: std::collections::BTreeMap<String, String>,
 }
 
+/// `error`'s reason and metadata as an encoded `google.rpc.ErrorInfo`, as
+/// kratos sends them in a gRPC status (and Connect in its error details).
+pub(crate) fn error_info(error: &Error) -> Vec<u8> {
+    ErrorInfo {
+        reason: error.reason().to_owned(),
+        domain: String::new(),
+        metadata: error.metadata().clone(),
+    }
+    .encode_to_vec()
+}
+
 impl Error {
     /// The gRPC status: code per kratos' table, message, and an ErrorInfo detail.
     pub fn to_status(&self) -> tonic::Status {
         let code = self.grpc_code();
-        let info = ErrorInfo {
-            reason: self.reason().to_owned(),
-            domain: String::new(),
-            metadata: self.metadata().clone(),
-        };
         let details = RpcStatus {
             code: code as i32,
             message: self.message().to_owned(),
             details: vec![prost_types::Any {
                 type_url: ERROR_INFO_TYPE_URL.to_owned(),
-                value: info.encode_to_vec(),
+                value: error_info(self),
             }],
         };
         tonic::Status::with_details(

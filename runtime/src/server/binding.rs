@@ -165,6 +165,16 @@ pub(super) fn bind_request(
     target: &mut BindingMessage<'_>,
 ) -> Result<(), Error> {
     let spec = route.spec;
+    if let Some(Rpc(codec)) = parts.extensions.get::<Rpc>() {
+        // gRPC, gRPC-Web, Connect: the body is the whole message.
+        return match codec {
+            Codec::Protobuf => target
+                .whole()
+                .merge_protobuf(&bytes)
+                .map_err(invalid_protobuf),
+            Codec::Json => decode_json(target.whole(), &bytes),
+        };
+    }
     let params = Params {
         spec,
         query: parts.uri.query().unwrap_or(""),

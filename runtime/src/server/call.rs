@@ -121,11 +121,14 @@ pub(super) fn bind_incoming(
         codec,
     } = incoming;
     match bind_request(route, &parts, bytes, values, &mut target) {
-        Ok(()) => Ok(BoundParts {
-            parts,
-            operation: route.spec.operation,
-            reply: ReplyTo::new(route, codec),
-        }),
+        Ok(()) => {
+            let rpc = parts.extensions.get::<Rpc>().is_some();
+            Ok(BoundParts {
+                parts,
+                operation: route.spec.operation,
+                reply: ReplyTo::new(route, codec, rpc),
+            })
+        }
         Err(e) => Err(ready(route.spec, error_response(codec, e))),
     }
 }
@@ -158,7 +161,9 @@ pub(super) fn start(
         .headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok());
-    let Some(codec) = codec::negotiate(accept) else {
+    // An RPC transport's codec is its content type's; its body is read.
+    let rpc = req.extensions().get::<Rpc>().map(|rpc| rpc.0);
+    let Some(codec) = rpc.or_else(|| codec::negotiate(accept)) else {
         let error = Error::new(
             406,
             "NOT_ACCEPTABLE",
@@ -168,7 +173,7 @@ pub(super) fn start(
     };
     let (parts, body) = req.into_parts();
     let parts = Box::new(parts);
-    if let BodyRule::None = spec.body {
+    if let (BodyRule::None, None) = (&spec.body, rpc) {
         return route.call.call(Incoming {
             route,
             parts,

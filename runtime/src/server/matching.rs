@@ -12,6 +12,8 @@ use super::*;
 #[derive(Clone)]
 pub struct RoutesService {
     pub(super) matcher: Arc<Matcher<(&'static RouteSpec, Target)>>,
+    /// The same targets by operation, for gRPC, gRPC-Web and Connect.
+    pub(super) rpc: Arc<RpcTable>,
     /// User routes for what the matcher does not match.
     pub(super) fallback: Option<axum::Router>,
 }
@@ -26,6 +28,7 @@ impl RoutesService {
     pub fn fallback(mut self, router: axum::Router) -> Self {
         let unmatched = RoutesService {
             matcher: self.matcher.clone(),
+            rpc: self.rpc.clone(),
             fallback: None,
         };
         self.fallback = Some(router.fallback_service(unmatched));
@@ -58,8 +61,25 @@ impl Service<http::Request<Body>> for RoutesService {
         std::task::Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, mut req: http::Request<Body>) -> Self::Future {
+    fn call(&mut self, req: http::Request<Body>) -> Self::Future {
+        // Transport first, decided once: gRPC and gRPC-Web by content
+        // type; Connect by its header or `application/proto`; a JSON POST
+        // without the header is Connect only where no HTTP route takes it.
+        let protocol = Protocol::of(&req);
+        match protocol {
+            Some(p @ (Protocol::Grpc | Protocol::GrpcWeb)) => return serve(&self.rpc, p, req),
+            Some(p @ Protocol::Connect(_)) if self.rpc.contains_key(req.uri().path()) => {
+                return serve(&self.rpc, p, req);
+            }
+            _ => {}
+        }
         let outcome = self.matcher.find(req.method().as_str(), req.uri().path());
+        if protocol == Some(Protocol::MaybeConnect)
+            && !matches!(outcome, Outcome::Found { .. })
+            && self.rpc.contains_key(req.uri().path())
+        {
+            return serve(&self.rpc, Protocol::MaybeConnect, req);
+        }
         if !matches!(outcome, Outcome::Found { .. })
             && let Some(router) = &self.fallback
         {
@@ -71,14 +91,7 @@ impl Service<http::Request<Body>> for RoutesService {
                 captures,
             } => {
                 let values = captures.into_iter().map(|(_, v)| v).collect();
-                match target {
-                    Target::Direct(handler) => handler(req, values),
-                    Target::Layered(endpoint) => {
-                        req.extensions_mut().insert(Operation(spec.operation));
-                        req.extensions_mut().insert(PathValues(values));
-                        Box::pin(endpoint.clone().oneshot(req))
-                    }
-                }
+                target.run(spec, req, values)
             }
             Outcome::MethodNotAllowed(allow) => {
                 let mut resp = error_response(
@@ -105,6 +118,25 @@ impl Service<http::Request<Body>> for RoutesService {
                 Codec::Json,
                 Error::bad_request("BAD_PATH", why),
             )))),
+        }
+    }
+}
+
+impl Target {
+    /// Runs the route for `req`, through its layers if it has any.
+    pub(super) fn run(
+        &self,
+        spec: &'static RouteSpec,
+        mut req: http::Request<Body>,
+        values: Vec<String>,
+    ) -> ResponseFuture {
+        match self {
+            Target::Direct(handler) => handler(req, values),
+            Target::Layered(endpoint) => {
+                req.extensions_mut().insert(Operation(spec.operation));
+                req.extensions_mut().insert(PathValues(values));
+                Box::pin(endpoint.clone().oneshot(req))
+            }
         }
     }
 }

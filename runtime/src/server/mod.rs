@@ -18,6 +18,8 @@
 //! - `binding`: body, query and path into the request message.
 //! - `reply`: the handler's reply, or an Error, encoded per the route and
 //!   the negotiated codec.
+//! - `rpc`: gRPC, gRPC-Web and Connect at `/{package}.{Service}/{Method}`,
+//!   through the same route targets (layers, binding, call) as HTTP.
 //!
 //! # Compile cost
 //!
@@ -74,6 +76,7 @@ mod call;
 mod matching;
 mod reply;
 mod routes;
+mod rpc;
 
 pub use self::binding::BodyFieldFn;
 pub use self::call::{ReplyFuture, ServiceCall};
@@ -82,7 +85,7 @@ pub use self::reply::{ReplyTo, error_response};
 pub use self::routes::Routes;
 // The steps' own items, for one another (each file starts `use super::*`:
 // the imports above are the module's one import list).
-use self::{binding::*, call::*, reply::*, routes::*};
+use self::{binding::*, call::*, reply::*, routes::*, rpc::*};
 
 /// Default request body limit: 4 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 4 << 20;

@@ -11,6 +11,8 @@ pub struct ReplyTo {
     pub(super) spec: &'static RouteSpec,
     pub(super) config: Arc<Config>,
     pub(super) codec: Codec,
+    /// An RPC transport's call: the whole reply, whatever `response_body`.
+    pub(super) rpc: bool,
 }
 
 impl std::fmt::Debug for ReplyTo {
@@ -23,11 +25,12 @@ impl std::fmt::Debug for ReplyTo {
 }
 
 impl ReplyTo {
-    pub(super) fn new(route: &RouteState, codec: Codec) -> ReplyTo {
+    pub(super) fn new(route: &RouteState, codec: Codec, rpc: bool) -> ReplyTo {
         ReplyTo {
             spec: route.spec,
             config: route.config.clone(),
             codec,
+            rpc,
         }
     }
 
@@ -38,6 +41,11 @@ impl ReplyTo {
         reply: Result<Response<R>, Error>,
     ) -> Result<axum::response::Response, Infallible> {
         let response = match reply {
+            Ok(Response {
+                message,
+                status,
+                headers,
+            }) if self.rpc => encode_whole(self.codec, &message, status, headers),
             Ok(Response {
                 message,
                 status,
@@ -125,6 +133,27 @@ pub(super) fn encode_reply(
     }
 }
 
+/// The whole reply in `codec`, for the RPC transports.
+fn encode_whole(
+    codec: Codec,
+    message: &dyn EncodeMessage,
+    status: StatusCode,
+    mut headers: HeaderMap,
+) -> axum::response::Response {
+    let body = match codec {
+        Codec::Protobuf => message.to_protobuf(),
+        Codec::Json => match message.to_json() {
+            Ok(json) => json,
+            Err(e) => return error_response(codec, internal(e)),
+        },
+    };
+    crate::metadata::strip_framing(&mut headers);
+    let mut response = axum::response::Response::new(Body::from(body));
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    response
+}
+
 /// The reply as a JSON tree (through its text: one serializer per message).
 pub(super) fn json_value(message: &dyn EncodeMessage) -> Result<Value, Error> {
     let text = message.to_json().map_err(internal)?;
@@ -186,8 +215,20 @@ pub(super) fn layer_error_response(err: impl Into<tower::BoxError>) -> axum::res
 }
 
 pub fn error_response(codec: Codec, err: Error) -> axum::response::Response {
+    let mut response = error_body(codec, &err);
+    // The RPC transports answer with their own error form.
+    response.extensions_mut().insert(ErrorReply(err));
+    response
+}
+
+/// An [`Error`] reply in the response extensions: the gRPC and Connect
+/// transports turn it into a status or a Connect error.
+#[derive(Debug, Clone)]
+pub(super) struct ErrorReply(pub(super) Error);
+
+fn error_body(codec: Codec, err: &Error) -> axum::response::Response {
     match codec {
-        Codec::Json => err.into_response(),
+        Codec::Json => err.clone().into_response(),
         Codec::Protobuf => {
             let mut resp = err.clone().into_response();
             let proto = ErrorProto {

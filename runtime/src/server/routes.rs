@@ -27,8 +27,8 @@ pub(super) type WrapEndpoint = Arc<dyn Fn(Endpoint) -> Endpoint + Send + Sync>;
 pub(super) struct Entry {
     pub(super) spec: &'static RouteSpec,
     /// The requests this route matches: two entries with the same shape
-    /// would tie on every request.
-    pub(super) shape: RouteShape,
+    /// would tie on every request. `None` for an RPC-only method.
+    pub(super) shape: Option<RouteShape>,
     pub(super) make: MakeHandler,
     /// [`Routes::layer`] layers, innermost first.
     pub(super) layers: Vec<WrapEndpoint>,
@@ -64,6 +64,7 @@ impl RouteShape {
 }
 
 /// What a matched route runs.
+#[derive(Clone)]
 pub(super) enum Target {
     Direct(Handler),
     /// Through tower layers: the captures travel as [`PathValues`].
@@ -197,15 +198,20 @@ impl Routes {
     /// compiled per route, `Arc::new` two (it boxes an `ArcInner`).
     fn add_erased(mut self, spec: &'static RouteSpec, call: Box<dyn CallRoute>) -> Self {
         let call: CallFn = Arc::from(call);
-        let (shape, template) = RouteShape::of(spec);
-        self.reject_duplicate(spec, &shape);
-        let variables = template.variables.iter().map(|v| &v.field_path);
-        if !variables.eq(spec.path_fields.iter()) {
-            panic!(
-                "route {} {} ({}): path_fields {:?} are not the template's variables",
-                spec.method, spec.template, spec.operation, spec.path_fields
-            );
-        }
+        let shape = if spec.is_rpc_only() {
+            None
+        } else {
+            let (shape, template) = RouteShape::of(spec);
+            self.reject_duplicate(spec, &shape);
+            let variables = template.variables.iter().map(|v| &v.field_path);
+            if !variables.eq(spec.path_fields.iter()) {
+                panic!(
+                    "route {} {} ({}): path_fields {:?} are not the template's variables",
+                    spec.method, spec.template, spec.operation, spec.path_fields
+                );
+            }
+            Some(shape)
+        };
         let make: MakeHandler = Arc::new(move |config: Arc<Config>| {
             // One Arc per route: a request clones it once.
             let route = Arc::new(RouteState {
@@ -229,7 +235,11 @@ impl Routes {
     /// Panics when a route already added matches exactly the requests
     /// `shape` matches: one of the two could never be reached.
     fn reject_duplicate(&self, spec: &'static RouteSpec, shape: &RouteShape) {
-        if let Some(other) = self.entries.iter().find(|e| e.shape == *shape) {
+        if let Some(other) = self
+            .entries
+            .iter()
+            .find(|e| e.shape.as_ref() == Some(shape))
+        {
             panic!(
                 "duplicate route: {} {} ({}) matches exactly the requests of {} {} ({})",
                 spec.method,
@@ -252,7 +262,9 @@ impl Routes {
     /// generation rejects such a pair.
     pub fn merge(mut self, other: Routes) -> Self {
         for entry in other.entries {
-            self.reject_duplicate(entry.spec, &entry.shape);
+            if let Some(shape) = &entry.shape {
+                self.reject_duplicate(entry.spec, shape);
+            }
             self.entries.push(entry);
         }
         self
@@ -329,6 +341,7 @@ impl Routes {
     pub fn into_service(self) -> RoutesService {
         let config = Arc::new(self.config);
         let mut matcher = Matcher::new();
+        let mut rpc = RpcTable::new();
         for e in &self.entries {
             let handler = (e.make)(config.clone());
             let target = if e.layers.is_empty() {
@@ -350,6 +363,12 @@ impl Routes {
                     });
                 Target::Layered(endpoint)
             };
+            // The first binding of an operation serves its RPC transports.
+            rpc.entry(e.spec.operation)
+                .or_insert_with(|| (e.spec, target.clone()));
+            if e.spec.is_rpc_only() {
+                continue;
+            }
             // Templates were parsed when the route was added.
             let (_, template) = RouteShape::of(e.spec);
             matcher.insert_parsed(
@@ -360,6 +379,7 @@ impl Routes {
         }
         RoutesService {
             matcher: Arc::new(matcher),
+            rpc: Arc::new(rpc),
             fallback: None,
         }
     }

@@ -1,0 +1,466 @@
+//! RPC transports on the routes' port: gRPC, gRPC-Web and Connect (unary)
+//! at `/{package}.{Service}/{Method}`, beside the HTTP/JSON routes, served
+//! by the same routes: a request is classified once ([`Protocol::of`]),
+//! then runs the same route target as an HTTP request (the same
+//! [`Routes::layer`] layers, the same binding and call), marked with an
+//! [`Rpc`] extension that makes binding decode the whole message from the
+//! body and the reply encode the whole message.
+//!
+//! gRPC framing, compression and status trailers are tonic's
+//! (`tonic::server::Grpc`), gRPC-Web is tonic-web's layer. The codec tonic
+//! runs is [`RawCodec`] (frames ⇄ bytes), not tonic-prost's per-message
+//! codec: the message is decoded by the route's own `DecodeMessage`, as on
+//! the HTTP path, so no code is compiled per message type for gRPC. The
+//! Connect unary protocol (a POST body, a JSON error) is small and ours.
+
+use std::time::Duration;
+
+use base64::Engine;
+use tonic::codec::{DecodeBuf, Decoder, EncodeBuf, Encoder};
+
+use super::*;
+use crate::status::GrpcCode;
+
+/// How a request reached its route's target, in its extensions: the body
+/// is the whole request message in this codec, the reply the whole reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Rpc(pub(super) Codec);
+
+/// An RPC protocol, decided once per request from its headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Protocol {
+    /// `application/grpc`, `application/grpc+proto`.
+    Grpc,
+    /// `application/grpc-web`, `-web+proto`, `-web-text` (tonic-web).
+    GrpcWeb,
+    /// Connect unary: `application/proto` or `application/json` with a
+    /// `Connect-Protocol-Version` header.
+    Connect(Codec),
+    /// A JSON POST without the header: Connect when no HTTP route takes it.
+    MaybeConnect,
+}
+
+impl Protocol {
+    pub(super) fn of(req: &http::Request<Body>) -> Option<Protocol> {
+        if req.method() != http::Method::POST {
+            return None;
+        }
+        let content_type = req.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
+        let media = content_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if media.starts_with("application/grpc-web") {
+            return Some(Protocol::GrpcWeb);
+        }
+        if media == "application/grpc" || media.starts_with("application/grpc+") {
+            return Some(Protocol::Grpc);
+        }
+        let versioned = req.headers().contains_key(CONNECT_PROTOCOL_VERSION);
+        match media.as_str() {
+            "application/proto" => Some(Protocol::Connect(Codec::Protobuf)),
+            "application/json" if versioned => Some(Protocol::Connect(Codec::Json)),
+            "application/json" => Some(Protocol::MaybeConnect),
+            _ if versioned => Some(Protocol::Connect(Codec::Json)),
+            _ => None,
+        }
+    }
+}
+
+const CONNECT_PROTOCOL_VERSION: &str = "connect-protocol-version";
+
+/// The RPC table: one target per operation, the first binding's.
+pub(super) type RpcTable = std::collections::HashMap<&'static str, (&'static RouteSpec, Target)>;
+
+/// Serves `req` over `protocol` when its path names an operation.
+pub(super) fn serve(
+    table: &Arc<RpcTable>,
+    protocol: Protocol,
+    req: http::Request<Body>,
+) -> ResponseFuture {
+    match protocol {
+        Protocol::Grpc => {
+            let mut grpc = GrpcService {
+                table: table.clone(),
+            };
+            Box::pin(async move {
+                grpc.call(req.map(tonic::body::Body::new))
+                    .await
+                    .map(|r| r.map(Body::new))
+            })
+        }
+        Protocol::GrpcWeb => {
+            let mut web = tonic_web::GrpcWebLayer::new().layer(GrpcService {
+                table: table.clone(),
+            });
+            Box::pin(async move { web.call(req).await.map(|r| r.map(Body::new)) })
+        }
+        Protocol::Connect(codec) => connect(table, codec, req),
+        Protocol::MaybeConnect => connect(table, Codec::Json, req),
+    }
+}
+
+// ---------------------------------------------------------------- gRPC
+
+/// What tonic frames: message bytes in, message bytes out.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct RawCodec;
+
+impl tonic::codec::Codec for RawCodec {
+    type Encode = Bytes;
+    type Decode = Bytes;
+    type Encoder = RawCodec;
+    type Decoder = RawCodec;
+
+    fn encoder(&mut self) -> RawCodec {
+        RawCodec
+    }
+
+    fn decoder(&mut self) -> RawCodec {
+        RawCodec
+    }
+}
+
+impl Encoder for RawCodec {
+    type Item = Bytes;
+    type Error = tonic::Status;
+
+    fn encode(&mut self, item: Bytes, dst: &mut EncodeBuf<'_>) -> Result<(), tonic::Status> {
+        bytes::BufMut::put(dst, item);
+        Ok(())
+    }
+}
+
+impl Decoder for RawCodec {
+    type Item = Bytes;
+    type Error = tonic::Status;
+
+    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Bytes>, tonic::Status> {
+        let len = bytes::Buf::remaining(src);
+        Ok(Some(bytes::Buf::copy_to_bytes(src, len)))
+    }
+}
+
+/// The gRPC side of the routes, as tonic-web wraps it.
+#[derive(Clone)]
+pub(super) struct GrpcService {
+    table: Arc<RpcTable>,
+}
+
+impl Service<http::Request<tonic::body::Body>> for GrpcService {
+    type Response = http::Response<tonic::body::Body>;
+    type Error = Infallible;
+    type Future = std::pin::Pin<
+        Box<dyn Future<Output = Result<http::Response<tonic::body::Body>, Infallible>> + Send>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Infallible>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: http::Request<tonic::body::Body>) -> Self::Future {
+        let Some((spec, target)) = self.table.get(req.uri().path()).cloned() else {
+            let status = tonic::Status::unimplemented(format!(
+                "no method {} on this server",
+                req.uri().path()
+            ));
+            return Box::pin(std::future::ready(Ok(status.into_http())));
+        };
+        let deadline = req
+            .headers()
+            .get("grpc-timeout")
+            .and_then(|v| v.to_str().ok())
+            .and_then(grpc_timeout);
+        Box::pin(async move {
+            let call = GrpcCall {
+                spec,
+                target,
+                deadline,
+            };
+            Ok(tonic::server::Grpc::new(RawCodec).unary(call, req).await)
+        })
+    }
+}
+
+/// One gRPC call, once tonic has read its message.
+struct GrpcCall {
+    spec: &'static RouteSpec,
+    target: Target,
+    deadline: Option<Duration>,
+}
+
+type GrpcFuture =
+    std::pin::Pin<Box<dyn Future<Output = Result<tonic::Response<Bytes>, tonic::Status>> + Send>>;
+
+impl tonic::server::UnaryService<Bytes> for GrpcCall {
+    type Response = Bytes;
+    type Future = GrpcFuture;
+
+    fn call(&mut self, request: tonic::Request<Bytes>) -> GrpcFuture {
+        let (metadata, extensions, message) = request.into_parts();
+        let mut req = http::Request::new(Body::from(message));
+        *req.method_mut() = http::Method::POST;
+        *req.uri_mut() = http::Uri::from_static(self.spec.operation);
+        *req.headers_mut() = metadata.into_headers();
+        *req.extensions_mut() = extensions;
+        req.extensions_mut().insert(Rpc(Codec::Protobuf));
+        let run = self.target.run(self.spec, req, Vec::new());
+        let deadline = self.deadline;
+        Box::pin(async move {
+            let Some(Ok(response)) = within(deadline, run).await else {
+                return Err(deadline_exceeded().to_status());
+            };
+            let (parts, body) = response.into_parts();
+            if let Some(ErrorReply(error)) = parts.extensions.get::<ErrorReply>() {
+                return Err(error.to_status());
+            }
+            if !parts.status.is_success() {
+                return Err(Error::new(parts.status.as_u16(), "", "").to_status());
+            }
+            let bytes = body
+                .collect()
+                .await
+                .map_err(|e| tonic::Status::internal(e.to_string()))?
+                .to_bytes();
+            let mut headers = parts.headers;
+            headers.remove(header::CONTENT_TYPE);
+            crate::metadata::strip_framing(&mut headers);
+            Ok(tonic::Response::from_parts(
+                tonic::metadata::MetadataMap::from_headers(headers),
+                bytes,
+                parts.extensions,
+            ))
+        })
+    }
+}
+
+/// `grpc-timeout`: up to 8 digits and a unit (H, M, S, m, u, n).
+fn grpc_timeout(value: &str) -> Option<Duration> {
+    let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
+    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(n * 3600),
+        "M" => Duration::from_secs(n * 60),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    })
+}
+
+/// `future`, unless `deadline` passes first (then the future is dropped).
+async fn within<F: Future>(deadline: Option<Duration>, future: F) -> Option<F::Output> {
+    match deadline {
+        None => Some(future.await),
+        Some(deadline) => tokio::time::timeout(deadline, future).await.ok(),
+    }
+}
+
+fn deadline_exceeded() -> Error {
+    Error::gateway_timeout("DEADLINE_EXCEEDED", "the deadline passed before the reply")
+}
+
+// ------------------------------------------------------------- Connect
+
+/// A Connect unary call: the body is the message in `codec`, the reply
+/// the message in the same codec, an error Connect's JSON.
+fn connect(table: &Arc<RpcTable>, codec: Codec, mut req: http::Request<Body>) -> ResponseFuture {
+    let Some((spec, target)) = table.get(req.uri().path()).cloned() else {
+        let error = Error::not_found(
+            "NOT_FOUND",
+            format!("no method {} on this server", req.uri().path()),
+        );
+        return Box::pin(std::future::ready(Ok(connect_error(&error))));
+    };
+    if let Some(version) = req.headers().get(CONNECT_PROTOCOL_VERSION)
+        && version != "1"
+    {
+        let error = Error::bad_request(
+            "INVALID_ARGUMENT",
+            format!("Connect-Protocol-Version {version:?} is not supported: send 1"),
+        );
+        return Box::pin(std::future::ready(Ok(connect_error(&error))));
+    }
+    let deadline = match req.headers().get("connect-timeout-ms") {
+        None => None,
+        Some(ms) => match ms.to_str().ok().and_then(|v| v.parse::<u64>().ok()) {
+            Some(ms) if ms.to_string().len() <= 10 => Some(Duration::from_millis(ms)),
+            _ => {
+                let error = Error::bad_request(
+                    "INVALID_ARGUMENT",
+                    format!("Connect-Timeout-Ms {ms:?} is not a number of milliseconds"),
+                );
+                return Box::pin(std::future::ready(Ok(connect_error(&error))));
+            }
+        },
+    };
+    if let Some(encoding) = req.headers().get(header::CONTENT_ENCODING)
+        && encoding != "identity"
+    {
+        let error = Error::new(
+            501,
+            "UNIMPLEMENTED",
+            format!("Content-Encoding {encoding:?} is not supported"),
+        );
+        return Box::pin(std::future::ready(Ok(connect_error(&error))));
+    }
+    req.extensions_mut().insert(Rpc(codec));
+    let run = target.run(spec, req, Vec::new());
+    Box::pin(async move {
+        let Some(Ok(mut response)) = within(deadline, run).await else {
+            return Ok(connect_error(&deadline_exceeded()));
+        };
+        if let Some(ErrorReply(error)) = response.extensions().get::<ErrorReply>() {
+            return Ok(connect_error(error));
+        }
+        let content_type = match codec {
+            Codec::Json => "application/json",
+            Codec::Protobuf => "application/proto",
+        };
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        Ok(response)
+    })
+}
+
+/// Connect's name for a gRPC code.
+fn connect_code(code: GrpcCode) -> &'static str {
+    use GrpcCode::*;
+    match code {
+        Ok => "unknown",
+        Cancelled => "canceled",
+        Unknown => "unknown",
+        InvalidArgument => "invalid_argument",
+        DeadlineExceeded => "deadline_exceeded",
+        NotFound => "not_found",
+        AlreadyExists => "already_exists",
+        PermissionDenied => "permission_denied",
+        ResourceExhausted => "resource_exhausted",
+        FailedPrecondition => "failed_precondition",
+        Aborted => "aborted",
+        OutOfRange => "out_of_range",
+        Unimplemented => "unimplemented",
+        Internal => "internal",
+        Unavailable => "unavailable",
+        DataLoss => "data_loss",
+        Unauthenticated => "unauthenticated",
+    }
+}
+
+/// The HTTP status Connect sends for a gRPC code.
+fn connect_http_status(code: GrpcCode) -> u16 {
+    use GrpcCode::*;
+    match code {
+        Cancelled => 499,
+        InvalidArgument | FailedPrecondition | OutOfRange => 400,
+        DeadlineExceeded => 504,
+        NotFound => 404,
+        AlreadyExists | Aborted => 409,
+        PermissionDenied => 403,
+        ResourceExhausted => 429,
+        Unimplemented => 501,
+        Unavailable => 503,
+        Unauthenticated => 401,
+        Ok | Unknown | Internal | DataLoss => 500,
+    }
+}
+
+/// Connect's error JSON: code, message, and the reason and metadata as a
+/// `google.rpc.ErrorInfo` detail (what kratos puts in the gRPC status).
+pub(super) fn connect_error(error: &Error) -> axum::response::Response {
+    let code = error.grpc_code();
+    let info = crate::tonic_support::error_info(error);
+    let detail = serde_json::json!({
+        "type": "google.rpc.ErrorInfo",
+        "value": base64::engine::general_purpose::STANDARD_NO_PAD.encode(info),
+    });
+    let body = serde_json::json!({
+        "code": connect_code(code),
+        "message": error.message(),
+        "details": [detail],
+    });
+    let mut response = axum::response::Response::new(Body::from(body.to_string()));
+    *response.status_mut() = StatusCode::from_u16(connect_http_status(code))
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grpc_timeouts_in_every_unit() {
+        assert_eq!(grpc_timeout("1H"), Some(Duration::from_secs(3600)));
+        assert_eq!(grpc_timeout("2M"), Some(Duration::from_secs(120)));
+        assert_eq!(grpc_timeout("3S"), Some(Duration::from_secs(3)));
+        assert_eq!(grpc_timeout("250m"), Some(Duration::from_millis(250)));
+        assert_eq!(grpc_timeout("7u"), Some(Duration::from_micros(7)));
+        assert_eq!(grpc_timeout("9n"), Some(Duration::from_nanos(9)));
+        for bad in ["", "S", "123456789S", "1x", "-1S", "1.5S"] {
+            assert_eq!(grpc_timeout(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn connect_codes_and_statuses_follow_the_protocol() {
+        let not_found = Error::not_found("BOOK_MISSING", "no book");
+        assert_eq!(connect_code(not_found.grpc_code()), "not_found");
+        let response = connect_error(&not_found);
+        assert_eq!(response.status(), 404);
+        assert_eq!(connect_http_status(GrpcCode::ResourceExhausted), 429);
+        assert_eq!(connect_http_status(GrpcCode::Cancelled), 499);
+    }
+
+    fn request(content_type: &str, versioned: bool) -> http::Request<Body> {
+        let mut req = http::Request::post("/p.S/M").header(header::CONTENT_TYPE, content_type);
+        if versioned {
+            req = req.header(CONNECT_PROTOCOL_VERSION, "1");
+        }
+        req.body(Body::empty()).unwrap()
+    }
+
+    #[test]
+    fn the_protocol_is_read_from_the_content_type_once() {
+        use Protocol::*;
+        assert_eq!(
+            Protocol::of(&request("application/grpc", false)),
+            Some(Grpc)
+        );
+        assert_eq!(
+            Protocol::of(&request("application/grpc+proto", false)),
+            Some(Grpc)
+        );
+        assert_eq!(
+            Protocol::of(&request("application/grpc-web-text", false)),
+            Some(GrpcWeb)
+        );
+        assert_eq!(
+            Protocol::of(&request("application/proto", false)),
+            Some(Connect(Codec::Protobuf))
+        );
+        assert_eq!(
+            Protocol::of(&request("application/json; charset=utf-8", true)),
+            Some(Connect(Codec::Json))
+        );
+        assert_eq!(
+            Protocol::of(&request("application/json", false)),
+            Some(MaybeConnect)
+        );
+        assert_eq!(Protocol::of(&request("text/plain", false)), None);
+    }
+}

@@ -1,0 +1,220 @@
+//! The library example's one `routes(service)` value on one port, called
+//! over gRPC by a tonic-prost-build client, over gRPC-Web and Connect with
+//! plain HTTP requests, and over HTTP/JSON, all seeing the same state.
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use prost::Message;
+use rpc_it::library::v1::library_service_client::LibraryServiceClient;
+use rpc_it::library::v1::{CreateShelfRequest, GetShelfRequest, Shelf};
+use serde_json::{Value, json};
+
+async fn serve() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, library::app().into_make_service())
+            .await
+            .unwrap()
+    });
+    format!("http://{addr}")
+}
+
+fn shelf(theme: &str) -> CreateShelfRequest {
+    CreateShelfRequest {
+        shelf: Some(Shelf {
+            name: String::new(),
+            theme: theme.into(),
+        }),
+    }
+}
+
+#[tokio::test]
+async fn a_tonic_client_calls_every_kind_of_method_and_reads_errors_back() {
+    let base = serve().await;
+    let mut client = LibraryServiceClient::connect(base.clone()).await.unwrap();
+    let created = client.create_shelf(shelf("poetry")).await.unwrap();
+    let created = created.into_inner();
+    assert_eq!(created.theme, "poetry");
+    let got = client
+        .get_shelf(GetShelfRequest {
+            name: created.name.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(got, created);
+
+    // The same state over HTTP/JSON on the same port.
+    let http: Value = reqwest::get(format!("{base}/v1/{}", created.name))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(http["theme"], "poetry");
+
+    // An Error comes back as kratos sends it: code, reason in ErrorInfo.
+    let missing = client
+        .get_shelf(GetShelfRequest {
+            name: "shelves/999".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), tonic::Code::NotFound);
+    let error = protoway::Error::from_status(&missing);
+    assert_eq!((error.code(), error.reason()), (404, "SHELF_NOT_FOUND"));
+    let invalid = client.create_shelf(shelf("")).await.unwrap_err();
+    assert_eq!(invalid.code(), tonic::Code::InvalidArgument);
+    assert_eq!(
+        protoway::Error::from_status(&invalid).reason(),
+        "INVALID_ARGUMENT"
+    );
+
+    // An unknown method is UNIMPLEMENTED, not a hang or an HTTP 404 body.
+    let mut grpc = tonic::client::Grpc::new(
+        tonic::transport::Endpoint::from_shared(base)
+            .unwrap()
+            .connect()
+            .await
+            .unwrap(),
+    );
+    grpc.ready().await.unwrap();
+    let unknown: Result<tonic::Response<Shelf>, _> = grpc
+        .unary(
+            tonic::Request::new(GetShelfRequest::default()),
+            "/library.v1.LibraryService/Nope".parse().unwrap(),
+            tonic_prost::ProstCodec::default(),
+        )
+        .await;
+    assert_eq!(unknown.unwrap_err().code(), tonic::Code::Unimplemented);
+}
+
+#[tokio::test]
+async fn grpc_timeout_is_a_deadline() {
+    let base = serve().await;
+    let mut client = LibraryServiceClient::connect(base).await.unwrap();
+    let mut request = tonic::Request::new(shelf("fast"));
+    request.set_timeout(std::time::Duration::from_secs(5));
+    // Within the deadline: answered.
+    assert!(client.create_shelf(request).await.is_ok());
+}
+
+/// A gRPC-Web frame: flag, big-endian length, message.
+fn frame(flag: u8, message: &[u8]) -> Bytes {
+    let mut out = BytesMut::new();
+    out.put_u8(flag);
+    out.put_u32(message.len() as u32);
+    out.put_slice(message);
+    out.freeze()
+}
+
+#[tokio::test]
+async fn grpc_web_over_http1_answers_with_a_message_and_trailers() {
+    let base = serve().await;
+    let http = reqwest::Client::new();
+    let reply = http
+        .post(format!("{base}/library.v1.LibraryService/CreateShelf"))
+        .header("content-type", "application/grpc-web+proto")
+        .header("x-grpc-web", "1")
+        .body(frame(0, &shelf("web").encode_to_vec()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    assert_eq!(
+        reply.headers()["content-type"],
+        "application/grpc-web+proto"
+    );
+    let mut body = reply.bytes().await.unwrap();
+    assert_eq!(body.get_u8(), 0, "a message frame first");
+    let len = body.get_u32() as usize;
+    let created = Shelf::decode(&body[..len]).unwrap();
+    assert_eq!(created.theme, "web");
+    body.advance(len);
+    assert_eq!(body.get_u8(), 0x80, "then the trailers frame");
+    let len = body.get_u32() as usize;
+    let trailers = String::from_utf8(body[..len].to_vec()).unwrap();
+    assert!(trailers.contains("grpc-status:0"), "{trailers}");
+
+    // An error travels in the trailers with its status.
+    let reply = http
+        .post(format!("{base}/library.v1.LibraryService/GetShelf"))
+        .header("content-type", "application/grpc-web+proto")
+        .body(frame(
+            0,
+            &GetShelfRequest {
+                name: "shelves/404".into(),
+            }
+            .encode_to_vec(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    // A trailers-only reply: the status is in the headers (no frames).
+    assert_eq!(reply.status(), 200);
+    assert_eq!(reply.headers()["grpc-status"], "5");
+    let error =
+        protoway::Error::from_status(&tonic::Status::from_header_map(reply.headers()).unwrap());
+    assert_eq!((error.code(), error.reason()), (404, "SHELF_NOT_FOUND"));
+}
+
+#[tokio::test]
+async fn connect_unary_in_json_and_protobuf_with_connect_errors() {
+    let base = serve().await;
+    let http = reqwest::Client::new();
+    let url = |method: &str| format!("{base}/library.v1.LibraryService/{method}");
+    let reply = http
+        .post(url("CreateShelf"))
+        .header("content-type", "application/json")
+        .header("connect-protocol-version", "1")
+        .body(json!({"shelf": {"theme": "connect"}}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    assert_eq!(reply.headers()["content-type"], "application/json");
+    let created: Value = reply.json().await.unwrap();
+    assert_eq!(created["theme"], "connect");
+
+    let reply = http
+        .post(url("GetShelf"))
+        .header("content-type", "application/proto")
+        .body(
+            GetShelfRequest {
+                name: created["name"].as_str().unwrap().into(),
+            }
+            .encode_to_vec(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.headers()["content-type"], "application/proto");
+    let got = Shelf::decode(reply.bytes().await.unwrap()).unwrap();
+    assert_eq!(got.theme, "connect");
+
+    let reply = http
+        .post(url("GetShelf"))
+        .header("content-type", "application/json")
+        .header("connect-protocol-version", "1")
+        .body(r#"{"name": "shelves/31337"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 404);
+    let error: Value = reply.json().await.unwrap();
+    assert_eq!(error["code"], "not_found");
+    assert_eq!(error["details"][0]["type"], "google.rpc.ErrorInfo");
+
+    // Invalid JSON is Connect's invalid_argument, not a panic.
+    let reply = http
+        .post(url("GetShelf"))
+        .header("content-type", "application/json")
+        .header("connect-protocol-version", "1")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 400);
+    let error: Value = reply.json().await.unwrap();
+    assert_eq!(error["code"], "invalid_argument");
+}
