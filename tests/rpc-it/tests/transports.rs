@@ -218,3 +218,201 @@ async fn connect_unary_in_json_and_protobuf_with_connect_errors() {
     let error: Value = reply.json().await.unwrap();
     assert_eq!(error["code"], "invalid_argument");
 }
+
+/// A GetShelf that answers after `delay`, behind a layer that records the
+/// operation of every request it sees.
+async fn slow_server(
+    delay: std::time::Duration,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+) -> String {
+    use library::pb::library::v1 as pb;
+    use protoway::server::{Operation, Request, Response, Routes};
+    let routes = Routes::new()
+        .add(
+            &pb::library_service_http::ROUTE_GET_SHELF_0,
+            move |request: Request<pb::GetShelfRequest>| async move {
+                tokio::time::sleep(delay).await;
+                Ok(Response::new(pb::Shelf {
+                    name: request.into_inner().name,
+                    theme: "slow".into(),
+                }))
+            },
+        )
+        .layer(tower::util::MapRequestLayer::new(
+            move |req: http::Request<axum::body::Body>| {
+                let operation = req.extensions().get::<Operation>().map(|o| o.0);
+                let content_type = req
+                    .headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_owned();
+                seen.lock()
+                    .unwrap()
+                    .push((operation.unwrap_or("").to_owned(), content_type));
+                req
+            },
+        ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let service = routes.into_service();
+    tokio::spawn(async move {
+        axum::serve(listener, service.into_make_service())
+            .await
+            .unwrap()
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn deadlines_drop_the_handler_on_grpc_and_connect() {
+    let seen = Default::default();
+    let base = slow_server(std::time::Duration::from_secs(30), seen).await;
+    let mut client = LibraryServiceClient::connect(base.clone()).await.unwrap();
+    let mut request = tonic::Request::new(GetShelfRequest {
+        name: "shelves/1".into(),
+    });
+    request.set_timeout(std::time::Duration::from_millis(100));
+    let started = std::time::Instant::now();
+    let status = client.get_shelf(request).await.unwrap_err();
+    // tonic's channel enforces the same deadline on its side and may give
+    // up first (CANCELLED); the server's own answer is checked below.
+    assert!(
+        matches!(
+            status.code(),
+            tonic::Code::DeadlineExceeded | tonic::Code::Cancelled
+        ),
+        "{status:?}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+
+    // The server's answer, over gRPC-Web (a client that does not time out).
+    let reply = reqwest::Client::new()
+        .post(format!("{base}/library.v1.LibraryService/GetShelf"))
+        .header("content-type", "application/grpc-web+proto")
+        .header("grpc-timeout", "100m")
+        .body(frame(0, &GetShelfRequest::default().encode_to_vec()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.headers()["grpc-status"], "4", "DEADLINE_EXCEEDED");
+
+    let reply = reqwest::Client::new()
+        .post(format!("{base}/library.v1.LibraryService/GetShelf"))
+        .header("content-type", "application/json")
+        .header("connect-protocol-version", "1")
+        .header("connect-timeout-ms", "100")
+        .body(r#"{"name": "shelves/1"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 504);
+    let error: Value = reply.json().await.unwrap();
+    assert_eq!(error["code"], "deadline_exceeded");
+}
+
+#[tokio::test]
+async fn one_layer_sees_every_transport_with_the_operation() {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let base = slow_server(std::time::Duration::ZERO, seen.clone()).await;
+    let mut client = LibraryServiceClient::connect(base.clone()).await.unwrap();
+    let name = GetShelfRequest {
+        name: "shelves/7".into(),
+    };
+    let shelf = client.get_shelf(name.clone()).await.unwrap().into_inner();
+    assert_eq!(shelf.theme, "slow");
+    let http = reqwest::Client::new();
+    let connect = http
+        .post(format!("{base}/library.v1.LibraryService/GetShelf"))
+        .header("content-type", "application/proto")
+        .body(name.encode_to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(connect.status(), 200);
+    let web = http
+        .post(format!("{base}/library.v1.LibraryService/GetShelf"))
+        .header("content-type", "application/grpc-web+proto")
+        .body(frame(0, &name.encode_to_vec()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(web.status(), 200);
+    let json = http
+        .get(format!("{base}/v1/shelves/7"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json.status(), 200);
+    let seen = seen.lock().unwrap().clone();
+    let operation = "/library.v1.LibraryService/GetShelf";
+    let kinds: Vec<(&str, &str)> = seen.iter().map(|(o, c)| (o.as_str(), c.as_str())).collect();
+    assert_eq!(
+        kinds,
+        [
+            (operation, "application/grpc"),
+            (operation, "application/proto"),
+            (operation, "application/grpc"),
+            (operation, ""),
+        ],
+        "gRPC, Connect, gRPC-Web (as gRPC, after tonic-web), HTTP/JSON"
+    );
+}
+
+#[tokio::test]
+async fn hostile_frames_get_a_grpc_status_never_a_hang() {
+    let base = serve().await;
+    let http = reqwest::Client::new();
+    let message = shelf("x").encode_to_vec();
+    let whole = frame(0, &message);
+    let mut longer = BytesMut::new();
+    longer.put_u8(0);
+    longer.put_u32(1000);
+    longer.put_slice(&message);
+    let mut huge = BytesMut::new();
+    huge.put_u8(0);
+    huge.put_u32(u32::MAX);
+    huge.put_slice(&message);
+    let cases: [(&str, Bytes); 5] = [
+        ("truncated frame", whole.slice(..whole.len() - 2)),
+        ("length beyond the body", longer.freeze()),
+        ("oversize length", huge.freeze()),
+        ("compressed flag without grpc-encoding", frame(1, &message)),
+        ("not protobuf", frame(0, b"\xff\xff\xff\xff")),
+    ];
+    for (what, body) in cases {
+        let send = http
+            .post(format!("{base}/library.v1.LibraryService/CreateShelf"))
+            .header("content-type", "application/grpc-web+proto")
+            .body(body)
+            .send();
+        let reply = tokio::time::timeout(std::time::Duration::from_secs(5), send)
+            .await
+            .unwrap_or_else(|_| panic!("{what}: no answer within 5 s"))
+            .unwrap();
+        let headers = reply.headers().clone();
+        let body = reply.bytes().await.unwrap();
+        let status = headers
+            .get("grpc-status")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_else(|| {
+                let text = String::from_utf8_lossy(&body);
+                let at = text.find("grpc-status:").expect(what) + "grpc-status:".len();
+                text[at..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect()
+            });
+        assert_ne!(status, "0", "{what}");
+    }
+
+    // An unknown content type on an operation path: a JSON error, not gRPC.
+    let reply = http
+        .post(format!("{base}/library.v1.LibraryService/CreateShelf"))
+        .header("content-type", "application/xml")
+        .body("<shelf/>")
+        .send()
+        .await
+        .unwrap();
+    assert!(reply.status().is_client_error(), "{}", reply.status());
+}
