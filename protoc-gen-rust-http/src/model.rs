@@ -65,8 +65,10 @@ pub struct Method {
     pub output_full: String,
     pub doc: Vec<String>,
     pub deprecated: bool,
+    /// Its HTTP bindings; none for a method served over gRPC, gRPC-Web
+    /// and Connect only (one `RouteSpec::rpc_only` route).
     pub bindings: Vec<Binding>,
-    /// Per binding: the Rust field names from the request message to a
+    /// Per binding (the RPC-only route when there is none): the Rust field names from the request message to a
     /// `body: "a.b"` field that the body can be decoded straight into
     /// (singular messages outside real oneofs, all the way down).
     pub body_fields: Vec<Option<Vec<String>>>,
@@ -140,7 +142,14 @@ pub fn package(
                     continue;
                 }
                 match bindings {
-                    Ok(None) => {}
+                    // No HTTP rule: in the trait all the same, served over
+                    // gRPC, gRPC-Web and Connect at its operation path.
+                    Ok(None) => {
+                        match read_method(request, &types, package, &method, Vec::new(), &mut out) {
+                            Ok(m) => svc.methods.push(m),
+                            Err(mut d) => diagnostics.append(&mut d),
+                        }
+                    }
                     Ok(Some(bindings)) => {
                         let mut routed = Vec::new();
                         for b in bindings {
@@ -191,13 +200,17 @@ fn read_method(
     collect_root(&input, out);
     collect_root(&output, out);
     let rust_name = to_snake(method.name());
-    let body_fields = bindings
+    let mut body_fields: Vec<_> = bindings
         .iter()
         .map(|b| match &b.body {
             Body::Field(path) | Body::FieldHttpBody(path) => body_field_names(&input, path),
             _ => None,
         })
         .collect();
+    if bindings.is_empty() {
+        // The RPC-only route.
+        body_fields.push(None);
+    }
     Ok(Method {
         body_fields,
         name: method.name().to_string(),

@@ -110,10 +110,12 @@ fn render_service(s: &Service, rt: &TokenStream, config: &Config) -> TokenStream
         quote! { #[doc = ""] #[doc = #text] }
     });
     let specs = s.methods.iter().flat_map(|m| {
+        let rpc_only = m.bindings.is_empty().then(|| render_rpc_only_spec(m, rt));
         m.bindings
             .iter()
             .enumerate()
             .map(move |(i, b)| render_route_spec(m, i, b, rt))
+            .chain(rpc_only)
     });
     let adds = s.methods.iter().flat_map(|m| {
         let call = call_ident(m);
@@ -214,6 +216,12 @@ fn render_trait_method(m: &Method, rt: &TokenStream, default_stub: bool) -> Toke
         .iter()
         .map(|b| format!(" - `{} {}`", b.method, b.template))
         .collect::<Vec<_>>();
+
+    let http = if routes.is_empty() {
+        " HTTP: none (gRPC, gRPC-Web and Connect only)."
+    } else {
+        " HTTP:"
+    };
     let deprecated = m.deprecated.then(|| quote!(#[deprecated]));
     let body = if default_stub {
         let message = format!("{} is not implemented", m.operation);
@@ -233,7 +241,7 @@ fn render_trait_method(m: &Method, rt: &TokenStream, default_stub: bool) -> Toke
     quote! {
         #doc
         #[doc = ""]
-        #[doc = " HTTP:"]
+        #[doc = #http]
         #(#[doc = #routes])*
         #deprecated
         fn #name(
@@ -262,8 +270,13 @@ fn render_client(s: &Service, rt: &TokenStream, allow: Option<&TokenStream>) -> 
         let route = route_ident(m, 0);
         let input = from_service_module(&m.input);
         let output = from_service_module(&m.output);
-        let b = &m.bindings[0];
-        let line = format!(" `{} {}`.", b.method, b.template);
+        let line = match m.bindings.first() {
+            Some(b) => format!(" `{} {}`.", b.method, b.template),
+            None => format!(
+                " `POST {}` (Connect: the method has no HTTP binding).",
+                m.operation
+            ),
+        };
         let doc = if m.doc.is_empty() {
             quote!(#[doc = #line])
         } else {
@@ -357,6 +370,20 @@ fn route_ident(m: &Method, i: usize) -> syn::Ident {
 fn field_ref(f: &FieldRef, rt: &TokenStream) -> TokenStream {
     let (name, json, number) = (&f.name, &f.json_name, Literal::u32_unsuffixed(f.number));
     quote!(#rt::route::FieldRef::new(#name, #json, #number))
+}
+
+/// The route of a method without HTTP bindings: its operation path only.
+fn render_rpc_only_spec(m: &Method, rt: &TokenStream) -> TokenStream {
+    let name = route_ident(m, 0);
+    let op = ident(&m.const_name);
+    let request = table_path(&m.input_full);
+    let reply = table_path(&m.output_full);
+    let doc = format!(" `{}`: gRPC, gRPC-Web and Connect only.", m.name);
+    quote! {
+        #[doc = #doc]
+        pub static #name: #rt::route::RouteSpec =
+            #rt::route::RouteSpec::rpc_only(#op, &#request, &#reply);
+    }
 }
 
 fn render_route_spec(m: &Method, i: usize, b: &Binding, rt: &TokenStream) -> TokenStream {

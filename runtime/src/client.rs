@@ -217,6 +217,9 @@ impl Client {
             .request(method, format!("{}{}", self.base, encoded.path_and_query))
             .headers(self.headers.clone())
             .header(header::ACCEPT, codec.content_type());
+        if spec.is_rpc_only() {
+            builder = builder.header("connect-protocol-version", "1");
+        }
         if let Some(content_type) = &encoded.content_type {
             builder = builder
                 .header(header::CONTENT_TYPE, content_type.as_str())
@@ -435,6 +438,22 @@ fn encode_encoded(
     codec: Codec,
 ) -> Result<EncodedRequest, Error> {
     let encoded = || protobuf.map(<[u8]>::to_vec).unwrap_or_default();
+    if spec.is_rpc_only() {
+        // No HTTP binding: a Connect unary call at the operation path.
+        let (content_type, body) = match codec {
+            Codec::Protobuf => ("application/proto", encoded()),
+            Codec::Json => (
+                "application/json",
+                json.map_err(|e| Error::bad_request("INVALID_ARGUMENT", e.to_string()))?,
+            ),
+        };
+        return Ok(EncodedRequest {
+            method: "POST".into(),
+            path_and_query: spec.operation.into(),
+            content_type: Some(content_type.into()),
+            body,
+        });
+    }
     let template = spec.parsed_template().map_err(|e| {
         Error::internal_server("BAD_ROUTE", format!("template {}: {e}", spec.template))
     })?;
@@ -767,7 +786,9 @@ fn decode_error(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
             let code = u16::try_from(p.code).unwrap_or(status);
             Error::new(code, p.reason, p.message).with_metadata(p.metadata)
         }),
-        Codec::Json => serde_json::from_slice::<Error>(body).ok(),
+        Codec::Json => serde_json::from_slice::<Error>(body)
+            .ok()
+            .or_else(|| connect_error(body)),
     };
     decoded.unwrap_or_else(|| {
         let text = String::from_utf8_lossy(body);
@@ -787,6 +808,38 @@ fn decode_error(status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
             .to_uppercase()
             .replace(' ', "_");
         Error::new(status, reason, cut)
+    })
+}
+
+/// A Connect error (`{"code": "not_found", "message": …, "details": […]}`),
+/// its reason and metadata from a `google.rpc.ErrorInfo` detail.
+fn connect_error(body: &[u8]) -> Option<Error> {
+    use base64::Engine;
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let code = crate::status::GrpcCode::from_connect_name(value.get("code")?.as_str()?)?;
+    let message = value.get("message").and_then(Value::as_str).unwrap_or("");
+    let info = value
+        .get("details")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|d| d.get("type").and_then(Value::as_str) == Some(crate::error_info::TYPE_NAME))
+        .filter_map(|d| d.get("value")?.as_str())
+        .filter_map(|v| {
+            let v = v.trim_end_matches('=');
+            base64::engine::general_purpose::STANDARD_NO_PAD
+                .decode(v)
+                .ok()
+        })
+        .find_map(|bytes| {
+            <crate::error_info::ErrorInfo as prost::Message>::decode(bytes.as_slice()).ok()
+        });
+    let error = Error::from_grpc(code, String::new(), message.to_owned());
+    Some(match info {
+        Some(info) => {
+            Error::new(error.code(), info.reason, message.to_owned()).with_metadata(info.metadata)
+        }
+        None => error,
     })
 }
 

@@ -49,6 +49,8 @@ fn media(value: &str) -> Media {
     } else if is("application/x-protobuf")
         || is("application/protobuf")
         || is("application/vnd.google.protobuf")
+        // Connect's name.
+        || is("application/proto")
     {
         Media::Protobuf
     } else if is("application/x-www-form-urlencoded") {

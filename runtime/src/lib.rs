@@ -31,6 +31,8 @@ mod bind_wire;
 #[doc(hidden)]
 pub mod codec;
 mod error;
+#[cfg(any(feature = "route", feature = "tonic"))]
+mod error_info;
 #[doc(hidden)]
 pub mod matcher;
 #[doc(hidden)]

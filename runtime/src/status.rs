@@ -28,6 +28,55 @@ pub enum GrpcCode {
 }
 
 impl GrpcCode {
+    /// The code Connect calls `name` (`not_found`); `None` for others.
+    pub fn from_connect_name(name: &str) -> Option<GrpcCode> {
+        (1..=16)
+            .map(GrpcCode::from_i32)
+            .find(|code| code.connect_name() == name)
+    }
+
+    /// Connect's name for a gRPC code.
+    pub fn connect_name(self) -> &'static str {
+        use GrpcCode::*;
+        match self {
+            Ok => "unknown",
+            Cancelled => "canceled",
+            Unknown => "unknown",
+            InvalidArgument => "invalid_argument",
+            DeadlineExceeded => "deadline_exceeded",
+            NotFound => "not_found",
+            AlreadyExists => "already_exists",
+            PermissionDenied => "permission_denied",
+            ResourceExhausted => "resource_exhausted",
+            FailedPrecondition => "failed_precondition",
+            Aborted => "aborted",
+            OutOfRange => "out_of_range",
+            Unimplemented => "unimplemented",
+            Internal => "internal",
+            Unavailable => "unavailable",
+            DataLoss => "data_loss",
+            Unauthenticated => "unauthenticated",
+        }
+    }
+
+    /// The HTTP status Connect sends for a gRPC code.
+    pub fn connect_http_status(self) -> u16 {
+        use GrpcCode::*;
+        match self {
+            Cancelled => 499,
+            InvalidArgument | FailedPrecondition | OutOfRange => 400,
+            DeadlineExceeded => 504,
+            NotFound => 404,
+            AlreadyExists | Aborted => 409,
+            PermissionDenied => 403,
+            ResourceExhausted => 429,
+            Unimplemented => 501,
+            Unavailable => 503,
+            Unauthenticated => 401,
+            Ok | Unknown | Internal | DataLoss => 500,
+        }
+    }
+
     /// The code for its number; unknown numbers are [`GrpcCode::Unknown`].
     pub fn from_i32(number: i32) -> GrpcCode {
         use GrpcCode::*;

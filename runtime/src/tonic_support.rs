@@ -4,9 +4,8 @@
 use prost::Message;
 
 use crate::Error;
+use crate::error_info::{self, ErrorInfo};
 use crate::status::GrpcCode;
-
-const ERROR_INFO_TYPE_URL: &str = "type.googleapis.com/google.rpc.ErrorInfo";
 
 /// `google.rpc.Status`.
 #[derive(Clone, PartialEq, Message)]
@@ -19,28 +18,6 @@ struct RpcStatus {
     details: Vec<prost_types::Any>,
 }
 
-/// `google.rpc.ErrorInfo`.
-#[derive(Clone, PartialEq, Message)]
-struct ErrorInfo {
-    #[prost(string, tag = "1")]
-    reason: String,
-    #[prost(string, tag = "2")]
-    domain: String,
-    #[prost(btree_map = "string, string", tag = "3")]
-    metadata: std::collections::BTreeMap<String, String>,
-}
-
-/// `error`'s reason and metadata as an encoded `google.rpc.ErrorInfo`, as
-/// kratos sends them in a gRPC status (and Connect in its error details).
-pub(crate) fn error_info(error: &Error) -> Vec<u8> {
-    ErrorInfo {
-        reason: error.reason().to_owned(),
-        domain: String::new(),
-        metadata: error.metadata().clone(),
-    }
-    .encode_to_vec()
-}
-
 impl Error {
     /// The gRPC status: code per kratos' table, message, and an ErrorInfo detail.
     pub fn to_status(&self) -> tonic::Status {
@@ -49,8 +26,8 @@ impl Error {
             code: code as i32,
             message: self.message().to_owned(),
             details: vec![prost_types::Any {
-                type_url: ERROR_INFO_TYPE_URL.to_owned(),
-                value: error_info(self),
+                type_url: error_info::TYPE_URL.to_owned(),
+                value: ErrorInfo::of(self).encode_to_vec(),
             }],
         };
         tonic::Status::with_details(
@@ -72,7 +49,7 @@ impl Error {
         if let Some(info) = details
             .details
             .iter()
-            .find(|any| any.type_url == ERROR_INFO_TYPE_URL)
+            .find(|any| any.type_url == error_info::TYPE_URL)
             .and_then(|any| ErrorInfo::decode(any.value.as_slice()).ok())
         {
             err = Error::new(err.code(), info.reason, err.message().to_owned())

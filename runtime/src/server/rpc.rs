@@ -16,10 +16,10 @@
 use std::time::Duration;
 
 use base64::Engine;
+use prost::Message;
 use tonic::codec::{DecodeBuf, Decoder, EncodeBuf, Encoder};
 
 use super::*;
-use crate::status::GrpcCode;
 
 /// How a request reached its route's target, in its extensions: the body
 /// is the whole request message in this codec, the reply the whole reply.
@@ -333,64 +333,22 @@ fn connect(table: &Arc<RpcTable>, codec: Codec, mut req: http::Request<Body>) ->
     })
 }
 
-/// Connect's name for a gRPC code.
-fn connect_code(code: GrpcCode) -> &'static str {
-    use GrpcCode::*;
-    match code {
-        Ok => "unknown",
-        Cancelled => "canceled",
-        Unknown => "unknown",
-        InvalidArgument => "invalid_argument",
-        DeadlineExceeded => "deadline_exceeded",
-        NotFound => "not_found",
-        AlreadyExists => "already_exists",
-        PermissionDenied => "permission_denied",
-        ResourceExhausted => "resource_exhausted",
-        FailedPrecondition => "failed_precondition",
-        Aborted => "aborted",
-        OutOfRange => "out_of_range",
-        Unimplemented => "unimplemented",
-        Internal => "internal",
-        Unavailable => "unavailable",
-        DataLoss => "data_loss",
-        Unauthenticated => "unauthenticated",
-    }
-}
-
-/// The HTTP status Connect sends for a gRPC code.
-fn connect_http_status(code: GrpcCode) -> u16 {
-    use GrpcCode::*;
-    match code {
-        Cancelled => 499,
-        InvalidArgument | FailedPrecondition | OutOfRange => 400,
-        DeadlineExceeded => 504,
-        NotFound => 404,
-        AlreadyExists | Aborted => 409,
-        PermissionDenied => 403,
-        ResourceExhausted => 429,
-        Unimplemented => 501,
-        Unavailable => 503,
-        Unauthenticated => 401,
-        Ok | Unknown | Internal | DataLoss => 500,
-    }
-}
-
 /// Connect's error JSON: code, message, and the reason and metadata as a
 /// `google.rpc.ErrorInfo` detail (what kratos puts in the gRPC status).
 pub(super) fn connect_error(error: &Error) -> axum::response::Response {
     let code = error.grpc_code();
-    let info = crate::tonic_support::error_info(error);
+    let info = crate::error_info::ErrorInfo::of(error).encode_to_vec();
     let detail = serde_json::json!({
-        "type": "google.rpc.ErrorInfo",
+        "type": crate::error_info::TYPE_NAME,
         "value": base64::engine::general_purpose::STANDARD_NO_PAD.encode(info),
     });
     let body = serde_json::json!({
-        "code": connect_code(code),
+        "code": code.connect_name(),
         "message": error.message(),
         "details": [detail],
     });
     let mut response = axum::response::Response::new(Body::from(body.to_string()));
-    *response.status_mut() = StatusCode::from_u16(connect_http_status(code))
+    *response.status_mut() = StatusCode::from_u16(code.connect_http_status())
         .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -402,6 +360,7 @@ pub(super) fn connect_error(error: &Error) -> axum::response::Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::status::GrpcCode;
 
     #[test]
     fn grpc_timeouts_in_every_unit() {
@@ -419,11 +378,11 @@ mod tests {
     #[test]
     fn connect_codes_and_statuses_follow_the_protocol() {
         let not_found = Error::not_found("BOOK_MISSING", "no book");
-        assert_eq!(connect_code(not_found.grpc_code()), "not_found");
+        assert_eq!(not_found.grpc_code().connect_name(), "not_found");
         let response = connect_error(&not_found);
         assert_eq!(response.status(), 404);
-        assert_eq!(connect_http_status(GrpcCode::ResourceExhausted), 429);
-        assert_eq!(connect_http_status(GrpcCode::Cancelled), 499);
+        assert_eq!(GrpcCode::ResourceExhausted.connect_http_status(), 429);
+        assert_eq!(GrpcCode::Cancelled.connect_http_status(), 499);
     }
 
     fn request(content_type: &str, versioned: bool) -> http::Request<Body> {

@@ -11,6 +11,21 @@ use protoway::server::{Request, Response};
 pub struct Store;
 
 impl Bookstore for Store {
+    /// No HTTP rule: reached over gRPC, gRPC-Web and Connect.
+    async fn internal(&self, request: Request<GetShelfRequest>) -> Result<Response<Shelf>, Error> {
+        let operation = request.operation();
+        let shelf = request.into_inner().shelf;
+        if shelf == "missing" {
+            return Err(error_shelf_not_found(format!("shelf {shelf} not found"))
+                .with_metadata([("shelf", shelf)]));
+        }
+        Ok(Shelf {
+            name: format!("internal/{shelf}"),
+            theme: operation.to_string(),
+        }
+        .into())
+    }
+
     async fn get_shelf(&self, request: Request<GetShelfRequest>) -> Result<Response<Shelf>, Error> {
         let operation = request.operation();
         let shelf = request.into_inner().shelf;

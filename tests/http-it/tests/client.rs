@@ -430,3 +430,46 @@ async fn the_client_stands_in_for_the_service() {
         ("shelves/1/books/2".to_string(), "shelves/9".to_string())
     );
 }
+
+/// A method without an HTTP rule is in the trait all the same: the
+/// generated client calls it over Connect at its operation path, in both
+/// codecs, and reads a Connect error back with its reason and metadata.
+#[tokio::test]
+async fn a_method_without_http_rules_is_called_over_connect() {
+    let base = base().await;
+    for client in [
+        BookstoreClient::connect(base.clone()),
+        BookstoreClient::with_client(Client::new(base.clone())),
+    ] {
+        let shelf = client
+            .internal(GetShelfRequest { shelf: "7".into() })
+            .await
+            .unwrap();
+        assert_eq!(shelf.name, "internal/7");
+        assert_eq!(shelf.theme, bookstore_http::OPERATION_INTERNAL);
+    }
+    let protobuf = BookstoreClient::connect(base.clone());
+    let reply = protobuf
+        .internal_with(
+            GetShelfRequest { shelf: "8".into() },
+            &CallOptions::new().protobuf(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(reply.headers()["content-type"], "application/proto");
+    assert_eq!(reply.into_inner().name, "internal/8");
+    let err = protobuf
+        .internal(GetShelfRequest {
+            shelf: "missing".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (
+            err.code(),
+            err.reason(),
+            err.metadata().get("shelf").map(String::as_str)
+        ),
+        (404, "SHELF_NOT_FOUND", Some("missing"))
+    );
+}
