@@ -69,6 +69,7 @@ pub struct Builder {
     errors: Option<bool>,
     openapi: OpenApi,
     include_file: Option<PathBuf>,
+    file_descriptor_set: Option<PathBuf>,
     emit_rerun_if_changed: Option<bool>,
 }
 
@@ -222,6 +223,16 @@ impl Builder {
     /// packages as nested modules (`library::v1`, `google::api`, …).
     pub fn include_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.include_file = Some(path.into());
+        self
+    }
+
+    /// Also writes the compiled files and their imports as an encoded
+    /// `FileDescriptorSet` at `path` (relative to the output directory),
+    /// like prost-build's `file_descriptor_set_path`: what gRPC server
+    /// reflection serves (`tonic_reflection::server::Builder::
+    /// register_encoded_file_descriptor_set`).
+    pub fn file_descriptor_set(mut self, path: impl Into<PathBuf>) -> Self {
+        self.file_descriptor_set = Some(path.into());
         self
     }
 
@@ -464,6 +475,10 @@ impl Builder {
         self.protoway(&compiled, &out_dir)?;
         if let Some(name) = &self.include_file {
             write_include_file(&out_dir, name, &compiled)?;
+        }
+        if let Some(path) = &self.file_descriptor_set {
+            let set = prost::Message::encode_to_vec(&compiled.file_descriptor_set()?);
+            std::fs::write(out_dir.join(path), set)?;
         }
         Ok(())
     }

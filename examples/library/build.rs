@@ -5,6 +5,8 @@ fn main() {
     let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     protoway_build::configure()
         .openapi(format!("{out}/openapi.yaml"))
+        // For gRPC server reflection (grpcurl, Postman, …).
+        .file_descriptor_set("library.bin")
         .compile(&["library/v1/library.proto"], &["proto"])
         .unwrap_or_else(|e| panic!("{e}"));
 }

@@ -76,6 +76,8 @@ pub(super) enum Target {
 #[derive(Clone)]
 pub struct Routes {
     pub(super) entries: Vec<Entry>,
+    /// Whole gRPC services served beside the routes.
+    pub(super) grpc_services: Vec<(String, GrpcEndpoint)>,
     pub(super) config: Config,
 }
 
@@ -99,6 +101,7 @@ impl Default for Routes {
     fn default() -> Self {
         Routes {
             entries: Vec::new(),
+            grpc_services: Vec::new(),
             config: Config {
                 body_limit: DEFAULT_BODY_LIMIT,
                 body_timeout: None,
@@ -267,6 +270,7 @@ impl Routes {
             }
             self.entries.push(entry);
         }
+        self.grpc_services.extend(other.grpc_services);
         self
     }
 
@@ -308,6 +312,29 @@ impl Routes {
         self
     }
 
+    /// Serves a whole gRPC service beside the routes, on the same port:
+    /// every gRPC and gRPC-Web call to `/{S::NAME}/…`. One call each for the
+    /// standard services: health (`tonic_health::server::health_reporter()`)
+    /// and server reflection (`tonic_reflection::server::Builder`), or any
+    /// tonic-generated server.
+    pub fn grpc_service<S>(mut self, service: S) -> Self
+    where
+        S: Service<
+                http::Request<tonic::body::Body>,
+                Response = http::Response<tonic::body::Body>,
+                Error = Infallible,
+            > + tonic::server::NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        self.grpc_services
+            .push((format!("/{}/", S::NAME), BoxCloneSyncService::new(service)));
+        self
+    }
+
     /// Maximum request body size (default 4 MiB); larger bodies get 413.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.config.body_limit = bytes;
@@ -341,7 +368,10 @@ impl Routes {
     pub fn into_service(self) -> RoutesService {
         let config = Arc::new(self.config);
         let mut matcher = Matcher::new();
-        let mut rpc = RpcTable::new();
+        let mut rpc = RpcTable {
+            services: self.grpc_services,
+            ..RpcTable::default()
+        };
         for e in &self.entries {
             let handler = (e.make)(config.clone());
             let target = if e.layers.is_empty() {
@@ -364,7 +394,8 @@ impl Routes {
                 Target::Layered(endpoint)
             };
             // The first binding of an operation serves its RPC transports.
-            rpc.entry(e.spec.operation)
+            rpc.operations
+                .entry(e.spec.operation)
                 .or_insert_with(|| (e.spec, target.clone()));
             if e.spec.is_rpc_only() {
                 continue;

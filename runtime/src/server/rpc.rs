@@ -71,8 +71,39 @@ impl Protocol {
 
 const CONNECT_PROTOCOL_VERSION: &str = "connect-protocol-version";
 
-/// The RPC table: one target per operation, the first binding's.
-pub(super) type RpcTable = std::collections::HashMap<&'static str, (&'static RouteSpec, Target)>;
+/// The RPC side of the routes: one target per operation (the first
+/// binding's), and whole gRPC services mounted beside them.
+#[derive(Default)]
+pub(super) struct RpcTable {
+    pub(super) operations: std::collections::HashMap<&'static str, (&'static RouteSpec, Target)>,
+    /// `/{service name}/` and the service ([`Routes::grpc_service`]).
+    pub(super) services: Vec<(String, GrpcEndpoint)>,
+}
+
+impl RpcTable {
+    pub(super) fn get(&self, path: &str) -> Option<&(&'static RouteSpec, Target)> {
+        self.operations.get(path)
+    }
+
+    pub(super) fn contains_key(&self, path: &str) -> bool {
+        self.operations.contains_key(path)
+    }
+
+    fn service(&self, path: &str) -> Option<&GrpcEndpoint> {
+        self.services
+            .iter()
+            .find(|(prefix, _)| path.starts_with(prefix.as_str()))
+            .map(|(_, service)| service)
+    }
+}
+
+/// A mounted gRPC service (tonic-health's, tonic-reflection's, a
+/// tonic-generated server), boxed.
+pub(super) type GrpcEndpoint = BoxCloneSyncService<
+    http::Request<tonic::body::Body>,
+    http::Response<tonic::body::Body>,
+    Infallible,
+>;
 
 /// Serves `req` over `protocol` when its path names an operation.
 pub(super) fn serve(
@@ -165,6 +196,9 @@ impl Service<http::Request<tonic::body::Body>> for GrpcService {
 
     fn call(&mut self, req: http::Request<tonic::body::Body>) -> Self::Future {
         let Some((spec, target)) = self.table.get(req.uri().path()).cloned() else {
+            if let Some(service) = self.table.service(req.uri().path()) {
+                return Box::pin(service.clone().oneshot(req));
+            }
             let status = tonic::Status::unimplemented(format!(
                 "no method {} on this server",
                 req.uri().path()
