@@ -236,12 +236,12 @@ pub fn run(settings: &Settings) {
 }
 
 /// CPU time (user + system) of the whole process, in seconds.
-fn process_cpu() -> f64 {
+pub fn process_cpu() -> f64 {
     cpu_clock(libc::CLOCK_PROCESS_CPUTIME_ID)
 }
 
 /// CPU time (user + system) of the calling thread, in seconds.
-fn thread_cpu() -> f64 {
+pub fn thread_cpu() -> f64 {
     cpu_clock(libc::CLOCK_THREAD_CPUTIME_ID)
 }
 

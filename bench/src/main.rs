@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run --release -p protoway-bench -- http      # generated vs hand-written axum vs bare hyper
+//! cargo run --release -p protoway-bench -- grpc      # gRPC unary: protoway vs plain tonic
 //! cargo run --release -p protoway-bench -- codegen   # protoc + our plugins vs protoc + stub plugins
 //! cargo run --release -p protoway-bench -- load --addr 127.0.0.1:8000 --pid PID   # 100k writes, read back
 //! ```
@@ -16,10 +17,15 @@ pub mod pb {
             include!(concat!(env!("OUT_DIR"), "/bench.v1.http.rs"));
         }
     }
+    /// The same service as a tonic-prost-build server and client.
+    pub mod tonic {
+        include!(concat!(env!("OUT_DIR"), "/tonic/bench.v1.rs"));
+    }
 }
 
 mod codegen_bench;
 mod compile_bench;
+mod grpc_bench;
 mod http_bench;
 mod load;
 mod load_test;
@@ -34,6 +40,7 @@ static ALLOCATOR: micro::Counting = micro::Counting;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: protoway-bench http [--secs S] [--rounds N] [--concurrency C] [--only GET|JSON|protobuf]
+       protoway-bench grpc [--secs S] [--rounds N] [--concurrency C] [--only List|Create]
        protoway-bench codegen [--limit N] [--googleapis DIR]
        protoway-bench compile [--api google/cloud/dataproc/v1] [--rounds N] [--only library|googleapis] [--profile dev|release]
        protoway-bench micro [--iterations N] [--only GET|JSON|protobuf] [--server generated|hand-written|router]
@@ -79,6 +86,12 @@ fn main() -> ExitCode {
         Some("http") => http_bench::run(&http_bench::Settings {
             secs: flag(&args, "--secs", 3.0),
             rounds: flag(&args, "--rounds", 4),
+            concurrency: flag(&args, "--concurrency", 64),
+            only: text_flag(&args, "--only"),
+        }),
+        Some("grpc") => grpc_bench::run(&http_bench::Settings {
+            secs: flag(&args, "--secs", 3.0),
+            rounds: flag(&args, "--rounds", 6),
             concurrency: flag(&args, "--concurrency", 64),
             only: text_flag(&args, "--only"),
         }),
