@@ -171,13 +171,19 @@ pub(super) fn start(
         );
         return ready(spec, error_response(Codec::Json, error));
     };
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    // Read already: a gRPC message tonic decoded; no body at all.
+    let read = match parts.extensions.remove::<RpcMessage>() {
+        Some(RpcMessage(bytes)) => Some(bytes),
+        None if rpc.is_none() && matches!(spec.body, BodyRule::None) => Some(Bytes::new()),
+        None => None,
+    };
     let parts = Box::new(parts);
-    if let (BodyRule::None, None) = (&spec.body, rpc) {
+    if let Some(bytes) = read {
         return route.call.call(Incoming {
             route,
             parts,
-            bytes: Bytes::new(),
+            bytes,
             values: &values,
             codec,
         });

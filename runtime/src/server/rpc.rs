@@ -26,6 +26,11 @@ use super::*;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Rpc(pub(super) Codec);
 
+/// A gRPC request's message, as tonic read it from its frame: the
+/// request's body is empty, the route binds from this.
+#[derive(Debug, Clone)]
+pub(super) struct RpcMessage(pub(super) Bytes);
+
 /// An RPC protocol, decided once per request from its headers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Protocol {
@@ -46,25 +51,27 @@ impl Protocol {
             return None;
         }
         let content_type = req.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
-        let media = content_type
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        if media.starts_with("application/grpc-web") {
+        let media = content_type.split(';').next().unwrap_or("").trim();
+        // Case-insensitive without a lowercase copy: once per request.
+        let starts = |prefix: &str| {
+            media.len() >= prefix.len() && media[..prefix.len()].eq_ignore_ascii_case(prefix)
+        };
+        let is = |name: &str| media.eq_ignore_ascii_case(name);
+        if starts("application/grpc-web") {
             return Some(Protocol::GrpcWeb);
         }
-        if media == "application/grpc" || media.starts_with("application/grpc+") {
+        if is("application/grpc") || starts("application/grpc+") {
             return Some(Protocol::Grpc);
         }
         let versioned = req.headers().contains_key(CONNECT_PROTOCOL_VERSION);
-        match media.as_str() {
-            "application/proto" => Some(Protocol::Connect(Codec::Protobuf)),
-            "application/json" if versioned => Some(Protocol::Connect(Codec::Json)),
-            "application/json" => Some(Protocol::MaybeConnect),
-            _ if versioned => Some(Protocol::Connect(Codec::Json)),
-            _ => None,
+        if is("application/proto") {
+            Some(Protocol::Connect(Codec::Protobuf))
+        } else if is("application/json") && !versioned {
+            Some(Protocol::MaybeConnect)
+        } else if versioned {
+            Some(Protocol::Connect(Codec::Json))
+        } else {
+            None
         }
     }
 }
@@ -237,12 +244,13 @@ impl tonic::server::UnaryService<Bytes> for GrpcCall {
 
     fn call(&mut self, request: tonic::Request<Bytes>) -> GrpcFuture {
         let (metadata, extensions, message) = request.into_parts();
-        let mut req = http::Request::new(Body::from(message));
+        let mut req = http::Request::new(Body::empty());
         *req.method_mut() = http::Method::POST;
         *req.uri_mut() = http::Uri::from_static(self.spec.operation);
         *req.headers_mut() = metadata.into_headers();
         *req.extensions_mut() = extensions;
         req.extensions_mut().insert(Rpc(Codec::Protobuf));
+        req.extensions_mut().insert(RpcMessage(message));
         let run = self.target.run(self.spec, req, Vec::new());
         let deadline = self.deadline;
         Box::pin(async move {
