@@ -139,12 +139,21 @@ pub fn run(settings: &Settings) {
     ];
     let mut missed = Vec::new();
     for (name, call) in cases {
-        if settings.only.as_ref().is_some_and(|o| !name.contains(o.as_str())) {
+        if settings
+            .only
+            .as_ref()
+            .is_some_and(|o| !name.contains(o.as_str()))
+        {
             continue;
         }
         let targets = [protoway, tonic];
         for addr in targets {
-            client_rt.block_on(drive(addr, call, settings.concurrency, Duration::from_millis(500)));
+            client_rt.block_on(drive(
+                addr,
+                call,
+                settings.concurrency,
+                Duration::from_millis(500),
+            ));
         }
         let mut requests = [0u64; 2];
         let mut errors = [0u64; 2];

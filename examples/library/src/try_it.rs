@@ -14,6 +14,8 @@ pub struct TryIt {
     pub status: u16,
     /// What the line shows, printed after it as a shell comment.
     pub note: &'static str,
+    /// Sent as a Connect call (`Connect-Protocol-Version: 1`).
+    pub connect: bool,
 }
 
 /// The requests, in the order they make sense on a fresh server.
@@ -52,6 +54,15 @@ pub const TRY_IT: &[TryIt] = &[
         ..TryIt::get("/v1/shelves/404", "404 SHELF_NOT_FOUND, kratos error JSON")
     },
     TryIt::get("/openapi.yaml", "the generated OpenAPI document"),
+    TryIt {
+        connect: true,
+        ..TryIt::send(
+            "POST",
+            "/library.v1.LibraryService/GetShelf",
+            r#"{"name":"shelves/1"}"#,
+            "the same service over Connect (gRPC and gRPC-Web: same port)",
+        )
+    },
 ];
 
 impl TryIt {
@@ -62,6 +73,7 @@ impl TryIt {
             json: None,
             status: 200,
             note,
+            connect: false,
         }
     }
 
@@ -77,6 +89,7 @@ impl TryIt {
             json: Some(json),
             status: 200,
             note,
+            connect: false,
         }
     }
 
@@ -92,6 +105,9 @@ impl TryIt {
         line.push_str(&format!(" 'http://{addr}{}'", self.target));
         if let Some(json) = self.json {
             line.push_str(&format!(" -H 'Content-Type: application/json' -d '{json}'"));
+        }
+        if self.connect {
+            line.push_str(" -H 'Connect-Protocol-Version: 1'");
         }
         format!("{line}   # {}", self.note)
     }

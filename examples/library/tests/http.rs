@@ -179,6 +179,9 @@ async fn printed_curl_lines_work_as_printed() {
         if let Some(json) = request.json {
             send = send.header("content-type", "application/json").body(json);
         }
+        if request.connect {
+            send = send.header("connect-protocol-version", "1");
+        }
         let reply = send.send().await.unwrap();
         let status = reply.status().as_u16();
         let text = reply.text().await.unwrap();

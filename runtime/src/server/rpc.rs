@@ -119,16 +119,7 @@ pub(super) fn serve(
     req: http::Request<Body>,
 ) -> ResponseFuture {
     match protocol {
-        Protocol::Grpc => {
-            let mut grpc = GrpcService {
-                table: table.clone(),
-            };
-            Box::pin(async move {
-                grpc.call(req.map(tonic::body::Body::new))
-                    .await
-                    .map(|r| r.map(Body::new))
-            })
-        }
+        Protocol::Grpc => grpc_call(table, req),
         Protocol::GrpcWeb => {
             let mut web = tonic_web::GrpcWebLayer::new().layer(GrpcService {
                 table: table.clone(),
@@ -188,11 +179,9 @@ pub(super) struct GrpcService {
 }
 
 impl Service<http::Request<tonic::body::Body>> for GrpcService {
-    type Response = http::Response<tonic::body::Body>;
+    type Response = axum::response::Response;
     type Error = Infallible;
-    type Future = std::pin::Pin<
-        Box<dyn Future<Output = Result<http::Response<tonic::body::Body>, Infallible>> + Send>,
-    >;
+    type Future = ResponseFuture;
 
     fn poll_ready(
         &mut self,
@@ -201,31 +190,44 @@ impl Service<http::Request<tonic::body::Body>> for GrpcService {
         std::task::Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, req: http::Request<tonic::body::Body>) -> Self::Future {
-        let Some((spec, target)) = self.table.get(req.uri().path()).cloned() else {
-            if let Some(service) = self.table.service(req.uri().path()) {
-                return Box::pin(service.clone().oneshot(req));
-            }
-            let status = tonic::Status::unimplemented(format!(
-                "no method {} on this server",
-                req.uri().path()
-            ));
-            return Box::pin(std::future::ready(Ok(status.into_http())));
-        };
-        let deadline = req
-            .headers()
-            .get("grpc-timeout")
-            .and_then(|v| v.to_str().ok())
-            .and_then(grpc_timeout);
-        Box::pin(async move {
-            let call = GrpcCall {
-                spec,
-                target,
-                deadline,
-            };
-            Ok(tonic::server::Grpc::new(RawCodec).unary(call, req).await)
-        })
+    fn call(&mut self, req: http::Request<tonic::body::Body>) -> ResponseFuture {
+        grpc_call(&self.table, req)
     }
+}
+
+/// One gRPC request (from h2 directly, or from tonic-web): an operation
+/// through tonic's unary machinery, or a mounted service.
+fn grpc_call<B>(table: &Arc<RpcTable>, req: http::Request<B>) -> ResponseFuture
+where
+    B: axum::body::HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<tower::BoxError> + Send,
+{
+    let Some((spec, target)) = table.get(req.uri().path()).cloned() else {
+        if let Some(service) = table.service(req.uri().path()) {
+            let service = service.clone();
+            return Box::pin(async move {
+                let response = service.oneshot(req.map(tonic::body::Body::new)).await;
+                response.map(|r| r.map(Body::new))
+            });
+        }
+        let status =
+            tonic::Status::unimplemented(format!("no method {} on this server", req.uri().path()));
+        return Box::pin(std::future::ready(Ok(status.into_http())));
+    };
+    let deadline = req
+        .headers()
+        .get("grpc-timeout")
+        .and_then(|v| v.to_str().ok())
+        .and_then(grpc_timeout);
+    Box::pin(async move {
+        let call = GrpcCall {
+            spec,
+            target,
+            deadline,
+        };
+        let response = tonic::server::Grpc::new(RawCodec).unary(call, req).await;
+        Ok(response.map(Body::new))
+    })
 }
 
 /// One gRPC call, once tonic has read its message.
