@@ -34,6 +34,10 @@ pub struct Error {
     message: Cow<'static, str>,
     metadata: Metadata,
     cause: Option<Arc<dyn StdError + Send + Sync + 'static>>,
+    /// The gRPC code it was made from ([`Error::from_grpc`]): kratos' table
+    /// maps several codes to one HTTP status (409 is ALREADY_EXISTS and
+    /// ABORTED), so the code is kept for gRPC and Connect replies.
+    grpc: Option<GrpcCode>,
 }
 
 macro_rules! status_helpers {
@@ -83,6 +87,7 @@ impl Error {
             message: message.into(),
             metadata: Metadata::new(),
             cause: None,
+            grpc: None,
         }
     }
 
@@ -170,9 +175,11 @@ impl Error {
         self.code == other.code && self.reason == other.reason
     }
 
-    /// The gRPC code for this error's HTTP status.
+    /// The gRPC code: the one it was made from ([`Error::from_grpc`]), else
+    /// the code for its HTTP status per kratos' table.
     pub fn grpc_code(&self) -> GrpcCode {
-        status::grpc_code_from_http(self.code)
+        self.grpc
+            .unwrap_or_else(|| status::grpc_code_from_http(self.code))
     }
 
     /// An error from a gRPC code: its HTTP status per kratos' table.
@@ -181,7 +188,10 @@ impl Error {
         reason: impl Into<Cow<'static, str>>,
         message: impl Into<Cow<'static, str>>,
     ) -> Error {
-        Error::new(status::http_from_grpc_code(code), reason, message)
+        Error {
+            grpc: Some(code),
+            ..Error::new(status::http_from_grpc_code(code), reason, message)
+        }
     }
 
     /// The wire JSON.
@@ -286,6 +296,7 @@ impl<'de> Deserialize<'de> for Error {
             message: Cow::Owned(wire.message.into_owned()),
             metadata: wire.metadata,
             cause: None,
+            grpc: None,
         })
     }
 }

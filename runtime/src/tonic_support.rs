@@ -40,11 +40,8 @@ impl Error {
     /// An error from a gRPC status: HTTP code per kratos' table; reason and
     /// metadata from an ErrorInfo detail when there is one.
     pub fn from_status(status: &tonic::Status) -> Error {
-        let mut err = Error::from_grpc(
-            GrpcCode::from_i32(status.code() as i32),
-            "",
-            status.message().to_owned(),
-        );
+        let code = GrpcCode::from_i32(status.code() as i32);
+        let mut err = Error::from_grpc(code, "", status.message().to_owned());
         let details = RpcStatus::decode(status.details()).unwrap_or_default();
         if let Some(info) = details
             .details
@@ -52,7 +49,7 @@ impl Error {
             .find(|any| any.type_url == error_info::TYPE_URL)
             .and_then(|any| ErrorInfo::decode(any.value.as_slice()).ok())
         {
-            err = Error::new(err.code(), info.reason, err.message().to_owned())
+            err = Error::from_grpc(code, info.reason, err.message().to_owned())
                 .with_metadata(info.metadata);
         }
         err
