@@ -834,12 +834,11 @@ fn connect_error(body: &[u8]) -> Option<Error> {
         .find_map(|bytes| {
             <crate::error_info::ErrorInfo as prost::Message>::decode(bytes.as_slice()).ok()
         });
-    let error = Error::from_grpc(code, String::new(), message.to_owned());
     Some(match info {
         Some(info) => {
-            Error::new(error.code(), info.reason, message.to_owned()).with_metadata(info.metadata)
+            Error::from_grpc(code, info.reason, message.to_owned()).with_metadata(info.metadata)
         }
-        None => error,
+        None => Error::from_grpc(code, String::new(), message.to_owned()),
     })
 }
 
