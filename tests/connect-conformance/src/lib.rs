@@ -1,0 +1,1 @@
+//! Empty without feature `suite`; see `src/main.rs`.
