@@ -818,28 +818,23 @@ fn connect_error(body: &[u8]) -> Option<Error> {
     let value: Value = serde_json::from_slice(body).ok()?;
     let code = crate::status::GrpcCode::from_connect_name(value.get("code")?.as_str()?)?;
     let message = value.get("message").and_then(Value::as_str).unwrap_or("");
-    let info = value
+    let details = value
         .get("details")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter(|d| d.get("type").and_then(Value::as_str) == Some(crate::error_info::TYPE_NAME))
-        .filter_map(|d| d.get("value")?.as_str())
-        .filter_map(|v| {
-            let v = v.trim_end_matches('=');
-            base64::engine::general_purpose::STANDARD_NO_PAD
-                .decode(v)
-                .ok()
-        })
-        .find_map(|bytes| {
-            <crate::error_info::ErrorInfo as prost::Message>::decode(bytes.as_slice()).ok()
+        .filter_map(|d| {
+            let type_name = d.get("type")?.as_str()?;
+            let value = d.get("value")?.as_str()?.trim_end_matches('=');
+            Some(crate::ErrorDetail {
+                type_url: format!("{}{type_name}", crate::error_info::TYPE_URL_PREFIX),
+                value: base64::engine::general_purpose::STANDARD_NO_PAD
+                    .decode(value)
+                    .ok()?,
+            })
         });
-    Some(match info {
-        Some(info) => {
-            Error::from_grpc(code, info.reason, message.to_owned()).with_metadata(info.metadata)
-        }
-        None => Error::from_grpc(code, String::new(), message.to_owned()),
-    })
+    let error = Error::from_grpc(code, String::new(), message.to_owned());
+    Some(crate::error_info::with_details(error, details))
 }
 
 /// A 2xx reply decoded into `reply`, per the route's response_body.

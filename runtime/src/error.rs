@@ -38,6 +38,19 @@ pub struct Error {
     /// maps several codes to one HTTP status (409 is ALREADY_EXISTS and
     /// ABORTED), so the code is kept for gRPC and Connect replies.
     grpc: Option<GrpcCode>,
+    /// Details for gRPC and Connect replies ([`Error::with_detail`]).
+    details: Vec<ErrorDetail>,
+}
+
+/// A `google.protobuf.Any` attached to an [`Error`]: sent after the
+/// `google.rpc.ErrorInfo` in a gRPC status's details and in a Connect
+/// error's `details`; kratos' JSON has no place for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorDetail {
+    /// `type.googleapis.com/{full message name}`.
+    pub type_url: String,
+    /// The encoded message.
+    pub value: Vec<u8>,
 }
 
 macro_rules! status_helpers {
@@ -88,6 +101,7 @@ impl Error {
             metadata: Metadata::new(),
             cause: None,
             grpc: None,
+            details: Vec::new(),
         }
     }
 
@@ -138,6 +152,22 @@ impl Error {
         &self.metadata
     }
 
+    /// Details for gRPC and Connect replies.
+    pub fn details(&self) -> &[ErrorDetail] {
+        &self.details
+    }
+
+    /// Adds a detail (`type_url` as in `google.protobuf.Any`, the message
+    /// encoded): gRPC and Connect callers read it back; kratos' JSON does
+    /// not carry it.
+    pub fn with_detail(mut self, type_url: impl Into<String>, value: impl Into<Vec<u8>>) -> Error {
+        self.details.push(ErrorDetail {
+            type_url: type_url.into(),
+            value: value.into(),
+        });
+        self
+    }
+
     /// The error that caused this one, if any (never serialized).
     pub fn cause(&self) -> Option<&(dyn StdError + Send + Sync + 'static)> {
         self.cause.as_deref()
@@ -151,6 +181,12 @@ impl Error {
     {
         self.metadata
             .extend(entries.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self
+    }
+
+    /// Replaces the reason.
+    pub fn with_reason(mut self, reason: impl Into<Cow<'static, str>>) -> Error {
+        self.reason = reason.into();
         self
     }
 
@@ -297,6 +333,7 @@ impl<'de> Deserialize<'de> for Error {
             metadata: wire.metadata,
             cause: None,
             grpc: None,
+            details: Vec::new(),
         })
     }
 }

@@ -2,9 +2,6 @@
 //! on gRPC (a status detail, as kratos sends them) and on Connect (an
 //! error detail).
 
-/// Type URL of the detail in a gRPC status.
-#[cfg(feature = "tonic")]
-pub(crate) const TYPE_URL: &str = "type.googleapis.com/google.rpc.ErrorInfo";
 /// Its type name in a Connect error's `details`.
 pub(crate) const TYPE_NAME: &str = "google.rpc.ErrorInfo";
 
@@ -29,3 +26,38 @@ impl ErrorInfo {
         }
     }
 }
+
+/// What a gRPC status or a Connect error carries as details: the
+/// ErrorInfo (when there is a reason or metadata to carry), then the
+/// error's own details.
+#[cfg(any(feature = "server", feature = "tonic"))]
+pub(crate) fn details_of(error: &crate::Error) -> Vec<crate::ErrorDetail> {
+    let has_info = !error.reason().is_empty() || !error.metadata().is_empty();
+    let info = has_info.then(|| crate::ErrorDetail {
+        type_url: TYPE_URL_PREFIX.to_owned() + TYPE_NAME,
+        value: prost::Message::encode_to_vec(&ErrorInfo::of(error)),
+    });
+    info.into_iter().chain(error.details().iter().cloned()).collect()
+}
+
+/// `error` (made from a gRPC code and message) with what `details` carry:
+/// reason and metadata from an ErrorInfo, the rest as its details.
+pub(crate) fn with_details(
+    mut error: crate::Error,
+    details: impl IntoIterator<Item = crate::ErrorDetail>,
+) -> crate::Error {
+    for detail in details {
+        if detail.type_url.strip_prefix(TYPE_URL_PREFIX) == Some(TYPE_NAME)
+            && error.reason().is_empty()
+            && let Ok(info) = <ErrorInfo as prost::Message>::decode(detail.value.as_slice())
+        {
+            error = error.with_reason(info.reason).with_metadata(info.metadata);
+        } else {
+            error = error.with_detail(detail.type_url, detail.value);
+        }
+    }
+    error
+}
+
+/// The prefix of a `google.protobuf.Any` type URL.
+pub(crate) const TYPE_URL_PREFIX: &str = "type.googleapis.com/";

@@ -68,4 +68,4 @@ mod axum_support;
 #[cfg(feature = "tonic")]
 mod tonic_support;
 
-pub use error::{Error, Metadata};
+pub use error::{Error, ErrorDetail, Metadata};

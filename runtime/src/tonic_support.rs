@@ -4,7 +4,7 @@
 use prost::Message;
 
 use crate::Error;
-use crate::error_info::{self, ErrorInfo};
+use crate::error_info;
 use crate::status::GrpcCode;
 
 /// `google.rpc.Status`.
@@ -25,10 +25,13 @@ impl Error {
         let details = RpcStatus {
             code: code as i32,
             message: self.message().to_owned(),
-            details: vec![prost_types::Any {
-                type_url: error_info::TYPE_URL.to_owned(),
-                value: ErrorInfo::of(self).encode_to_vec(),
-            }],
+            details: error_info::details_of(self)
+                .into_iter()
+                .map(|d| prost_types::Any {
+                    type_url: d.type_url,
+                    value: d.value,
+                })
+                .collect(),
         };
         tonic::Status::with_details(
             tonic::Code::from_i32(code as i32),
@@ -41,18 +44,13 @@ impl Error {
     /// metadata from an ErrorInfo detail when there is one.
     pub fn from_status(status: &tonic::Status) -> Error {
         let code = GrpcCode::from_i32(status.code() as i32);
-        let mut err = Error::from_grpc(code, "", status.message().to_owned());
+        let err = Error::from_grpc(code, "", status.message().to_owned());
         let details = RpcStatus::decode(status.details()).unwrap_or_default();
-        if let Some(info) = details
-            .details
-            .iter()
-            .find(|any| any.type_url == error_info::TYPE_URL)
-            .and_then(|any| ErrorInfo::decode(any.value.as_slice()).ok())
-        {
-            err = Error::from_grpc(code, info.reason, err.message().to_owned())
-                .with_metadata(info.metadata);
-        }
-        err
+        let details = details.details.into_iter().map(|any| crate::ErrorDetail {
+            type_url: any.type_url,
+            value: any.value,
+        });
+        error_info::with_details(err, details)
     }
 }
 

@@ -16,7 +16,6 @@
 use std::time::Duration;
 
 use base64::Engine;
-use prost::Message;
 use tonic::codec::{DecodeBuf, Decoder, EncodeBuf, Encoder};
 
 use super::*;
@@ -381,16 +380,23 @@ fn connect(table: &Arc<RpcTable>, codec: Codec, mut req: http::Request<Body>) ->
 /// `google.rpc.ErrorInfo` detail (what kratos puts in the gRPC status).
 pub(super) fn connect_error(error: &Error) -> axum::response::Response {
     let code = error.grpc_code();
-    let info = crate::error_info::ErrorInfo::of(error).encode_to_vec();
-    let detail = serde_json::json!({
-        "type": crate::error_info::TYPE_NAME,
-        "value": base64::engine::general_purpose::STANDARD_NO_PAD.encode(info),
-    });
-    let body = serde_json::json!({
+    let details: Vec<Value> = crate::error_info::details_of(error)
+        .into_iter()
+        .map(|d| {
+            let type_name = d.type_url.rsplit('/').next().unwrap_or_default().to_owned();
+            serde_json::json!({
+                "type": type_name,
+                "value": base64::engine::general_purpose::STANDARD_NO_PAD.encode(d.value),
+            })
+        })
+        .collect();
+    let mut body = serde_json::json!({
         "code": code.connect_name(),
         "message": error.message(),
-        "details": [detail],
     });
+    if !details.is_empty() {
+        body["details"] = Value::Array(details);
+    }
     let mut response = axum::response::Response::new(Body::from(body.to_string()));
     *response.status_mut() = StatusCode::from_u16(code.connect_http_status())
         .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -73,12 +73,19 @@ async fn respond<R: Default>(
     }
     let data = match definition.response {
         Some(unary_response_definition::Response::Error(error)) => {
-            // The error's code and message; its details cannot be carried
-            // (protoway's Error has reason and metadata, sent as ErrorInfo).
-            return Err(protoway::Error::from_grpc(
+            // The error as defined, then what the server saw (the suite
+            // checks both, in this order).
+            let mut reply = protoway::Error::from_grpc(
                 GrpcCode::from_i32(error.code),
                 "",
                 error.message.unwrap_or_default(),
+            );
+            for detail in error.details {
+                reply = reply.with_detail(detail.type_url, detail.value.to_vec());
+            }
+            return Err(reply.with_detail(
+                "type.googleapis.com/connectrpc.conformance.v1.ConformancePayload.RequestInfo",
+                info.encode_to_vec(),
             ));
         }
         Some(unary_response_definition::Response::ResponseData(data)) => data,
