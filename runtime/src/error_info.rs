@@ -32,7 +32,10 @@ impl ErrorInfo {
 /// error's own details.
 #[cfg(any(feature = "server", feature = "tonic"))]
 pub(crate) fn details_of(error: &crate::Error) -> Vec<crate::ErrorDetail> {
-    let has_info = !error.reason().is_empty() || !error.metadata().is_empty();
+    // A reason that only repeats the code (`UNIMPLEMENTED`) says nothing.
+    let reason = error.reason();
+    let has_info = !error.metadata().is_empty()
+        || !(reason.is_empty() || reason == error.grpc_code().name());
     let info = has_info.then(|| crate::ErrorDetail {
         type_url: TYPE_URL_PREFIX.to_owned() + TYPE_NAME,
         value: prost::Message::encode_to_vec(&ErrorInfo::of(error)),

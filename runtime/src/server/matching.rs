@@ -66,19 +66,25 @@ impl Service<http::Request<Body>> for RoutesService {
         // type; Connect by its header or `application/proto`; a JSON POST
         // without the header is Connect only where no HTTP route takes it.
         let protocol = Protocol::of(&req);
+        let operation = self.rpc.contains_key(req.uri().path());
         match protocol {
             Some(p @ (Protocol::Grpc | Protocol::GrpcWeb)) => return serve(&self.rpc, p, req),
-            Some(p @ Protocol::Connect(_)) if self.rpc.contains_key(req.uri().path()) => {
+            Some(p @ (Protocol::Connect(_) | Protocol::ConnectUnsupported(_))) if operation => {
                 return serve(&self.rpc, p, req);
             }
             _ => {}
         }
         let outcome = self.matcher.find(req.method().as_str(), req.uri().path());
-        if protocol == Some(Protocol::MaybeConnect)
-            && !matches!(outcome, Outcome::Found { .. })
-            && self.rpc.contains_key(req.uri().path())
-        {
-            return serve(&self.rpc, Protocol::MaybeConnect, req);
+        // Connect callers get Connect's errors where no HTTP route answers.
+        let found = matches!(outcome, Outcome::Found { .. });
+        match protocol {
+            Some(Protocol::MaybeConnect) if !found && operation => {
+                return serve(&self.rpc, Protocol::MaybeConnect, req);
+            }
+            Some(p @ Protocol::Connect(_)) if !found && self.fallback.is_none() => {
+                return serve(&self.rpc, p, req);
+            }
+            _ => {}
         }
         if !matches!(outcome, Outcome::Found { .. })
             && let Some(router) = &self.fallback

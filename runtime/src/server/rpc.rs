@@ -19,6 +19,7 @@ use base64::Engine;
 use tonic::codec::{DecodeBuf, Decoder, EncodeBuf, Encoder};
 
 use super::*;
+use crate::status::GrpcCode;
 
 /// How a request reached its route's target, in its extensions: the body
 /// is the whole request message in this codec, the reply the whole reply.
@@ -29,6 +30,36 @@ pub(super) struct Rpc(pub(super) Codec);
 /// request's body is empty, the route binds from this.
 #[derive(Debug, Clone)]
 pub(super) struct RpcMessage(pub(super) Bytes);
+
+/// A gRPC or gRPC-Web request in JSON (`application/grpc+json`): tonic
+/// frames it; binding and reply use JSON.
+#[derive(Debug, Clone, Copy)]
+struct GrpcJson;
+
+/// Whether a gRPC content type names the JSON codec.
+fn is_json_subtype(req: &http::Request<Body>) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim())
+        .is_some_and(|m| m.len() >= 5 && m[m.len() - 5..].eq_ignore_ascii_case("+json"))
+}
+
+/// Replaces the content type a gRPC reply got from tonic (`+proto`) with
+/// the JSON one the caller sent.
+fn json_content_type(mut response: axum::response::Response, web: bool) -> axum::response::Response {
+    if response.headers().contains_key(header::CONTENT_TYPE) {
+        let json = if web {
+            "application/grpc-web+json"
+        } else {
+            "application/grpc+json"
+        };
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(json));
+    }
+    response
+}
 
 /// An RPC protocol, decided once per request from its headers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,14 +73,22 @@ pub(super) enum Protocol {
     Connect(Codec),
     /// A JSON POST without the header: Connect when no HTTP route takes it.
     MaybeConnect,
+    /// A Connect request this server cannot read: another method than POST
+    /// (405), or a content type other than JSON and protobuf (415).
+    ConnectUnsupported(u16),
 }
 
 impl Protocol {
     pub(super) fn of(req: &http::Request<Body>) -> Option<Protocol> {
+        let versioned = req.headers().contains_key(CONNECT_PROTOCOL_VERSION);
         if req.method() != http::Method::POST {
-            return None;
+            // Connect's GET is not served yet.
+            return versioned.then_some(Protocol::ConnectUnsupported(405));
         }
-        let content_type = req.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
+        let Some(content_type) = req.headers().get(header::CONTENT_TYPE) else {
+            return versioned.then_some(Protocol::ConnectUnsupported(415));
+        };
+        let content_type = content_type.to_str().ok()?;
         let media = content_type.split(';').next().unwrap_or("").trim();
         // Case-insensitive without a lowercase copy: once per request.
         let starts = |prefix: &str| {
@@ -62,13 +101,14 @@ impl Protocol {
         if is("application/grpc") || starts("application/grpc+") {
             return Some(Protocol::Grpc);
         }
-        let versioned = req.headers().contains_key(CONNECT_PROTOCOL_VERSION);
         if is("application/proto") {
             Some(Protocol::Connect(Codec::Protobuf))
         } else if is("application/json") && !versioned {
             Some(Protocol::MaybeConnect)
-        } else if versioned {
+        } else if is("application/json") {
             Some(Protocol::Connect(Codec::Json))
+        } else if versioned {
+            Some(Protocol::ConnectUnsupported(415))
         } else {
             None
         }
@@ -117,16 +157,41 @@ pub(super) fn serve(
     protocol: Protocol,
     req: http::Request<Body>,
 ) -> ResponseFuture {
+    let json = matches!(protocol, Protocol::Grpc | Protocol::GrpcWeb) && is_json_subtype(&req);
+    let mut req = req;
+    if json {
+        req.extensions_mut().insert(GrpcJson);
+    }
     match protocol {
+        Protocol::Grpc if json => {
+            let call = grpc_call(table, req);
+            Box::pin(async move { call.await.map(|r| json_content_type(r, false)) })
+        }
         Protocol::Grpc => grpc_call(table, req),
         Protocol::GrpcWeb => {
             let mut web = tonic_web::GrpcWebLayer::new().layer(GrpcService {
                 table: table.clone(),
             });
-            Box::pin(async move { web.call(req).await.map(|r| r.map(Body::new)) })
+            Box::pin(async move {
+                let response = web.call(req).await.map(|r| r.map(Body::new));
+                if json {
+                    response.map(|r| json_content_type(r, true))
+                } else {
+                    response
+                }
+            })
         }
         Protocol::Connect(codec) => connect(table, codec, req),
         Protocol::MaybeConnect => connect(table, Codec::Json, req),
+        Protocol::ConnectUnsupported(status) => {
+            let why = match status {
+                405 => format!("method {} is not allowed: use POST", req.method()),
+                _ => "unsupported content type: use application/json or application/proto".into(),
+            };
+            let mut response = connect_error(&Error::new(500, "", why));
+            *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+            Box::pin(std::future::ready(Ok(response)))
+        }
     }
 }
 
@@ -218,11 +283,16 @@ where
         .get("grpc-timeout")
         .and_then(|v| v.to_str().ok())
         .and_then(grpc_timeout);
+    let codec = match req.extensions().get::<GrpcJson>() {
+        Some(_) => Codec::Json,
+        None => Codec::Protobuf,
+    };
     Box::pin(async move {
         let call = GrpcCall {
             spec,
             target,
             deadline,
+            codec,
         };
         let response = tonic::server::Grpc::new(RawCodec).unary(call, req).await;
         Ok(response.map(Body::new))
@@ -234,6 +304,7 @@ struct GrpcCall {
     spec: &'static RouteSpec,
     target: Target,
     deadline: Option<Duration>,
+    codec: Codec,
 }
 
 type GrpcFuture =
@@ -250,7 +321,7 @@ impl tonic::server::UnaryService<Bytes> for GrpcCall {
         *req.uri_mut() = http::Uri::from_static(self.spec.operation);
         *req.headers_mut() = metadata.into_headers();
         *req.extensions_mut() = extensions;
-        req.extensions_mut().insert(Rpc(Codec::Protobuf));
+        req.extensions_mut().insert(Rpc(self.codec));
         req.extensions_mut().insert(RpcMessage(message));
         let run = self.target.run(self.spec, req, Vec::new());
         let deadline = self.deadline;
@@ -318,11 +389,15 @@ fn deadline_exceeded() -> Error {
 /// the message in the same codec, an error Connect's JSON.
 fn connect(table: &Arc<RpcTable>, codec: Codec, mut req: http::Request<Body>) -> ResponseFuture {
     let Some((spec, target)) = table.get(req.uri().path()).cloned() else {
-        let error = Error::not_found(
-            "NOT_FOUND",
+        // As connect-go answers an unknown procedure: 404, `unimplemented`.
+        let error = Error::from_grpc(
+            GrpcCode::Unimplemented,
+            "",
             format!("no method {} on this server", req.uri().path()),
         );
-        return Box::pin(std::future::ready(Ok(connect_error(&error))));
+        let mut response = connect_error(&error);
+        *response.status_mut() = StatusCode::NOT_FOUND;
+        return Box::pin(std::future::ready(Ok(response)));
     };
     if let Some(version) = req.headers().get(CONNECT_PROTOCOL_VERSION)
         && version != "1"
@@ -410,7 +485,6 @@ pub(super) fn connect_error(error: &Error) -> axum::response::Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::status::GrpcCode;
 
     #[test]
     fn grpc_timeouts_in_every_unit() {
