@@ -34,13 +34,15 @@ impl ErrorInfo {
 pub(crate) fn details_of(error: &crate::Error) -> Vec<crate::ErrorDetail> {
     // A reason that only repeats the code (`UNIMPLEMENTED`) says nothing.
     let reason = error.reason();
-    let has_info = !error.metadata().is_empty()
-        || !(reason.is_empty() || reason == error.grpc_code().name());
+    let has_info =
+        !error.metadata().is_empty() || !(reason.is_empty() || reason == error.grpc_code().name());
     let info = has_info.then(|| crate::ErrorDetail {
         type_url: TYPE_URL_PREFIX.to_owned() + TYPE_NAME,
         value: prost::Message::encode_to_vec(&ErrorInfo::of(error)),
     });
-    info.into_iter().chain(error.details().iter().cloned()).collect()
+    info.into_iter()
+        .chain(error.details().iter().cloned())
+        .collect()
 }
 
 /// `error` (made from a gRPC code and message) with what `details` carry:
@@ -58,6 +60,11 @@ pub(crate) fn with_details(
         } else {
             error = error.with_detail(detail.type_url, detail.value);
         }
+    }
+    // No ErrorInfo: the reason was the code's name (see `details_of`).
+    if error.reason().is_empty() {
+        let name = error.grpc_code().name();
+        error = error.with_reason(name);
     }
     error
 }

@@ -81,6 +81,10 @@ impl Service<http::Request<Body>> for RoutesService {
             Some(Protocol::MaybeConnect) if !found && operation => {
                 return serve(&self.rpc, Protocol::MaybeConnect, req);
             }
+            // A POST to an operation in a content type no transport reads.
+            None if !found && operation && req.method() == http::Method::POST => {
+                return serve(&self.rpc, Protocol::ConnectUnsupported(415), req);
+            }
             Some(p @ Protocol::Connect(_)) if !found && self.fallback.is_none() => {
                 return serve(&self.rpc, p, req);
             }

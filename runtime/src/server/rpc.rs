@@ -47,7 +47,10 @@ fn is_json_subtype(req: &http::Request<Body>) -> bool {
 
 /// Replaces the content type a gRPC reply got from tonic (`+proto`) with
 /// the JSON one the caller sent.
-fn json_content_type(mut response: axum::response::Response, web: bool) -> axum::response::Response {
+fn json_content_type(
+    mut response: axum::response::Response,
+    web: bool,
+) -> axum::response::Response {
     if response.headers().contains_key(header::CONTENT_TYPE) {
         let json = if web {
             "application/grpc-web+json"
@@ -98,8 +101,12 @@ impl Protocol {
         if starts("application/grpc-web") {
             return Some(Protocol::GrpcWeb);
         }
-        if is("application/grpc") || starts("application/grpc+") {
+        if is("application/grpc") || is("application/grpc+proto") || is("application/grpc+json") {
             return Some(Protocol::Grpc);
+        }
+        if starts("application/grpc+") {
+            // A codec this server does not speak.
+            return Some(Protocol::ConnectUnsupported(415));
         }
         if is("application/proto") {
             Some(Protocol::Connect(Codec::Protobuf))
@@ -188,8 +195,9 @@ pub(super) fn serve(
                 405 => format!("method {} is not allowed: use POST", req.method()),
                 _ => "unsupported content type: use application/json or application/proto".into(),
             };
-            let mut response = connect_error(&Error::new(500, "", why));
-            *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+            let mut response = connect_error(&Error::from_grpc(GrpcCode::Unknown, "", why));
+            *response.status_mut() =
+                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
             Box::pin(std::future::ready(Ok(response)))
         }
     }
