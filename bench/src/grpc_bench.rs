@@ -118,15 +118,7 @@ async fn drive(addr: SocketAddr, call: Call, concurrency: usize, duration: Durat
 }
 
 pub fn run(settings: &Settings) {
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("server runtime");
-    let client_rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("client runtime");
+    let (server_rt, client_rt) = http_bench::runtimes();
     let protoway = server_rt.block_on(servers::serve_service(servers::generated()));
     let tonic = server_rt.block_on(serve_tonic());
     println!(

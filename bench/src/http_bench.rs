@@ -76,17 +76,7 @@ fn cases() -> Vec<Case> {
 }
 
 pub fn run(settings: &Settings) {
-    // Servers on one worker thread, the load generator on another: the two
-    // cores of a CI machine, the same split for every server.
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("server runtime");
-    let client_rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("client runtime");
+    let (server_rt, client_rt) = runtimes();
     let generated = server_rt.block_on(servers::serve_service(servers::generated()));
     let handwritten = server_rt.block_on(servers::serve_axum(servers::handwritten()));
     let router = server_rt.block_on(servers::serve_axum(servers::generated_router()));
@@ -233,6 +223,21 @@ pub fn run(settings: &Settings) {
             println!("  {f}");
         }
     }
+}
+
+/// Servers on one worker thread, the load generator on another: the two
+/// cores of a CI machine, the same split for every server.
+pub fn runtimes() -> (tokio::runtime::Runtime, tokio::runtime::Runtime) {
+    let server = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("server runtime");
+    let client = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("client runtime");
+    (server, client)
 }
 
 /// CPU time (user + system) of the whole process, in seconds.

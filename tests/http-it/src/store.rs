@@ -13,31 +13,11 @@ pub struct Store;
 impl Bookstore for Store {
     /// No HTTP rule: reached over gRPC, gRPC-Web and Connect.
     async fn internal(&self, request: Request<GetShelfRequest>) -> Result<Response<Shelf>, Error> {
-        let operation = request.operation();
-        let shelf = request.into_inner().shelf;
-        if shelf == "missing" {
-            return Err(error_shelf_not_found(format!("shelf {shelf} not found"))
-                .with_metadata([("shelf", shelf)]));
-        }
-        Ok(Shelf {
-            name: format!("internal/{shelf}"),
-            theme: operation.to_string(),
-        }
-        .into())
+        shelf_named("internal", request)
     }
 
     async fn get_shelf(&self, request: Request<GetShelfRequest>) -> Result<Response<Shelf>, Error> {
-        let operation = request.operation();
-        let shelf = request.into_inner().shelf;
-        if shelf == "missing" {
-            return Err(error_shelf_not_found(format!("shelf {shelf} not found"))
-                .with_metadata([("shelf", shelf)]));
-        }
-        Ok(Shelf {
-            name: format!("shelves/{shelf}"),
-            theme: operation.to_string(),
-        }
-        .into())
+        shelf_named("shelves", request)
     }
 
     async fn get_special_shelf(
@@ -176,4 +156,23 @@ impl Bookstore for Store {
     ) -> Result<Response<Shelf>, Error> {
         self.get_shelf(request).await
     }
+}
+
+/// `{collection}/{shelf}` with the operation as its theme; shelf `missing`
+/// is SHELF_NOT_FOUND with the shelf in the metadata.
+fn shelf_named(
+    collection: &str,
+    request: Request<GetShelfRequest>,
+) -> Result<Response<Shelf>, Error> {
+    let operation = request.operation();
+    let shelf = request.into_inner().shelf;
+    if shelf == "missing" {
+        return Err(error_shelf_not_found(format!("shelf {shelf} not found"))
+            .with_metadata([("shelf", shelf)]));
+    }
+    Ok(Shelf {
+        name: format!("{collection}/{shelf}"),
+        theme: operation.to_string(),
+    }
+    .into())
 }
