@@ -66,29 +66,31 @@ impl Service<http::Request<Body>> for RoutesService {
         // type; Connect by its header or `application/proto`; a JSON POST
         // without the header is Connect only where no HTTP route takes it.
         let protocol = Protocol::of(&req);
-        let operation = self.rpc.contains_key(req.uri().path());
+        // Looked up only for requests that may be RPCs: an HTTP/JSON
+        // request that matches a route pays for neither.
+        let operation = || self.rpc.contains_key(req.uri().path());
         match protocol {
             Some(p @ (Protocol::Grpc | Protocol::GrpcWeb)) => return serve(&self.rpc, p, req),
-            Some(p @ (Protocol::Connect(_) | Protocol::ConnectUnsupported(_))) if operation => {
+            Some(p @ (Protocol::Connect(_) | Protocol::ConnectUnsupported(_))) if operation() => {
                 return serve(&self.rpc, p, req);
             }
             _ => {}
         }
         let outcome = self.matcher.find(req.method().as_str(), req.uri().path());
         // Connect callers get Connect's errors where no HTTP route answers.
-        let found = matches!(outcome, Outcome::Found { .. });
-        match protocol {
-            Some(Protocol::MaybeConnect) if !found && operation => {
-                return serve(&self.rpc, Protocol::MaybeConnect, req);
-            }
-            // A POST to an operation in a content type no transport reads.
-            None if !found && operation && req.method() == http::Method::POST => {
-                return serve(&self.rpc, Protocol::ConnectUnsupported(415), req);
-            }
-            Some(p @ Protocol::Connect(_)) if !found && self.fallback.is_none() => {
+        if !matches!(outcome, Outcome::Found { .. }) {
+            let rpc = match protocol {
+                Some(Protocol::MaybeConnect) if operation() => Some(Protocol::MaybeConnect),
+                // A POST to an operation in a content type no transport reads.
+                None if req.method() == http::Method::POST && operation() => {
+                    Some(Protocol::ConnectUnsupported(415))
+                }
+                Some(p @ Protocol::Connect(_)) if self.fallback.is_none() => Some(p),
+                _ => None,
+            };
+            if let Some(p) = rpc {
                 return serve(&self.rpc, p, req);
             }
-            _ => {}
         }
         if !matches!(outcome, Outcome::Found { .. })
             && let Some(router) = &self.fallback
