@@ -461,3 +461,35 @@ async fn health_and_reflection_are_served_beside_the_service() {
         "{names:?}"
     );
 }
+
+#[tokio::test]
+async fn grpc_web_text_is_base64_both_ways() {
+    use base64::Engine;
+    let base = serve().await;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let body = b64.encode(frame(0, &shelf("text").encode_to_vec()));
+    let reply = reqwest::Client::new()
+        .post(format!("{base}/library.v1.LibraryService/CreateShelf"))
+        .header("content-type", "application/grpc-web-text")
+        .header("accept", "application/grpc-web-text")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    assert_eq!(
+        reply.headers()["content-type"],
+        "application/grpc-web-text+proto"
+    );
+    let text = reply.text().await.unwrap();
+    // Each frame is base64 on its own (padded): the message frame first,
+    // its length in the first five bytes.
+    let head = b64.decode(&text[..8]).unwrap();
+    let frame_len = 5 + u32::from_be_bytes(head[1..5].try_into().unwrap()) as usize;
+    let encoded_len = frame_len.div_ceil(3) * 4;
+    let mut body = Bytes::from(b64.decode(&text[..encoded_len]).unwrap());
+    assert!(text.len() > encoded_len, "a trailers frame follows");
+    assert_eq!(body.get_u8(), 0);
+    let len = body.get_u32() as usize;
+    assert_eq!(Shelf::decode(&body[..len]).unwrap().theme, "text");
+}
