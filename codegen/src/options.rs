@@ -187,3 +187,15 @@ pub fn http_rule(m: &MethodDescriptor) -> Option<HttpRule> {
         _ => None,
     }
 }
+
+/// Whether `method` is marked `idempotency_level = NO_SIDE_EFFECTS`
+/// (Connect callers may then use GET).
+pub fn has_no_side_effects(method: &prost_reflect::MethodDescriptor) -> bool {
+    use prost_types::method_options::IdempotencyLevel;
+    method
+        .method_descriptor_proto()
+        .options
+        .as_ref()
+        .and_then(|o| o.idempotency_level)
+        == Some(IdempotencyLevel::NoSideEffects as i32)
+}

@@ -65,6 +65,8 @@ pub struct Method {
     pub output_full: String,
     pub doc: Vec<String>,
     pub deprecated: bool,
+    /// `idempotency_level = NO_SIDE_EFFECTS`.
+    pub no_side_effects: bool,
     /// Its HTTP bindings; none for a method served over gRPC, gRPC-Web
     /// and Connect only (one `RouteSpec::rpc_only` route).
     pub bindings: Vec<Binding>,
@@ -226,6 +228,7 @@ fn read_method(
         output_full: output.full_name().to_string(),
         doc: request.comments(method).doc_lines(),
         deprecated: options::is_deprecated(method),
+        no_side_effects: options::has_no_side_effects(method),
         bindings,
     })
 }

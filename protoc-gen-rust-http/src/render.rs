@@ -379,10 +379,11 @@ fn render_rpc_only_spec(m: &Method, rt: &TokenStream) -> TokenStream {
     let request = table_path(&m.input_full);
     let reply = table_path(&m.output_full);
     let doc = format!(" `{}`: gRPC, gRPC-Web and Connect only.", m.name);
+    let no_side_effects = m.no_side_effects.then(|| quote!(.no_side_effects()));
     quote! {
         #[doc = #doc]
         pub static #name: #rt::route::RouteSpec =
-            #rt::route::RouteSpec::rpc_only(#op, &#request, &#reply);
+            #rt::route::RouteSpec::rpc_only(#op, &#request, &#reply) #no_side_effects;
     }
 }
 
@@ -419,6 +420,7 @@ fn render_route_spec(m: &Method, i: usize, b: &Binding, rt: &TokenStream) -> Tok
         }
     }
     .map(|response_body| quote!(.response_body(#response_body)));
+    let no_side_effects = m.no_side_effects.then(|| quote!(.no_side_effects()));
     // Computed here, not when the routes are built or a client calls.
     let field_paths = |paths: &[Vec<String>]| {
         let paths = paths.iter().map(|p| quote!(&[#(#p),*]));
@@ -439,7 +441,7 @@ fn render_route_spec(m: &Method, i: usize, b: &Binding, rt: &TokenStream) -> Tok
         #[doc = #doc]
         pub static #name: #rt::route::RouteSpec =
             #rt::route::RouteSpec::new(#op, #method, #template, &#request, &#reply)
-                #body #response_body #path_fields #query_excluded;
+                #body #response_body #path_fields #query_excluded #no_side_effects;
     }
 }
 

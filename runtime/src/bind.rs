@@ -455,7 +455,7 @@ fn split_key(key: &str) -> Result<Strs<'_, 8>, ()> {
 }
 
 /// `application/x-www-form-urlencoded` decoding: `+` is a space.
-fn form_decode(s: &str) -> Option<Cow<'_, str>> {
+pub(crate) fn form_decode(s: &str) -> Option<Cow<'_, str>> {
     if !s.bytes().any(|b| b == b'+' || b == b'%') {
         return Some(Cow::Borrowed(s));
     }

@@ -88,6 +88,9 @@ pub struct RouteSpec {
     /// supplies them: the server ignores such keys, the client does not send
     /// them (computed at generation time).
     pub query_excluded: &'static [FieldPath],
+    /// The method is marked `idempotency_level = NO_SIDE_EFFECTS`: Connect
+    /// callers may use GET.
+    pub no_side_effects: bool,
     /// `template` parsed, the first time server or client needs it.
     parsed: std::sync::OnceLock<Result<Template, ParseError>>,
 }
@@ -158,6 +161,7 @@ impl RouteSpec {
             response_body: ResponseBody::Whole,
             path_fields: &[],
             query_excluded: &[],
+            no_side_effects: false,
             parsed: std::sync::OnceLock::new(),
         }
     }
@@ -186,6 +190,12 @@ impl RouteSpec {
     /// The response body rule.
     pub const fn response_body(mut self, response_body: ResponseBody) -> Self {
         self.response_body = response_body;
+        self
+    }
+
+    /// The method has no side effects (Connect GET allowed).
+    pub const fn no_side_effects(mut self) -> Self {
+        self.no_side_effects = true;
         self
     }
 

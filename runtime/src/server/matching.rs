@@ -71,7 +71,9 @@ impl Service<http::Request<Body>> for RoutesService {
         let operation = || self.rpc.contains_key(req.uri().path());
         match protocol {
             Some(p @ (Protocol::Grpc | Protocol::GrpcWeb)) => return serve(&self.rpc, p, req),
-            Some(p @ (Protocol::Connect(_) | Protocol::ConnectUnsupported(_))) if operation() => {
+            Some(
+                p @ (Protocol::Connect(_) | Protocol::ConnectGet | Protocol::ConnectUnsupported(_)),
+            ) if operation() => {
                 return serve(&self.rpc, p, req);
             }
             _ => {}

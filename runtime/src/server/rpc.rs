@@ -76,6 +76,9 @@ pub(super) enum Protocol {
     Connect(Codec),
     /// A JSON POST without the header: Connect when no HTTP route takes it.
     MaybeConnect,
+    /// Connect's GET (`?connect=v1&encoding=…&message=…`), for methods
+    /// marked `NO_SIDE_EFFECTS`.
+    ConnectGet,
     /// A Connect request this server cannot read: another method than POST
     /// (405), or a content type other than JSON and protobuf (415).
     ConnectUnsupported(u16),
@@ -84,8 +87,15 @@ pub(super) enum Protocol {
 impl Protocol {
     pub(super) fn of(req: &http::Request<Body>) -> Option<Protocol> {
         let versioned = req.headers().contains_key(CONNECT_PROTOCOL_VERSION);
+        if req.method() == http::Method::GET
+            && req
+                .uri()
+                .query()
+                .is_some_and(|q| q.split('&').any(|p| p == "connect=v1"))
+        {
+            return Some(Protocol::ConnectGet);
+        }
         if req.method() != http::Method::POST {
-            // Connect's GET is not served yet.
             return versioned.then_some(Protocol::ConnectUnsupported(405));
         }
         let Some(content_type) = req.headers().get(header::CONTENT_TYPE) else {
@@ -189,6 +199,18 @@ pub(super) fn serve(
             })
         }
         Protocol::Connect(codec) => connect(table, codec, req),
+        Protocol::ConnectGet => match connect_get_message(table, &req) {
+            Ok((codec, message)) => {
+                let mut req = req;
+                req.extensions_mut().insert(RpcMessage(message));
+                connect(table, codec, req)
+            }
+            Err((status, error)) => {
+                let mut response = connect_error(&error);
+                *response.status_mut() = status;
+                Box::pin(std::future::ready(Ok(response)))
+            }
+        },
         Protocol::MaybeConnect => connect(table, Codec::Json, req),
         Protocol::ConnectUnsupported(status) => {
             let why = match status {
@@ -457,6 +479,77 @@ fn connect(table: &Arc<RpcTable>, codec: Codec, mut req: http::Request<Body>) ->
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
         Ok(response)
     })
+}
+
+/// The codec and message of a Connect GET: `encoding`, `message`
+/// (percent-encoded, or base64url with `base64=1`), no `compression`.
+fn connect_get_message(
+    table: &RpcTable,
+    req: &http::Request<Body>,
+) -> Result<(Codec, Bytes), (StatusCode, Error)> {
+    let unknown =
+        |status: StatusCode, why: String| (status, Error::from_grpc(GrpcCode::Unknown, "", why));
+    match table.get(req.uri().path()) {
+        Some((spec, _)) if spec.no_side_effects => {}
+        Some(_) => {
+            return Err(unknown(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "GET is for methods marked NO_SIDE_EFFECTS: use POST".into(),
+            ));
+        }
+        None => {
+            let error = Error::from_grpc(
+                GrpcCode::Unimplemented,
+                "",
+                format!("no method {} on this server", req.uri().path()),
+            );
+            return Err((StatusCode::NOT_FOUND, error));
+        }
+    }
+    let (mut encoding, mut message, mut base64_flag) = (None, None, false);
+    for pair in req.uri().query().unwrap_or("").split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let value = crate::bind::form_decode(value)
+            .ok_or_else(|| unknown(StatusCode::BAD_REQUEST, format!("bad escape in {key:?}")))?;
+        match key {
+            "encoding" => encoding = Some(value.into_owned()),
+            "message" => message = Some(value.into_owned()),
+            "base64" => base64_flag = value == "1",
+            "compression" if value != "identity" => {
+                let error = Error::from_grpc(
+                    GrpcCode::Unimplemented,
+                    "",
+                    format!("compression {value:?} is not supported"),
+                );
+                return Err((StatusCode::NOT_IMPLEMENTED, error));
+            }
+            _ => {}
+        }
+    }
+    let codec = match encoding.as_deref() {
+        Some("json") => Codec::Json,
+        Some("proto") => Codec::Protobuf,
+        other => {
+            return Err(unknown(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!("encoding {other:?} is not supported: use json or proto"),
+            ));
+        }
+    };
+    let message = message.unwrap_or_default();
+    let bytes = if base64_flag {
+        let trimmed = message.trim_end_matches('=');
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(trimmed)
+            .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(trimmed))
+            .map_err(|e| {
+                let error = Error::bad_request("INVALID_ARGUMENT", format!("message: {e}"));
+                (StatusCode::BAD_REQUEST, error)
+            })?
+    } else {
+        message.into_bytes()
+    };
+    Ok((codec, Bytes::from(bytes)))
 }
 
 /// Connect's error JSON: code, message, and the reason and metadata as a

@@ -55,7 +55,20 @@ fn request_info<M: Message>(
             type_url: format!("type.googleapis.com/connectrpc.conformance.v1.{type_name}"),
             value: request.get_ref().encode_to_vec().into(),
         }],
-        connect_get_info: None,
+        connect_get_info: (request.method() == axum::http::Method::GET).then(|| {
+            let mut query_params: Vec<Header> = Vec::new();
+            for pair in request.uri().query().unwrap_or("").split('&') {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                match query_params.iter_mut().find(|h| h.name == name) {
+                    Some(h) => h.value.push(value.to_owned()),
+                    None => query_params.push(Header {
+                        name: name.to_owned(),
+                        value: vec![value.to_owned()],
+                    }),
+                }
+            }
+            conformance_payload::ConnectGetInfo { query_params }
+        }),
     }
 }
 
