@@ -361,6 +361,7 @@ where
             message,
             status,
             headers,
+            trailers: http::HeaderMap::new(),
         }),
         Err(e) => Err(e),
     }

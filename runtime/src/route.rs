@@ -296,6 +296,9 @@ pub struct Response<T> {
     pub(crate) message: T,
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
+    /// Sent after the message where the transport has trailers (gRPC,
+    /// gRPC-Web; Connect as `trailer-` headers).
+    pub(crate) trailers: HeaderMap,
 }
 
 impl<T> Response<T> {
@@ -305,6 +308,7 @@ impl<T> Response<T> {
             message,
             status: StatusCode::OK,
             headers: HeaderMap::new(),
+            trailers: HeaderMap::new(),
         }
     }
 
@@ -331,6 +335,18 @@ impl<T> Response<T> {
     }
 
     /// Response headers, mutably.
+    /// Adds a trailer: gRPC and gRPC-Web send it after the message, Connect
+    /// as a `trailer-{name}` header; HTTP/JSON replies do not carry it.
+    pub fn with_trailer(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
+        self.trailers.append(name, value);
+        self
+    }
+
+    /// Trailers, mutably.
+    pub fn trailers_mut(&mut self) -> &mut HeaderMap {
+        &mut self.trailers
+    }
+
     pub fn headers_mut(&mut self) -> &mut HeaderMap {
         &mut self.headers
     }

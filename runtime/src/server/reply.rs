@@ -45,11 +45,19 @@ impl ReplyTo {
                 message,
                 status,
                 headers,
-            }) if self.rpc => encode_whole(self.codec, &message, status, headers),
+                trailers,
+            }) if self.rpc => {
+                let mut response = encode_whole(self.codec, &message, status, headers);
+                if !trailers.is_empty() {
+                    response.extensions_mut().insert(ReplyTrailers(trailers));
+                }
+                response
+            }
             Ok(Response {
                 message,
                 status,
                 headers,
+                ..
             }) => encode_reply(
                 self.spec,
                 &self.config,
@@ -220,6 +228,10 @@ pub fn error_response(codec: Codec, err: Error) -> axum::response::Response {
     response.extensions_mut().insert(ErrorReply(err));
     response
 }
+
+/// A reply's trailers, in the response extensions for the RPC transports.
+#[derive(Debug, Clone)]
+pub(super) struct ReplyTrailers(pub(super) HeaderMap);
 
 /// An [`Error`] reply in the response extensions: the gRPC and Connect
 /// transports turn it into a status or a Connect error.

@@ -36,6 +36,45 @@ pub(super) struct RpcMessage(pub(super) Bytes);
 #[derive(Debug, Clone, Copy)]
 struct GrpcJson;
 
+/// Reads what is left of a request body (up to the default limit) before
+/// an early answer: an HTTP/1.1 connection whose request body was not read
+/// is closed after the reply, and a client that already reused it (or is
+/// still writing) sees a reset instead of the answer.
+async fn drain<B>(body: B)
+where
+    B: axum::body::HttpBody<Data = Bytes>,
+    B::Error: Into<tower::BoxError>,
+{
+    let _ = http_body_util::Limited::new(body, DEFAULT_BODY_LIMIT)
+        .collect()
+        .await;
+}
+
+/// An HTTP/1.1 gRPC-Web request with its (unary, small) body read whole:
+/// tonic may answer an error before reading it all (see [`drain`]). A body
+/// over the limit is RESOURCE_EXHAUSTED.
+async fn read_whole_on_http1(
+    req: http::Request<Body>,
+) -> Result<http::Request<Body>, axum::response::Response> {
+    if req.version() >= http::Version::HTTP_2 {
+        return Ok(req);
+    }
+    let (parts, body) = req.into_parts();
+    match http_body_util::Limited::new(body, DEFAULT_BODY_LIMIT)
+        .collect()
+        .await
+    {
+        Ok(collected) => Ok(http::Request::from_parts(
+            parts,
+            Body::from(collected.to_bytes()),
+        )),
+        Err(e) => Err(tonic::Status::resource_exhausted(format!(
+            "the request body could not be read whole: {e}"
+        ))
+        .into_http()),
+    }
+}
+
 /// Whether a gRPC content type names the JSON codec.
 fn is_json_subtype(req: &http::Request<Body>) -> bool {
     req.headers()
@@ -190,6 +229,10 @@ pub(super) fn serve(
                 table: table.clone(),
             });
             Box::pin(async move {
+                let req = match read_whole_on_http1(req).await {
+                    Ok(req) => req,
+                    Err(refused) => return Ok(refused),
+                };
                 let response = web.call(req).await.map(|r| r.map(Body::new));
                 if json {
                     response.map(|r| json_content_type(r, true))
@@ -205,11 +248,7 @@ pub(super) fn serve(
                 req.extensions_mut().insert(RpcMessage(message));
                 connect(table, codec, req)
             }
-            Err((status, error)) => {
-                let mut response = connect_error(&error);
-                *response.status_mut() = status;
-                Box::pin(std::future::ready(Ok(response)))
-            }
+            Err(reply) => reply,
         },
         Protocol::MaybeConnect => connect(table, Codec::Json, req),
         Protocol::ConnectUnsupported(status) => {
@@ -220,7 +259,10 @@ pub(super) fn serve(
             let mut response = connect_error(&Error::from_grpc(GrpcCode::Unknown, "", why));
             *response.status_mut() =
                 StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-            Box::pin(std::future::ready(Ok(response)))
+            Box::pin(async move {
+                drain(req.into_body()).await;
+                Ok(response)
+            })
         }
     }
 }
@@ -306,7 +348,12 @@ where
         }
         let status =
             tonic::Status::unimplemented(format!("no method {} on this server", req.uri().path()));
-        return Box::pin(std::future::ready(Ok(status.into_http())));
+        // The body is read (up to the default limit) before answering: an
+        // HTTP/1.1 client still writing it would see the connection reset.
+        return Box::pin(async move {
+            drain(req.into_body()).await;
+            Ok(status.into_http())
+        });
     };
     let deadline = req
         .headers()
@@ -324,8 +371,21 @@ where
             deadline,
             codec,
         };
-        let response = tonic::server::Grpc::new(RawCodec).unary(call, req).await;
-        Ok(response.map(Body::new))
+        let mut response = tonic::server::Grpc::new(RawCodec).unary(call, req).await;
+        match response.extensions_mut().remove::<ReplyTrailers>() {
+            None => Ok(response.map(Body::new)),
+            // The handler's trailers join tonic's (grpc-status) at the end.
+            Some(ReplyTrailers(trailers)) => Ok(response.map(|body| {
+                Body::new(body.map_frame(move |mut frame| {
+                    if let Some(end) = frame.trailers_mut() {
+                        for (name, value) in &trailers {
+                            end.append(name, value.clone());
+                        }
+                    }
+                    frame
+                }))
+            })),
+        }
     })
 }
 
@@ -470,6 +530,14 @@ fn connect(table: &Arc<RpcTable>, codec: Codec, mut req: http::Request<Body>) ->
         if let Some(ErrorReply(error)) = response.extensions().get::<ErrorReply>() {
             return Ok(connect_error(error));
         }
+        // A unary Connect reply sends trailers as `trailer-` headers.
+        if let Some(ReplyTrailers(trailers)) = response.extensions_mut().remove::<ReplyTrailers>() {
+            for (name, value) in &trailers {
+                if let Ok(name) = http::HeaderName::try_from(format!("trailer-{name}")) {
+                    response.headers_mut().append(name, value.clone());
+                }
+            }
+        }
         let content_type = match codec {
             Codec::Json => "application/json",
             Codec::Protobuf => "application/proto",
@@ -486,9 +554,16 @@ fn connect(table: &Arc<RpcTable>, codec: Codec, mut req: http::Request<Body>) ->
 fn connect_get_message(
     table: &RpcTable,
     req: &http::Request<Body>,
-) -> Result<(Codec, Bytes), (StatusCode, Error)> {
-    let unknown =
-        |status: StatusCode, why: String| (status, Error::from_grpc(GrpcCode::Unknown, "", why));
+) -> Result<(Codec, Bytes), ResponseFuture> {
+    // The error reply: a Connect error with `status`.
+    let reply = |status: StatusCode, error: Error| -> ResponseFuture {
+        let mut response = connect_error(&error);
+        *response.status_mut() = status;
+        Box::pin(std::future::ready(Ok(response)))
+    };
+    let unknown = |status: StatusCode, why: String| {
+        reply(status, Error::from_grpc(GrpcCode::Unknown, "", why))
+    };
     match table.get(req.uri().path()) {
         Some((spec, _)) if spec.no_side_effects => {}
         Some(_) => {
@@ -503,7 +578,7 @@ fn connect_get_message(
                 "",
                 format!("no method {} on this server", req.uri().path()),
             );
-            return Err((StatusCode::NOT_FOUND, error));
+            return Err(reply(StatusCode::NOT_FOUND, error));
         }
     }
     let (mut encoding, mut message, mut base64_flag) = (None, None, false);
@@ -521,7 +596,7 @@ fn connect_get_message(
                     "",
                     format!("compression {value:?} is not supported"),
                 );
-                return Err((StatusCode::NOT_IMPLEMENTED, error));
+                return Err(reply(StatusCode::NOT_IMPLEMENTED, error));
             }
             _ => {}
         }
@@ -544,7 +619,7 @@ fn connect_get_message(
             .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(trimmed))
             .map_err(|e| {
                 let error = Error::bad_request("INVALID_ARGUMENT", format!("message: {e}"));
-                (StatusCode::BAD_REQUEST, error)
+                reply(StatusCode::BAD_REQUEST, error)
             })?
     } else {
         message.into_bytes()

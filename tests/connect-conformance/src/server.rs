@@ -133,6 +133,16 @@ async fn respond<R: Default>(
             }
         }
     }
+    for trailer in definition.response_trailers {
+        for value in trailer.value {
+            if let (Ok(name), Ok(value)) = (
+                axum::http::HeaderName::from_bytes(trailer.name.as_bytes()),
+                axum::http::HeaderValue::from_str(&value),
+            ) {
+                response.trailers_mut().append(name, value);
+            }
+        }
+    }
     Ok(response)
 }
 
