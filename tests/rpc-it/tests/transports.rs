@@ -493,3 +493,120 @@ async fn grpc_web_text_is_base64_both_ways() {
     let len = body.get_u32() as usize;
     assert_eq!(Shelf::decode(&body[..len]).unwrap().theme, "text");
 }
+
+/// Methods the tests declare by hand: the library's messages, two
+/// operations of their own (one marked NO_SIDE_EFFECTS, as generated specs
+/// are for `idempotency_level = NO_SIDE_EFFECTS`).
+mod probe {
+    use library::pb::library::v1 as pb;
+    use protoway::route::RouteSpec;
+
+    pub static READ: RouteSpec = RouteSpec::rpc_only(
+        "/probe.v1.Probe/Read",
+        pb::library_service_http::ROUTE_GET_SHELF_0.request,
+        pb::library_service_http::ROUTE_GET_SHELF_0.reply,
+    )
+    .no_side_effects();
+    pub static WRITE: RouteSpec = RouteSpec::rpc_only(
+        "/probe.v1.Probe/Write",
+        pb::library_service_http::ROUTE_GET_SHELF_0.request,
+        pb::library_service_http::ROUTE_GET_SHELF_0.reply,
+    );
+}
+
+async fn probe_server() -> String {
+    use library::pb::library::v1 as pb;
+    use protoway::server::{Request, Response, Routes};
+    let shelf = |request: Request<pb::GetShelfRequest>| async move {
+        let shelf = pb::Shelf {
+            name: request.into_inner().name,
+            theme: "probe".into(),
+        };
+        Ok(Response::new(shelf).with_trailer(
+            http::HeaderName::from_static("x-checksum"),
+            http::HeaderValue::from_static("abc"),
+        ))
+    };
+    let routes = Routes::new()
+        .add(&probe::READ, shelf)
+        .add(&probe::WRITE, shelf);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let service = routes.into_service();
+    tokio::spawn(async move {
+        axum::serve(listener, service.into_make_service())
+            .await
+            .unwrap()
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn connect_get_for_methods_without_side_effects_only() {
+    let base = probe_server().await;
+    let http = reqwest::Client::new();
+    let message = "%7B%22name%22%3A%22shelves%2F9%22%7D"; // {"name":"shelves/9"}
+    let read = http
+        .get(format!(
+            "{base}/probe.v1.Probe/Read?connect=v1&encoding=json&message={message}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 200);
+    assert_eq!(read.headers()["trailer-x-checksum"], "abc");
+    let shelf: Value = read.json().await.unwrap();
+    assert_eq!(shelf["name"], "shelves/9");
+    // Protobuf, base64url.
+    use base64::Engine;
+    let proto = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(
+        GetShelfRequest {
+            name: "shelves/10".into(),
+        }
+        .encode_to_vec(),
+    );
+    let read = http
+        .get(format!(
+            "{base}/probe.v1.Probe/Read?connect=v1&encoding=proto&base64=1&message={proto}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.headers()["content-type"], "application/proto");
+    let shelf = Shelf::decode(read.bytes().await.unwrap()).unwrap();
+    assert_eq!(shelf.name, "shelves/10");
+    let write = http
+        .get(format!(
+            "{base}/probe.v1.Probe/Write?connect=v1&encoding=json&message={message}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(write.status(), 405);
+}
+
+#[tokio::test]
+async fn trailers_reach_grpc_callers() {
+    let base = probe_server().await;
+    let mut grpc = tonic::client::Grpc::new(
+        tonic::transport::Endpoint::from_shared(base)
+            .unwrap()
+            .connect()
+            .await
+            .unwrap(),
+    );
+    grpc.ready().await.unwrap();
+    let reply: tonic::Response<Shelf> = grpc
+        .unary(
+            tonic::Request::new(GetShelfRequest {
+                name: "shelves/1".into(),
+            }),
+            "/probe.v1.Probe/Write".parse().unwrap(),
+            tonic_prost::ProstCodec::default(),
+        )
+        .await
+        .unwrap();
+    // tonic merges a unary call's trailers into its metadata.
+    assert_eq!(reply.metadata().get("x-checksum").unwrap(), "abc");
+    assert_eq!(reply.into_inner().theme, "probe");
+}
