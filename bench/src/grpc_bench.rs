@@ -217,3 +217,74 @@ pub fn run(settings: &Settings) {
         }
     }
 }
+
+/// `protoway-bench grpc --micro N [--server protoway|tonic]`: one framed
+/// ListItems call after another through each server's tower service,
+/// in-process (no sockets, no h2): what the two frameworks themselves cost
+/// per call, for a profiler.
+pub fn micro(iterations: usize, server: Option<&str>) {
+    use prost::Message;
+    use tower::ServiceExt;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let request = ListItemsRequest {
+        shelf: "s1".into(),
+        page_size: 10,
+        page_token: "abc".into(),
+        filter: "rust".into(),
+    }
+    .encode_to_vec();
+    let mut framed = vec![0u8];
+    framed.extend((request.len() as u32).to_be_bytes());
+    framed.extend(&request);
+    let make = || {
+        axum::http::Request::post("/bench.v1.Catalog/ListItems")
+            .header("content-type", "application/grpc")
+            .header("te", "trailers")
+            .body(axum::body::Body::from(framed.clone()))
+            .expect("request")
+    };
+    let protoway = servers::generated();
+    let tonic = tower::ServiceExt::<axum::extract::Request>::map_response(
+        CatalogServer::new(PlainTonic),
+        |r: axum::http::Response<tonic::body::Body>| r.map(axum::body::Body::new),
+    );
+    let mut times = Vec::new();
+    for label in ["protoway", "tonic"] {
+        if server.is_some_and(|s| s != label) {
+            continue;
+        }
+        let prepared: Vec<_> = (0..iterations).map(|_| make()).collect();
+        let a0 = crate::micro::ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed);
+        let t0 = Instant::now();
+        rt.block_on(async {
+            for request in prepared {
+                let response = match label {
+                    "protoway" => protoway.clone().oneshot(request).await,
+                    _ => tonic.clone().oneshot(request).await,
+                }
+                .expect("infallible");
+                let collected = http_body_util::BodyExt::collect(response.into_body())
+                    .await
+                    .expect("body");
+                assert_eq!(
+                    collected.trailers().and_then(|t| t.get("grpc-status")),
+                    Some(&axum::http::HeaderValue::from_static("0"))
+                );
+                std::hint::black_box(collected.to_bytes());
+            }
+        });
+        let ns = t0.elapsed().as_nanos() as f64 / iterations as f64;
+        let allocations = (crate::micro::ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed)
+            - a0) as f64
+            / iterations as f64;
+        println!(
+            "  ListItems in-process  {label:<9} {ns:>8.0} ns/call {allocations:>6.1} allocations/call"
+        );
+        times.push(ns);
+    }
+    if let [p, t] = times[..] {
+        println!("  protoway/tonic time per call {:.3}", p / t);
+    }
+}

@@ -41,6 +41,7 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage: protoway-bench http [--secs S] [--rounds N] [--concurrency C] [--only GET|JSON|protobuf]
        protoway-bench grpc [--secs S] [--rounds N] [--concurrency C] [--only List|Create]
+       protoway-bench grpc --micro N [--server protoway|tonic]
        protoway-bench codegen [--limit N] [--googleapis DIR]
        protoway-bench compile [--api google/cloud/dataproc/v1] [--rounds N] [--only library|googleapis] [--profile dev|release]
        protoway-bench micro [--iterations N] [--only GET|JSON|protobuf] [--server generated|hand-written|router]
@@ -89,6 +90,10 @@ fn main() -> ExitCode {
             concurrency: flag(&args, "--concurrency", 64),
             only: text_flag(&args, "--only"),
         }),
+        Some("grpc") if args.iter().any(|a| a == "--micro") => grpc_bench::micro(
+            flag(&args, "--micro", 100_000),
+            text_flag(&args, "--server").as_deref(),
+        ),
         Some("grpc") => grpc_bench::run(&http_bench::Settings {
             secs: flag(&args, "--secs", 3.0),
             rounds: flag(&args, "--rounds", 6),

@@ -36,6 +36,8 @@ pub(crate) fn propagated(incoming: &HeaderMap, prefixes: &[String]) -> HeaderMap
 /// Headers that describe one message's bytes or one connection, never
 /// carried from one message to another.
 #[cfg(feature = "server")]
+const KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
+
 const FRAMING: &[HeaderName] = &[
     header::CONTENT_LENGTH,
     header::CONTENT_TYPE,
@@ -59,7 +61,7 @@ pub(crate) fn strip_framing(headers: &mut HeaderMap) {
     for name in FRAMING {
         headers.remove(name);
     }
-    headers.remove("keep-alive");
+    headers.remove(KEEP_ALIVE);
 }
 
 #[cfg(test)]

@@ -165,7 +165,7 @@ pub(super) fn bind_request(
     target: &mut BindingMessage<'_>,
 ) -> Result<(), Error> {
     let spec = route.spec;
-    if let Some(Rpc(codec)) = parts.extensions.get::<Rpc>() {
+    if let Some(Rpc { codec, .. }) = parts.extensions.get::<Rpc>() {
         // gRPC, gRPC-Web, Connect: the body is the whole message.
         return match codec {
             Codec::Protobuf => target

@@ -162,7 +162,7 @@ pub(super) fn start(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok());
     // An RPC transport's codec is its content type's; its body is read.
-    let rpc = req.extensions().get::<Rpc>().map(|rpc| rpc.0);
+    let rpc = req.extensions().get::<Rpc>().map(|rpc| rpc.codec);
     let Some(codec) = rpc.or_else(|| codec::negotiate(accept)) else {
         let error = Error::new(
             406,
@@ -173,9 +173,9 @@ pub(super) fn start(
     };
     let (mut parts, body) = req.into_parts();
     // Read already: a gRPC message tonic decoded; no body at all.
-    let read = match parts.extensions.remove::<RpcMessage>() {
-        Some(RpcMessage(bytes)) => Some(bytes),
-        None if rpc.is_none() && matches!(spec.body, BodyRule::None) => Some(Bytes::new()),
+    let read = match parts.extensions.get_mut::<Rpc>() {
+        Some(rpc) => rpc.message.take(),
+        None if matches!(spec.body, BodyRule::None) => Some(Bytes::new()),
         None => None,
     };
     let parts = Box::new(parts);

@@ -21,15 +21,15 @@ use tonic::codec::{DecodeBuf, Decoder, EncodeBuf, Encoder};
 use super::*;
 use crate::status::GrpcCode;
 
-/// How a request reached its route's target, in its extensions: the body
-/// is the whole request message in this codec, the reply the whole reply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Rpc(pub(super) Codec);
-
-/// A gRPC request's message, as tonic read it from its frame: the
-/// request's body is empty, the route binds from this.
+/// How a request reached its route's target, in its extensions: the
+/// request message is the whole body in this codec (or `message`, already
+/// read: a gRPC frame tonic decoded, a Connect GET's query), the reply the
+/// whole reply message. One extension, one allocation per call.
 #[derive(Debug, Clone)]
-pub(super) struct RpcMessage(pub(super) Bytes);
+pub(super) struct Rpc {
+    pub(super) codec: Codec,
+    pub(super) message: Option<Bytes>,
+}
 
 /// A gRPC or gRPC-Web request in JSON (`application/grpc+json`): tonic
 /// frames it; binding and reply use JSON.
@@ -171,7 +171,11 @@ impl Protocol {
     }
 }
 
-const CONNECT_PROTOCOL_VERSION: &str = "connect-protocol-version";
+// Header names as constants: a `&str` name is parsed on every lookup.
+const CONNECT_PROTOCOL_VERSION: http::HeaderName =
+    http::HeaderName::from_static("connect-protocol-version");
+const CONNECT_TIMEOUT_MS: http::HeaderName = http::HeaderName::from_static("connect-timeout-ms");
+const GRPC_TIMEOUT: http::HeaderName = http::HeaderName::from_static("grpc-timeout");
 
 /// The RPC side of the routes: one target per operation (the first
 /// binding's), and whole gRPC services mounted beside them.
@@ -241,16 +245,12 @@ pub(super) fn serve(
                 }
             })
         }
-        Protocol::Connect(codec) => connect(table, codec, req),
+        Protocol::Connect(codec) => connect(table, codec, None, req),
         Protocol::ConnectGet => match connect_get_message(table, &req) {
-            Ok((codec, message)) => {
-                let mut req = req;
-                req.extensions_mut().insert(RpcMessage(message));
-                connect(table, codec, req)
-            }
+            Ok((codec, message)) => connect(table, codec, Some(message), req),
             Err(reply) => reply,
         },
-        Protocol::MaybeConnect => connect(table, Codec::Json, req),
+        Protocol::MaybeConnect => connect(table, Codec::Json, None, req),
         Protocol::ConnectUnsupported(status) => {
             let why = match status {
                 405 => format!("method {} is not allowed: use POST", req.method()),
@@ -357,9 +357,10 @@ where
     };
     let deadline = req
         .headers()
-        .get("grpc-timeout")
+        .get(GRPC_TIMEOUT)
         .and_then(|v| v.to_str().ok())
         .and_then(grpc_timeout);
+    let uri = req.uri().clone();
     let codec = match req.extensions().get::<GrpcJson>() {
         Some(_) => Codec::Json,
         None => Codec::Protobuf,
@@ -370,6 +371,7 @@ where
             target,
             deadline,
             codec,
+            uri,
         };
         let mut response = tonic::server::Grpc::new(RawCodec).unary(call, req).await;
         match response.extensions_mut().remove::<ReplyTrailers>() {
@@ -395,6 +397,8 @@ struct GrpcCall {
     target: Target,
     deadline: Option<Duration>,
     codec: Codec,
+    /// The request's URI (the handler sees it, as on HTTP).
+    uri: http::Uri,
 }
 
 type GrpcFuture =
@@ -408,11 +412,13 @@ impl tonic::server::UnaryService<Bytes> for GrpcCall {
         let (metadata, extensions, message) = request.into_parts();
         let mut req = http::Request::new(Body::empty());
         *req.method_mut() = http::Method::POST;
-        *req.uri_mut() = http::Uri::from_static(self.spec.operation);
+        *req.uri_mut() = self.uri.clone();
         *req.headers_mut() = metadata.into_headers();
         *req.extensions_mut() = extensions;
-        req.extensions_mut().insert(Rpc(self.codec));
-        req.extensions_mut().insert(RpcMessage(message));
+        req.extensions_mut().insert(Rpc {
+            codec: self.codec,
+            message: Some(message),
+        });
         let run = self.target.run(self.spec, req, Vec::new());
         let deadline = self.deadline;
         Box::pin(async move {
@@ -477,7 +483,12 @@ fn deadline_exceeded() -> Error {
 
 /// A Connect unary call: the body is the message in `codec`, the reply
 /// the message in the same codec, an error Connect's JSON.
-fn connect(table: &Arc<RpcTable>, codec: Codec, mut req: http::Request<Body>) -> ResponseFuture {
+fn connect(
+    table: &Arc<RpcTable>,
+    codec: Codec,
+    message: Option<Bytes>,
+    mut req: http::Request<Body>,
+) -> ResponseFuture {
     let Some((spec, target)) = table.get(req.uri().path()).cloned() else {
         // As connect-go answers an unknown procedure: 404, `unimplemented`.
         let error = Error::from_grpc(
@@ -498,7 +509,7 @@ fn connect(table: &Arc<RpcTable>, codec: Codec, mut req: http::Request<Body>) ->
         );
         return Box::pin(std::future::ready(Ok(connect_error(&error))));
     }
-    let deadline = match req.headers().get("connect-timeout-ms") {
+    let deadline = match req.headers().get(CONNECT_TIMEOUT_MS) {
         None => None,
         Some(ms) => match ms.to_str().ok().and_then(|v| v.parse::<u64>().ok()) {
             Some(ms) if ms.to_string().len() <= 10 => Some(Duration::from_millis(ms)),
@@ -521,7 +532,7 @@ fn connect(table: &Arc<RpcTable>, codec: Codec, mut req: http::Request<Body>) ->
         );
         return Box::pin(std::future::ready(Ok(connect_error(&error))));
     }
-    req.extensions_mut().insert(Rpc(codec));
+    req.extensions_mut().insert(Rpc { codec, message });
     let run = target.run(spec, req, Vec::new());
     Box::pin(async move {
         let Some(Ok(mut response)) = within(deadline, run).await else {
