@@ -123,27 +123,23 @@ async fn respond<R: Default>(
         data,
         request_info: Some(info),
     }));
-    for header in definition.response_headers {
+    append(response.headers_mut(), definition.response_headers);
+    append(response.trailers_mut(), definition.response_trailers);
+    Ok(response)
+}
+
+/// The suite's headers (or trailers) into `map`, skipping what HTTP cannot carry.
+fn append(map: &mut axum::http::HeaderMap, headers: Vec<Header>) {
+    for header in headers {
         for value in header.value {
             if let (Ok(name), Ok(value)) = (
                 axum::http::HeaderName::from_bytes(header.name.as_bytes()),
                 axum::http::HeaderValue::from_str(&value),
             ) {
-                response.headers_mut().append(name, value);
+                map.append(name, value);
             }
         }
     }
-    for trailer in definition.response_trailers {
-        for value in trailer.value {
-            if let (Ok(name), Ok(value)) = (
-                axum::http::HeaderName::from_bytes(trailer.name.as_bytes()),
-                axum::http::HeaderValue::from_str(&value),
-            ) {
-                response.trailers_mut().append(name, value);
-            }
-        }
-    }
-    Ok(response)
 }
 
 impl ConformanceService for Conformance {

@@ -8,11 +8,16 @@ use rpc_it::library::v1::library_service_client::LibraryServiceClient;
 use rpc_it::library::v1::{CreateShelfRequest, GetShelfRequest, Shelf};
 use serde_json::{Value, json};
 
+/// The library example's app on a loopback port.
 async fn serve() -> String {
+    serve_service(library::app()).await
+}
+
+async fn serve_service(service: protoway::server::RoutesService) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, library::app().into_make_service())
+        axum::serve(listener, service.into_make_service())
             .await
             .unwrap()
     });
@@ -253,15 +258,7 @@ async fn slow_server(
                 req
             },
         ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let service = routes.into_service();
-    tokio::spawn(async move {
-        axum::serve(listener, service.into_make_service())
-            .await
-            .unwrap()
-    });
-    format!("http://{addr}")
+    serve_service(routes.into_service()).await
 }
 
 #[tokio::test]
@@ -530,15 +527,7 @@ async fn probe_server() -> String {
     let routes = Routes::new()
         .add(&probe::READ, shelf)
         .add(&probe::WRITE, shelf);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let service = routes.into_service();
-    tokio::spawn(async move {
-        axum::serve(listener, service.into_make_service())
-            .await
-            .unwrap()
-    });
-    format!("http://{addr}")
+    serve_service(routes.into_service()).await
 }
 
 #[tokio::test]
