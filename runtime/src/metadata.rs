@@ -33,11 +33,12 @@ pub(crate) fn propagated(incoming: &HeaderMap, prefixes: &[String]) -> HeaderMap
     out
 }
 
-/// Headers that describe one message's bytes or one connection, never
-/// carried from one message to another.
 #[cfg(feature = "server")]
 const KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
 
+/// Headers that describe one message's bytes or one connection, never
+/// carried from one message to another.
+#[cfg(feature = "server")]
 const FRAMING: &[HeaderName] = &[
     header::CONTENT_LENGTH,
     header::CONTENT_TYPE,
