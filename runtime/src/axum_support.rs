@@ -12,11 +12,40 @@ impl IntoResponse for Error {
             .ok()
             .filter(|s| !s.is_informational())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (
+        let mut response = (
             status,
             [(header::CONTENT_TYPE, "application/json")],
             self.to_json(),
         )
-            .into_response()
+            .into_response();
+        // The error's own headers; the body's framing stays ours.
+        for (name, value) in self.headers() {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                response.headers_mut().append(name, value.clone());
+            }
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{HeaderName, HeaderValue};
+
+    #[test]
+    fn an_error_reply_carries_its_headers_but_keeps_its_framing() {
+        let response = Error::new(401, "NO_TOKEN", "sign in")
+            .with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))
+            .with_header(header::CONTENT_TYPE, HeaderValue::from_static("text/html"))
+            .with_trailer(
+                HeaderName::from_static("x-trailer"),
+                HeaderValue::from_static("1"),
+            )
+            .into_response();
+        assert_eq!(response.status(), 401);
+        assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer");
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+        assert!(response.headers().get("x-trailer").is_none());
     }
 }

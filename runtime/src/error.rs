@@ -40,7 +40,24 @@ pub struct Error {
     grpc: Option<GrpcCode>,
     /// Details for gRPC and Connect replies ([`Error::with_detail`]).
     details: Vec<ErrorDetail>,
+    /// Reply headers and trailers ([`Error::with_header`]); boxed, as most
+    /// errors have none.
+    #[cfg(any(feature = "route", feature = "axum", feature = "tonic"))]
+    reply: Option<Box<ReplyMetadata>>,
 }
+
+/// Headers and trailers sent with an [`Error`] reply.
+#[cfg(any(feature = "route", feature = "axum", feature = "tonic"))]
+#[derive(Debug, Clone, Default)]
+struct ReplyMetadata {
+    headers: http::HeaderMap,
+    trailers: http::HeaderMap,
+}
+
+/// What [`Error::headers`] and [`Error::trailers`] return when there are none.
+#[cfg(any(feature = "route", feature = "axum", feature = "tonic"))]
+static NO_HEADERS: std::sync::LazyLock<http::HeaderMap> =
+    std::sync::LazyLock::new(http::HeaderMap::new);
 
 /// A `google.protobuf.Any` attached to an [`Error`]: sent after the
 /// `google.rpc.ErrorInfo` in a gRPC status's details and in a Connect
@@ -102,6 +119,8 @@ impl Error {
             cause: None,
             grpc: None,
             details: Vec::new(),
+            #[cfg(any(feature = "route", feature = "axum", feature = "tonic"))]
+            reply: None,
         }
     }
 
@@ -244,6 +263,42 @@ impl Error {
     }
 }
 
+/// Reply headers and trailers (with HTTP types: `route`, `axum` or `tonic`).
+#[cfg(any(feature = "route", feature = "axum", feature = "tonic"))]
+impl Error {
+    /// Adds a header to the error reply, as [`Response::with_header`] does
+    /// to a successful one: on HTTP, gRPC (in the status's metadata) and
+    /// Connect alike (`Retry-After`, `WWW-Authenticate`, a request id).
+    /// A repeated name keeps every value.
+    ///
+    /// [`Response::with_header`]: crate::Response::with_header
+    pub fn with_header(mut self, name: http::HeaderName, value: http::HeaderValue) -> Error {
+        self.reply_mut().headers.append(name, value);
+        self
+    }
+
+    /// Adds a trailer to the error reply: gRPC and gRPC-Web send it with
+    /// the status, Connect as a `trailer-` header; HTTP/JSON has none.
+    pub fn with_trailer(mut self, name: http::HeaderName, value: http::HeaderValue) -> Error {
+        self.reply_mut().trailers.append(name, value);
+        self
+    }
+
+    /// The headers of the error reply ([`Error::with_header`]).
+    pub fn headers(&self) -> &http::HeaderMap {
+        self.reply.as_ref().map_or(&NO_HEADERS, |r| &r.headers)
+    }
+
+    /// The trailers of the error reply ([`Error::with_trailer`]).
+    pub fn trailers(&self) -> &http::HeaderMap {
+        self.reply.as_ref().map_or(&NO_HEADERS, |r| &r.trailers)
+    }
+
+    fn reply_mut(&mut self) -> &mut ReplyMetadata {
+        self.reply.get_or_insert_with(Box::default)
+    }
+}
+
 impl PartialEq for Error {
     fn eq(&self, other: &Error) -> bool {
         self.is(other)
@@ -327,13 +382,12 @@ impl<'de> Deserialize<'de> for Error {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Error, D::Error> {
         let wire = Wire::deserialize(deserializer)?;
         Ok(Error {
-            code: wire.code,
-            reason: Cow::Owned(wire.reason.into_owned()),
-            message: Cow::Owned(wire.message.into_owned()),
             metadata: wire.metadata,
-            cause: None,
-            grpc: None,
-            details: Vec::new(),
+            ..Error::new(
+                wire.code,
+                Cow::Owned(wire.reason.into_owned()),
+                Cow::Owned(wire.message.into_owned()),
+            )
         })
     }
 }

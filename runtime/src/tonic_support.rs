@@ -33,11 +33,19 @@ impl Error {
                 })
                 .collect(),
         };
-        tonic::Status::with_details(
+        let mut status = tonic::Status::with_details(
             tonic::Code::from_i32(code as i32),
             self.message().to_owned(),
             bytes::Bytes::from(details.encode_to_vec()),
-        )
+        );
+        // The error's headers and trailers: a status is one metadata map
+        // (a trailers-only reply sends it once). `grpc-*` names are gRPC's.
+        for (name, value) in self.headers().iter().chain(self.trailers()) {
+            if !name.as_str().starts_with("grpc-") && name != http::header::CONTENT_TYPE {
+                status.metadata_mut().as_mut().append(name, value.clone());
+            }
+        }
+        status
     }
 
     /// An error from a gRPC status: HTTP code per kratos' table; reason and

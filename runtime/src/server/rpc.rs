@@ -84,22 +84,21 @@ fn is_json_subtype(req: &http::Request<Body>) -> bool {
         .is_some_and(|m| m.len() >= 5 && m[m.len() - 5..].eq_ignore_ascii_case("+json"))
 }
 
-/// Replaces the content type a gRPC reply got from tonic (`+proto`) with
-/// the JSON one the caller sent.
-fn json_content_type(
-    mut response: axum::response::Response,
-    web: bool,
-) -> axum::response::Response {
-    if response.headers().contains_key(header::CONTENT_TYPE) {
-        let json = if web {
-            "application/grpc-web+json"
-        } else {
-            "application/grpc+json"
-        };
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(json));
-    }
+/// Replaces the content type a gRPC reply got from tonic or tonic-web
+/// (`application/grpc`, `…-web+proto`, `…-web-text+proto`) with the JSON
+/// one the caller sent.
+fn json_content_type(mut response: axum::response::Response) -> axum::response::Response {
+    let json = match response.headers().get(header::CONTENT_TYPE) {
+        None => return response,
+        Some(v) if v.as_bytes().starts_with(b"application/grpc-web-text") => {
+            "application/grpc-web-text+json"
+        }
+        Some(v) if v.as_bytes().starts_with(b"application/grpc-web") => "application/grpc-web+json",
+        Some(_) => "application/grpc+json",
+    };
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(json));
     response
 }
 
@@ -221,11 +220,30 @@ pub(super) fn serve(
     let mut req = req;
     if json {
         req.extensions_mut().insert(GrpcJson);
+        if protocol == Protocol::GrpcWeb {
+            // tonic-web refuses `+json` (it frames any codec alike): it
+            // sees `+proto`, binding and reply see `GrpcJson`.
+            for name in [header::CONTENT_TYPE, header::ACCEPT] {
+                let Some(value) = req.headers().get(&name).and_then(|v| v.to_str().ok()) else {
+                    continue;
+                };
+                let media = value.split(';').next().unwrap_or("").trim();
+                let proto = if media.eq_ignore_ascii_case("application/grpc-web-text+json") {
+                    "application/grpc-web-text+proto"
+                } else if media.eq_ignore_ascii_case("application/grpc-web+json") {
+                    "application/grpc-web+proto"
+                } else {
+                    continue;
+                };
+                req.headers_mut()
+                    .insert(name, HeaderValue::from_static(proto));
+            }
+        }
     }
     match protocol {
         Protocol::Grpc if json => {
             let call = grpc_call(table, req);
-            Box::pin(async move { call.await.map(|r| json_content_type(r, false)) })
+            Box::pin(async move { call.await.map(json_content_type) })
         }
         Protocol::Grpc => grpc_call(table, req),
         Protocol::GrpcWeb => {
@@ -239,7 +257,7 @@ pub(super) fn serve(
                 };
                 let response = web.call(req).await.map(|r| r.map(Body::new));
                 if json {
-                    response.map(|r| json_content_type(r, true))
+                    response.map(json_content_type)
                 } else {
                     response
                 }
@@ -543,11 +561,7 @@ fn connect(
         }
         // A unary Connect reply sends trailers as `trailer-` headers.
         if let Some(ReplyTrailers(trailers)) = response.extensions_mut().remove::<ReplyTrailers>() {
-            for (name, value) in &trailers {
-                if let Ok(name) = http::HeaderName::try_from(format!("trailer-{name}")) {
-                    response.headers_mut().append(name, value.clone());
-                }
-            }
+            append_connect_trailers(response.headers_mut(), &trailers);
         }
         let content_type = match codec {
             Codec::Json => "application/json",
@@ -666,7 +680,22 @@ pub(super) fn connect_error(error: &Error) -> axum::response::Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
+    for (name, value) in error.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            response.headers_mut().append(name, value.clone());
+        }
+    }
+    append_connect_trailers(response.headers_mut(), error.trailers());
     response
+}
+
+/// Trailers of a unary Connect reply: `trailer-{name}` headers.
+fn append_connect_trailers(headers: &mut HeaderMap, trailers: &HeaderMap) {
+    for (name, value) in trailers {
+        if let Ok(name) = http::HeaderName::try_from(format!("trailer-{name}")) {
+            headers.append(name, value.clone());
+        }
+    }
 }
 
 #[cfg(test)]

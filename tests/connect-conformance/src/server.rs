@@ -111,6 +111,12 @@ async fn respond<R: Default>(
             for detail in error.details {
                 reply = reply.with_detail(detail.type_url, detail.value.to_vec());
             }
+            for (name, value) in pairs(definition.response_headers) {
+                reply = reply.with_header(name, value);
+            }
+            for (name, value) in pairs(definition.response_trailers) {
+                reply = reply.with_trailer(name, value);
+            }
             return Err(reply.with_detail(
                 "type.googleapis.com/connectrpc.conformance.v1.ConformancePayload.RequestInfo",
                 info.encode_to_vec(),
@@ -123,23 +129,28 @@ async fn respond<R: Default>(
         data,
         request_info: Some(info),
     }));
-    append(response.headers_mut(), definition.response_headers);
-    append(response.trailers_mut(), definition.response_trailers);
+    response
+        .headers_mut()
+        .extend(pairs(definition.response_headers));
+    response
+        .trailers_mut()
+        .extend(pairs(definition.response_trailers));
     Ok(response)
 }
 
-/// The suite's headers (or trailers) into `map`, skipping what HTTP cannot carry.
-fn append(map: &mut axum::http::HeaderMap, headers: Vec<Header>) {
-    for header in headers {
-        for value in header.value {
-            if let (Ok(name), Ok(value)) = (
-                axum::http::HeaderName::from_bytes(header.name.as_bytes()),
-                axum::http::HeaderValue::from_str(&value),
-            ) {
-                map.append(name, value);
-            }
-        }
-    }
+/// The suite's headers (or trailers), skipping what HTTP cannot carry.
+fn pairs(
+    headers: Vec<Header>,
+) -> impl Iterator<Item = (axum::http::HeaderName, axum::http::HeaderValue)> {
+    headers.into_iter().flat_map(|header| {
+        let name = axum::http::HeaderName::from_bytes(header.name.as_bytes()).ok();
+        header.value.into_iter().filter_map(move |value| {
+            Some((
+                name.clone()?,
+                axum::http::HeaderValue::from_str(&value).ok()?,
+            ))
+        })
+    })
 }
 
 impl ConformanceService for Conformance {

@@ -164,6 +164,54 @@ async fn grpc_web_over_http1_answers_with_a_message_and_trailers() {
 }
 
 #[tokio::test]
+async fn grpc_web_with_the_json_codec_and_its_text_form() {
+    let base = serve().await;
+    let http = reqwest::Client::new();
+    let url = format!("{base}/library.v1.LibraryService/CreateShelf");
+    let message = json!({"shelf": {"theme": "web-json"}}).to_string();
+    let reply = http
+        .post(&url)
+        .header("content-type", "application/grpc-web+json")
+        .body(frame(0, message.as_bytes()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    assert_eq!(reply.headers()["content-type"], "application/grpc-web+json");
+    let mut body = reply.bytes().await.unwrap();
+    assert_eq!(body.get_u8(), 0);
+    let len = body.get_u32() as usize;
+    let created: Value = serde_json::from_slice(&body[..len]).unwrap();
+    assert_eq!(created["theme"], "web-json");
+
+    // The text form: base64 of the same frames, both ways.
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let reply = http
+        .post(&url)
+        .header("content-type", "application/grpc-web-text+json")
+        .header("accept", "application/grpc-web-text+json")
+        .body(b64.encode(frame(0, message.as_bytes())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    assert_eq!(
+        reply.headers()["content-type"],
+        "application/grpc-web-text+json"
+    );
+    let text = reply.text().await.unwrap();
+    // The message frame is encoded on its own (its padding ends it).
+    let head = b64.decode(&text[..8]).unwrap();
+    let frame_len = 5 + u32::from_be_bytes(head[1..5].try_into().unwrap()) as usize;
+    let mut body = Bytes::from(b64.decode(&text[..frame_len.div_ceil(3) * 4]).unwrap());
+    assert_eq!(body.get_u8(), 0);
+    let len = body.get_u32() as usize;
+    let created: Value = serde_json::from_slice(&body[..len]).unwrap();
+    assert_eq!(created["theme"], "web-json");
+}
+
+#[tokio::test]
 async fn connect_unary_in_json_and_protobuf_with_connect_errors() {
     let base = serve().await;
     let http = reqwest::Client::new();
@@ -515,8 +563,20 @@ async fn probe_server() -> String {
     use library::pb::library::v1 as pb;
     use protoway::server::{Request, Response, Routes};
     let shelf = |request: Request<pb::GetShelfRequest>| async move {
+        let name = request.into_inner().name;
+        if name == "shelves/busy" {
+            return Err(protoway::Error::new(429, "BUSY", "try later")
+                .with_header(
+                    http::HeaderName::from_static("retry-after"),
+                    http::HeaderValue::from_static("7"),
+                )
+                .with_trailer(
+                    http::HeaderName::from_static("x-checksum"),
+                    http::HeaderValue::from_static("def"),
+                ));
+        }
         let shelf = pb::Shelf {
-            name: request.into_inner().name,
+            name,
             theme: "probe".into(),
         };
         Ok(Response::new(shelf).with_trailer(
@@ -598,4 +658,46 @@ async fn trailers_reach_grpc_callers() {
     // tonic merges a unary call's trailers into its metadata.
     assert_eq!(reply.metadata().get("x-checksum").unwrap(), "abc");
     assert_eq!(reply.into_inner().theme, "probe");
+}
+
+#[tokio::test]
+async fn an_error_carries_its_headers_and_trailers_on_every_transport() {
+    let base = probe_server().await;
+    let busy = GetShelfRequest {
+        name: "shelves/busy".into(),
+    };
+    // Connect: headers as headers, trailers as `trailer-` headers.
+    let reply = reqwest::Client::new()
+        .post(format!("{base}/probe.v1.Probe/Write"))
+        .header("content-type", "application/json")
+        .body(r#"{"name":"shelves/busy"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 429);
+    assert_eq!(reply.headers()["retry-after"], "7");
+    assert_eq!(reply.headers()["trailer-x-checksum"], "def");
+    let error: Value = reply.json().await.unwrap();
+    assert_eq!(error["code"], "resource_exhausted");
+
+    // gRPC: both in the status's metadata, the reason in its ErrorInfo.
+    let channel = tonic::transport::Endpoint::from_shared(base)
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready().await.unwrap();
+    let status = grpc
+        .unary::<_, Shelf, _>(
+            tonic::Request::new(busy),
+            http::uri::PathAndQuery::from_static("/probe.v1.Probe/Write"),
+            tonic_prost::ProstCodec::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::ResourceExhausted);
+    assert_eq!(status.metadata().get("retry-after").unwrap(), "7");
+    assert_eq!(status.metadata().get("x-checksum").unwrap(), "def");
+    assert_eq!(protoway::Error::from_status(&status).reason(), "BUSY");
 }
