@@ -38,19 +38,22 @@ pub struct Error {
     /// maps several codes to one HTTP status (409 is ALREADY_EXISTS and
     /// ABORTED), so the code is kept for gRPC and Connect replies.
     grpc: Option<GrpcCode>,
-    /// Details for gRPC and Connect replies ([`Error::with_detail`]).
-    details: Vec<ErrorDetail>,
-    /// Reply headers and trailers ([`Error::with_header`]); boxed, as most
-    /// errors have none.
-    #[cfg(any(feature = "route", feature = "axum", feature = "tonic"))]
-    reply: Option<Box<ReplyMetadata>>,
+    /// What only gRPC and Connect replies, or some errors, carry: details,
+    /// headers, trailers. Boxed, as most errors have none (and a `Result`
+    /// with a large `Err` costs every call).
+    extra: Option<Box<Extra>>,
 }
 
-/// Headers and trailers sent with an [`Error`] reply.
-#[cfg(any(feature = "route", feature = "axum", feature = "tonic"))]
+/// The rarely used parts of an [`Error`].
 #[derive(Debug, Clone, Default)]
-struct ReplyMetadata {
+struct Extra {
+    /// Details for gRPC and Connect replies ([`Error::with_detail`]).
+    details: Vec<ErrorDetail>,
+    /// Reply headers ([`Error::with_header`]).
+    #[cfg(any(feature = "route", feature = "axum", feature = "tonic"))]
     headers: http::HeaderMap,
+    /// Reply trailers ([`Error::with_trailer`]).
+    #[cfg(any(feature = "route", feature = "axum", feature = "tonic"))]
     trailers: http::HeaderMap,
 }
 
@@ -118,9 +121,7 @@ impl Error {
             metadata: Metadata::new(),
             cause: None,
             grpc: None,
-            details: Vec::new(),
-            #[cfg(any(feature = "route", feature = "axum", feature = "tonic"))]
-            reply: None,
+            extra: None,
         }
     }
 
@@ -173,14 +174,18 @@ impl Error {
 
     /// Details for gRPC and Connect replies.
     pub fn details(&self) -> &[ErrorDetail] {
-        &self.details
+        self.extra.as_ref().map_or(&[], |e| &e.details)
+    }
+
+    fn extra_mut(&mut self) -> &mut Extra {
+        self.extra.get_or_insert_with(Box::default)
     }
 
     /// Adds a detail (`type_url` as in `google.protobuf.Any`, the message
     /// encoded): gRPC and Connect callers read it back; kratos' JSON does
     /// not carry it.
     pub fn with_detail(mut self, type_url: impl Into<String>, value: impl Into<Vec<u8>>) -> Error {
-        self.details.push(ErrorDetail {
+        self.extra_mut().details.push(ErrorDetail {
             type_url: type_url.into(),
             value: value.into(),
         });
@@ -273,29 +278,25 @@ impl Error {
     ///
     /// [`Response::with_header`]: crate::Response::with_header
     pub fn with_header(mut self, name: http::HeaderName, value: http::HeaderValue) -> Error {
-        self.reply_mut().headers.append(name, value);
+        self.extra_mut().headers.append(name, value);
         self
     }
 
     /// Adds a trailer to the error reply: gRPC and gRPC-Web send it with
     /// the status, Connect as a `trailer-` header; HTTP/JSON has none.
     pub fn with_trailer(mut self, name: http::HeaderName, value: http::HeaderValue) -> Error {
-        self.reply_mut().trailers.append(name, value);
+        self.extra_mut().trailers.append(name, value);
         self
     }
 
     /// The headers of the error reply ([`Error::with_header`]).
     pub fn headers(&self) -> &http::HeaderMap {
-        self.reply.as_ref().map_or(&NO_HEADERS, |r| &r.headers)
+        self.extra.as_ref().map_or(&NO_HEADERS, |e| &e.headers)
     }
 
     /// The trailers of the error reply ([`Error::with_trailer`]).
     pub fn trailers(&self) -> &http::HeaderMap {
-        self.reply.as_ref().map_or(&NO_HEADERS, |r| &r.trailers)
-    }
-
-    fn reply_mut(&mut self) -> &mut ReplyMetadata {
-        self.reply.get_or_insert_with(Box::default)
+        self.extra.as_ref().map_or(&NO_HEADERS, |e| &e.trailers)
     }
 }
 

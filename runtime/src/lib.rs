@@ -31,7 +31,7 @@ mod bind_wire;
 #[doc(hidden)]
 pub mod codec;
 mod error;
-#[cfg(any(feature = "route", feature = "tonic"))]
+#[cfg(any(feature = "server", feature = "client", feature = "tonic"))]
 mod error_info;
 #[doc(hidden)]
 pub mod matcher;

@@ -10,6 +10,7 @@
 //! the server drops them from a handler's reply headers, because it encodes
 //! the body again (a handler returning a downstream's `Response` as is).
 
+#[cfg(any(feature = "client", feature = "server"))]
 use http::HeaderMap;
 #[cfg(feature = "server")]
 use http::{HeaderName, header};
