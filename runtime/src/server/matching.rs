@@ -49,7 +49,13 @@ impl std::fmt::Debug for RoutesService {
     }
 }
 
-impl Service<http::Request<Body>> for RoutesService {
+/// Any request body, as axum's `Router` takes: served by `axum::serve`, or
+/// by hyper directly (`Request<Incoming>`, behind TLS).
+impl<B> Service<http::Request<B>> for RoutesService
+where
+    B: axum::body::HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<tower::BoxError>,
+{
     type Response = axum::response::Response;
     type Error = Infallible;
     type Future = ResponseFuture;
@@ -61,7 +67,9 @@ impl Service<http::Request<Body>> for RoutesService {
         std::task::Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, req: http::Request<Body>) -> Self::Future {
+    fn call(&mut self, req: http::Request<B>) -> Self::Future {
+        // `Body::new` of a `Body` is the same body (no second box).
+        let req = req.map(Body::new);
         // Transport first, decided once: gRPC and gRPC-Web by content
         // type; Connect by its header or `application/proto`; a JSON POST
         // without the header is Connect only where no HTTP route takes it.
