@@ -102,48 +102,37 @@ async fn a_tonic_client_calls_over_tls() {
 }
 
 #[tokio::test]
-async fn http_json_and_connect_over_tls_on_the_same_port() {
+async fn connect_over_tls_with_http1_on_the_same_port() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let base = serve_tls().await;
+    let port = base.rsplit(':').next().unwrap();
     let mut roots = rustls::RootCertStore::empty();
     for ca in CertificateDer::pem_slice_iter(CA.as_bytes()) {
         roots.add(ca.unwrap()).unwrap();
     }
-    for http2 in [false, true] {
-        let mut tls = rustls::ClientConfig::builder_with_provider(provider())
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots.clone())
-            .with_no_client_auth();
-        let alpn: &[u8] = if http2 { b"h2" } else { b"http/1.1" };
-        tls.alpn_protocols = vec![alpn.to_vec()];
-        let builder = reqwest::Client::builder().tls_backend_preconfigured(tls);
-        let builder = if http2 {
-            builder.http2_prior_knowledge()
-        } else {
-            builder.http1_only()
-        };
-        let http = builder.build().unwrap();
-        let reply = http
-            .post(format!("{base}/library.v1.LibraryService/CreateShelf"))
-            .header("content-type", "application/json")
-            .header("connect-protocol-version", "1")
-            .body(r#"{"shelf":{"theme":"connect-tls"}}"#)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(reply.status(), 200);
-        let expected = if http2 {
-            reqwest::Version::HTTP_2
-        } else {
-            reqwest::Version::HTTP_11
-        };
-        assert_eq!(reply.version(), expected);
-        let shelf: serde_json::Value = reply.json().await.unwrap();
-        let reply = http
-            .get(format!("{base}/v1/{}", shelf["name"].as_str().unwrap()))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(reply.status(), 200);
-    }
+    let mut config = rustls::ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    // A browser's gRPC-Web or Connect call without HTTP/2.
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(format!("127.0.0.1:{port}"))
+        .await
+        .unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut tls = connector.connect(name, tcp).await.unwrap();
+    let body = r#"{"shelf":{"theme":"connect-tls"}}"#;
+    let request = format!(
+        "POST /library.v1.LibraryService/CreateShelf HTTP/1.1\r\nhost: localhost\r\n\
+         content-type: application/json\r\nconnect-protocol-version: 1\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    tls.write_all(request.as_bytes()).await.unwrap();
+    let mut reply = String::new();
+    tls.read_to_string(&mut reply).await.unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    assert!(reply.contains(r#""theme":"connect-tls""#), "{reply}");
 }
