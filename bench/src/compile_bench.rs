@@ -126,7 +126,7 @@ pub fn run(settings: &Settings) -> bool {
             })
             .collect();
         per_round.sort_by(f64::total_cmp);
-        let ratio = per_round[per_round.len() / 2];
+        let ratio = crate::median(&per_round);
         let glue = (all - messages).max(0.0);
         println!("\n{}", subject.label);
         println!(
@@ -149,7 +149,7 @@ pub fn run(settings: &Settings) -> bool {
         cpu_rounds.sort_by(f64::total_cmp);
         println!(
             "  CPU time (user + system, all cores): glue/messages {:.3}, median of rounds (messages {:.2}s)",
-            cpu_rounds[cpu_rounds.len() / 2],
+            crate::median(&cpu_rounds),
             cpu[0].iter().copied().fold(f64::INFINITY, f64::min)
         );
         println!(

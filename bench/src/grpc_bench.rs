@@ -1,6 +1,6 @@
 //! `protoway-bench grpc`: gRPC unary through protoway's routes against the
 //! same service on plain tonic (tonic-prost-build's server), both on the
-//! same hyper server (`axum::serve`, h2c), driven by the same tonic client
+//! same hyper server (`axum::serve`, h2c, `TCP_NODELAY`), driven by the same tonic client
 //! in interleaved rounds. Prints throughput and server CPU per request.
 
 use std::net::SocketAddr;
@@ -44,15 +44,41 @@ impl Catalog for PlainTonic {
 }
 
 async fn serve_tonic() -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
     // axum::serve wants axum's body type, as protoway's service answers.
     let service = tower::ServiceExt::<axum::extract::Request>::map_response(
         CatalogServer::new(PlainTonic),
         |r: axum::http::Response<tonic::body::Body>| r.map(axum::body::Body::new),
     );
+    serve_nodelay(service).await
+}
+
+async fn serve_protoway() -> SocketAddr {
+    serve_nodelay(servers::generated()).await
+}
+
+/// One hyper server (`axum::serve`, HTTP/1.1 and h2c) for both sides, with
+/// `TCP_NODELAY` as tonic's own `Server` sets it by default: without it a
+/// small gRPC reply waits for the peer's delayed ACK.
+async fn serve_nodelay<S>(service: S) -> SocketAddr
+where
+    S: tower::Service<
+            axum::extract::Request,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send,
+{
+    use axum::serve::ListenerExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let make = tower::make::Shared::new(service);
     tokio::spawn(async move { axum::serve(listener, make).await.expect("serve") });
     addr
@@ -119,7 +145,7 @@ async fn drive(addr: SocketAddr, call: Call, concurrency: usize, duration: Durat
 
 pub fn run(settings: &Settings) {
     let (server_rt, client_rt) = http_bench::runtimes();
-    let protoway = server_rt.block_on(servers::serve_service(servers::generated()));
+    let protoway = server_rt.block_on(serve_protoway());
     let tonic = server_rt.block_on(serve_tonic());
     println!(
         "gRPC unary: {} rounds x {:.1}s per server, {} concurrent calls, interleaved protoway/plain tonic (same hyper server, same tonic client)",
@@ -179,8 +205,8 @@ pub fn run(settings: &Settings) {
         }
         round_ratios.sort_by(f64::total_cmp);
         cpu_ratios.sort_by(f64::total_cmp);
-        let throughput = round_ratios[round_ratios.len() / 2];
-        let cpu_ratio = cpu_ratios[cpu_ratios.len() / 2];
+        let throughput = crate::median(&round_ratios);
+        let cpu_ratio = crate::median(&cpu_ratios);
         let us = |i: usize| cpu[i] * 1e6 / requests[i].max(1) as f64;
         println!("\n{name}");
         println!(

@@ -149,7 +149,7 @@ pub fn run(settings: &Settings) {
             round_ratios.push(rps[0] / rps[1]);
         }
         round_ratios.sort_by(f64::total_cmp);
-        let median_ratio = round_ratios[round_ratios.len() / 2];
+        let median_ratio = crate::median(&round_ratios);
         let same_bytes = totals[0].first_body == totals[1].first_body;
         println!(
             "\n{}  (reply {} bytes; generated and hand-written bytes identical: {})",

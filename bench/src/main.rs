@@ -47,6 +47,17 @@ const USAGE: &str = "usage: protoway-bench http [--secs S] [--rounds N] [--concu
        protoway-bench micro [--iterations N] [--only GET|JSON|protobuf] [--server generated|hand-written|router]
        protoway-bench load --addr HOST:PORT [--requests N] [--concurrency C] [--pid PID]";
 
+/// The median of `values` sorted ascending: for an even count, the mean of
+/// the middle two (an upper middle alone would bias every ratio upward).
+fn median(sorted: &[f64]) -> f64 {
+    let n = sorted.len();
+    match n {
+        0 => f64::NAN,
+        _ if n % 2 == 1 => sorted[n / 2],
+        _ => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
 /// Per-round ratios as printed: `0.981 1.004 …`.
 fn ratios_text(ratios: &[f64]) -> String {
     ratios
@@ -96,7 +107,7 @@ fn main() -> ExitCode {
         ),
         Some("grpc") => grpc_bench::run(&http_bench::Settings {
             secs: flag(&args, "--secs", 3.0),
-            rounds: flag(&args, "--rounds", 6),
+            rounds: flag(&args, "--rounds", 10),
             concurrency: flag(&args, "--concurrency", 64),
             only: text_flag(&args, "--only"),
         }),

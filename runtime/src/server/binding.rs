@@ -162,10 +162,11 @@ pub(super) fn bind_request(
     parts: &http::request::Parts,
     bytes: Bytes,
     values: &[String],
+    whole: Option<Codec>,
     target: &mut BindingMessage<'_>,
 ) -> Result<(), Error> {
     let spec = route.spec;
-    if let Some(Rpc { codec, .. }) = parts.extensions.get::<Rpc>() {
+    if let Some(codec) = whole {
         // gRPC, gRPC-Web, Connect: the body is the whole message.
         return match codec {
             Codec::Protobuf => target

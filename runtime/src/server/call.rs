@@ -29,6 +29,9 @@ pub(super) struct Incoming<'a> {
     pub(super) values: &'a [String],
     /// The negotiated reply codec.
     pub(super) codec: Codec,
+    /// An RPC transport's request: the body is the whole message, the
+    /// reply the whole reply, in `codec`.
+    pub(super) rpc: bool,
 }
 
 /// A generated call function: the service's method called with the bound
@@ -119,16 +122,15 @@ pub(super) fn bind_incoming(
         bytes,
         values,
         codec,
+        rpc,
     } = incoming;
-    match bind_request(route, &parts, bytes, values, &mut target) {
-        Ok(()) => {
-            let rpc = parts.extensions.get::<Rpc>().is_some();
-            Ok(BoundParts {
-                parts,
-                operation: route.spec.operation,
-                reply: ReplyTo::new(route, codec, rpc),
-            })
-        }
+    let whole = rpc.then_some(codec);
+    match bind_request(route, &parts, bytes, values, whole, &mut target) {
+        Ok(()) => Ok(BoundParts {
+            parts,
+            operation: route.spec.operation,
+            reply: ReplyTo::new(route, codec, rpc),
+        }),
         Err(e) => Err(ready(route.spec, error_response(codec, e))),
     }
 }
@@ -155,15 +157,14 @@ pub(super) fn start(
     route: &Arc<RouteState>,
     req: http::Request<Body>,
     values: Vec<String>,
+    mut rpc: Option<Rpc>,
 ) -> ResponseFuture {
     let spec = route.spec;
-    let accept = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok());
     // An RPC transport's codec is its content type's; its body is read.
-    let rpc = req.extensions().get::<Rpc>().map(|rpc| rpc.codec);
-    let Some(codec) = rpc.or_else(|| codec::negotiate(accept)) else {
+    let Some(codec) = rpc.as_ref().map(|rpc| rpc.codec).or_else(|| {
+        let accept = req.headers().get(header::ACCEPT);
+        codec::negotiate(accept.and_then(|v| v.to_str().ok()))
+    }) else {
         let error = Error::new(
             406,
             "NOT_ACCEPTABLE",
@@ -171,9 +172,10 @@ pub(super) fn start(
         );
         return ready(spec, error_response(Codec::Json, error));
     };
-    let (mut parts, body) = req.into_parts();
+    let (parts, body) = req.into_parts();
+    let is_rpc = rpc.is_some();
     // Read already: a gRPC message tonic decoded; no body at all.
-    let read = match parts.extensions.get_mut::<Rpc>() {
+    let read = match rpc.as_mut() {
         Some(rpc) => rpc.message.take(),
         None if matches!(spec.body, BodyRule::None) => Some(Bytes::new()),
         None => None,
@@ -186,9 +188,17 @@ pub(super) fn start(
             bytes,
             values: &values,
             codec,
+            rpc: is_rpc,
         });
     }
-    Box::pin(read_then_respond(route.clone(), codec, parts, body, values))
+    Box::pin(read_then_respond(
+        route.clone(),
+        codec,
+        is_rpc,
+        parts,
+        body,
+        values,
+    ))
 }
 
 pub(super) fn ready(
@@ -202,6 +212,7 @@ pub(super) fn ready(
 pub(super) async fn read_then_respond(
     route: Arc<RouteState>,
     codec: Codec,
+    rpc: bool,
     parts: Box<http::request::Parts>,
     body: Body,
     values: Vec<String>,
@@ -215,6 +226,7 @@ pub(super) async fn read_then_respond(
                 bytes,
                 values: &values,
                 codec,
+                rpc,
             };
             route.call.call(incoming).await
         }

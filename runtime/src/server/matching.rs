@@ -78,7 +78,9 @@ where
         // request that matches a route pays for neither.
         let operation = || self.rpc.contains_key(req.uri().path());
         match protocol {
-            Some(p @ (Protocol::Grpc | Protocol::GrpcWeb)) => return serve(&self.rpc, p, req),
+            Some(p @ (Protocol::Grpc(_) | Protocol::GrpcWeb(_))) => {
+                return serve(&self.rpc, p, req);
+            }
             Some(
                 p @ (Protocol::Connect(_) | Protocol::ConnectGet | Protocol::ConnectUnsupported(_)),
             ) if operation() => {
@@ -113,7 +115,7 @@ where
                 captures,
             } => {
                 let values = captures.into_iter().map(|(_, v)| v).collect();
-                target.run(spec, req, values)
+                target.run(spec, req, values, None)
             }
             Outcome::MethodNotAllowed(allow) => {
                 let mut resp = error_response(
@@ -146,17 +148,24 @@ where
 
 impl Target {
     /// Runs the route for `req`, through its layers if it has any.
+    /// `rpc`: how an RPC transport's request reached it. Passed along,
+    /// not in the extensions, where no layer is: an extension costs a map
+    /// and a box per request.
     pub(super) fn run(
         &self,
         spec: &'static RouteSpec,
         mut req: http::Request<Body>,
         values: Vec<String>,
+        rpc: Option<Rpc>,
     ) -> ResponseFuture {
         match self {
-            Target::Direct(handler) => handler(req, values),
+            Target::Direct(handler) => handler(req, values, rpc),
             Target::Layered(endpoint) => {
                 req.extensions_mut().insert(Operation(spec.operation));
                 req.extensions_mut().insert(PathValues(values));
+                if let Some(rpc) = rpc {
+                    req.extensions_mut().insert(rpc);
+                }
                 Box::pin(endpoint.clone().oneshot(req))
             }
         }

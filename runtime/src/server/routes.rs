@@ -19,7 +19,7 @@ pub(super) type ResponseFuture =
 /// Serves one matched request, given its path captures: called directly
 /// (no service clone, one boxed future) unless the route has layers.
 pub(super) type Handler =
-    Arc<dyn Fn(http::Request<Body>, Vec<String>) -> ResponseFuture + Send + Sync>;
+    Arc<dyn Fn(http::Request<Body>, Vec<String>, Option<Rpc>) -> ResponseFuture + Send + Sync>;
 pub(super) type MakeHandler = Arc<dyn Fn(Arc<Config>) -> Handler + Send + Sync>;
 pub(super) type WrapEndpoint = Arc<dyn Fn(Endpoint) -> Endpoint + Send + Sync>;
 
@@ -222,9 +222,11 @@ impl Routes {
                 call: call.clone(),
                 config,
             });
-            Arc::new(move |req: http::Request<Body>, values: Vec<String>| {
-                start(&route, req, values)
-            }) as Handler
+            Arc::new(
+                move |req: http::Request<Body>, values: Vec<String>, rpc: Option<Rpc>| {
+                    start(&route, req, values, rpc)
+                },
+            ) as Handler
         });
         self.entries.push(Entry {
             spec,
@@ -383,7 +385,8 @@ impl Routes {
                         .remove::<PathValues>()
                         .map(|p| p.0)
                         .unwrap_or_default();
-                    handler(req, values)
+                    let rpc = req.extensions_mut().remove::<Rpc>();
+                    handler(req, values, rpc)
                 });
                 let endpoint = e
                     .layers

@@ -12,6 +12,11 @@
 //! codec: the message is decoded by the route's own `DecodeMessage`, as on
 //! the HTTP path, so no code is compiled per message type for gRPC. The
 //! Connect unary protocol (a POST body, a JSON error) is small and ours.
+//!
+//! Kept for speed (each measured with callgrind against plain tonic): the
+//! [`Rpc`] marker is an argument of [`Target::run`], an extension only
+//! where layers are; operations are found with an FNV hash
+//! ([`PathHasher`]); a reply's one buffer is taken as it is, not collected.
 
 use std::time::Duration;
 
@@ -21,18 +26,19 @@ use tonic::codec::{DecodeBuf, Decoder, EncodeBuf, Encoder};
 use super::*;
 use crate::status::GrpcCode;
 
-/// How a request reached its route's target, in its extensions: the
+/// How an RPC request reached its route's target ([`Target::run`]): the
 /// request message is the whole body in this codec (or `message`, already
 /// read: a gRPC frame tonic decoded, a Connect GET's query), the reply the
-/// whole reply message. One extension, one allocation per call.
+/// whole reply message.
 #[derive(Debug, Clone)]
 pub(super) struct Rpc {
     pub(super) codec: Codec,
     pub(super) message: Option<Bytes>,
 }
 
-/// A gRPC or gRPC-Web request in JSON (`application/grpc+json`): tonic
-/// frames it; binding and reply use JSON.
+/// A gRPC-Web request in JSON (`application/grpc-web+json`), through
+/// tonic-web (which sees `+proto`) to the gRPC side: binding and reply use
+/// JSON.
 #[derive(Debug, Clone, Copy)]
 struct GrpcJson;
 
@@ -75,15 +81,6 @@ async fn read_whole_on_http1(
     }
 }
 
-/// Whether a gRPC content type names the JSON codec.
-fn is_json_subtype(req: &http::Request<Body>) -> bool {
-    req.headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim())
-        .is_some_and(|m| m.len() >= 5 && m[m.len() - 5..].eq_ignore_ascii_case("+json"))
-}
-
 /// Replaces the content type a gRPC reply got from tonic or tonic-web
 /// (`application/grpc`, `…-web+proto`, `…-web-text+proto`) with the JSON
 /// one the caller sent.
@@ -105,10 +102,10 @@ fn json_content_type(mut response: axum::response::Response) -> axum::response::
 /// An RPC protocol, decided once per request from its headers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Protocol {
-    /// `application/grpc`, `application/grpc+proto`.
-    Grpc,
-    /// `application/grpc-web`, `-web+proto`, `-web-text` (tonic-web).
-    GrpcWeb,
+    /// `application/grpc`, `application/grpc+proto`, `+json`.
+    Grpc(Codec),
+    /// `application/grpc-web`, `-web+proto`, `-web-text`, `+json` (tonic-web).
+    GrpcWeb(Codec),
     /// Connect unary: `application/proto` or `application/json` with a
     /// `Connect-Protocol-Version` header.
     Connect(Codec),
@@ -124,7 +121,8 @@ pub(super) enum Protocol {
 
 impl Protocol {
     pub(super) fn of(req: &http::Request<Body>) -> Option<Protocol> {
-        let versioned = req.headers().contains_key(CONNECT_PROTOCOL_VERSION);
+        // Looked up only when needed: a header lookup hashes its name.
+        let versioned = || req.headers().contains_key(CONNECT_PROTOCOL_VERSION);
         if req.method() == http::Method::GET
             && req
                 .uri()
@@ -134,10 +132,10 @@ impl Protocol {
             return Some(Protocol::ConnectGet);
         }
         if req.method() != http::Method::POST {
-            return versioned.then_some(Protocol::ConnectUnsupported(405));
+            return versioned().then_some(Protocol::ConnectUnsupported(405));
         }
         let Some(content_type) = req.headers().get(header::CONTENT_TYPE) else {
-            return versioned.then_some(Protocol::ConnectUnsupported(415));
+            return versioned().then_some(Protocol::ConnectUnsupported(415));
         };
         let content_type = content_type.to_str().ok()?;
         let media = content_type.split(';').next().unwrap_or("").trim();
@@ -146,11 +144,16 @@ impl Protocol {
             media.len() >= prefix.len() && media[..prefix.len()].eq_ignore_ascii_case(prefix)
         };
         let is = |name: &str| media.eq_ignore_ascii_case(name);
+        let codec = if media.len() >= 5 && media[media.len() - 5..].eq_ignore_ascii_case("+json") {
+            Codec::Json
+        } else {
+            Codec::Protobuf
+        };
         if starts("application/grpc-web") {
-            return Some(Protocol::GrpcWeb);
+            return Some(Protocol::GrpcWeb(codec));
         }
         if is("application/grpc") || is("application/grpc+proto") || is("application/grpc+json") {
-            return Some(Protocol::Grpc);
+            return Some(Protocol::Grpc(codec));
         }
         if starts("application/grpc+") {
             // A codec this server does not speak.
@@ -158,11 +161,11 @@ impl Protocol {
         }
         if is("application/proto") {
             Some(Protocol::Connect(Codec::Protobuf))
-        } else if is("application/json") && !versioned {
+        } else if is("application/json") && !versioned() {
             Some(Protocol::MaybeConnect)
         } else if is("application/json") {
             Some(Protocol::Connect(Codec::Json))
-        } else if versioned {
+        } else if versioned() {
             Some(Protocol::ConnectUnsupported(415))
         } else {
             None
@@ -180,7 +183,11 @@ const GRPC_TIMEOUT: http::HeaderName = http::HeaderName::from_static("grpc-timeo
 /// binding's), and whole gRPC services mounted beside them.
 #[derive(Default)]
 pub(super) struct RpcTable {
-    pub(super) operations: std::collections::HashMap<&'static str, (&'static RouteSpec, Target)>,
+    pub(super) operations: std::collections::HashMap<
+        &'static str,
+        (&'static RouteSpec, Target),
+        std::hash::BuildHasherDefault<PathHasher>,
+    >,
     /// `/{service name}/` and the service ([`Routes::grpc_service`]).
     pub(super) services: Vec<(String, GrpcEndpoint)>,
 }
@@ -202,6 +209,30 @@ impl RpcTable {
     }
 }
 
+/// FNV-1a over a method path: looked up once per RPC, with short keys the
+/// server chose itself (no flooding to defend against), where std's
+/// SipHash costs more than the rest of the lookup.
+#[derive(Default)]
+pub(super) struct PathHasher(u64);
+
+impl std::hash::Hasher for PathHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// A mounted gRPC service (tonic-health's, tonic-reflection's, a
 /// tonic-generated server), boxed.
 pub(super) type GrpcEndpoint = BoxCloneSyncService<
@@ -216,11 +247,10 @@ pub(super) fn serve(
     protocol: Protocol,
     req: http::Request<Body>,
 ) -> ResponseFuture {
-    let json = matches!(protocol, Protocol::Grpc | Protocol::GrpcWeb) && is_json_subtype(&req);
     let mut req = req;
-    if json {
+    if protocol == Protocol::GrpcWeb(Codec::Json) {
         req.extensions_mut().insert(GrpcJson);
-        if protocol == Protocol::GrpcWeb {
+        {
             // tonic-web refuses `+json` (it frames any codec alike): it
             // sees `+proto`, binding and reply see `GrpcJson`.
             for name in [header::CONTENT_TYPE, header::ACCEPT] {
@@ -241,12 +271,12 @@ pub(super) fn serve(
         }
     }
     match protocol {
-        Protocol::Grpc if json => {
-            let call = grpc_call(table, req);
+        Protocol::Grpc(Codec::Json) => {
+            let call = grpc_call(table, req, Codec::Json);
             Box::pin(async move { call.await.map(json_content_type) })
         }
-        Protocol::Grpc => grpc_call(table, req),
-        Protocol::GrpcWeb => {
+        Protocol::Grpc(codec) => grpc_call(table, req, codec),
+        Protocol::GrpcWeb(codec) => {
             let mut web = tonic_web::GrpcWebLayer::new().layer(GrpcService {
                 table: table.clone(),
             });
@@ -256,7 +286,7 @@ pub(super) fn serve(
                     Err(refused) => return Ok(refused),
                 };
                 let response = web.call(req).await.map(|r| r.map(Body::new));
-                if json {
+                if codec == Codec::Json {
                     response.map(json_content_type)
                 } else {
                     response
@@ -345,13 +375,17 @@ impl Service<http::Request<tonic::body::Body>> for GrpcService {
     }
 
     fn call(&mut self, req: http::Request<tonic::body::Body>) -> ResponseFuture {
-        grpc_call(&self.table, req)
+        let codec = match req.extensions().get::<GrpcJson>() {
+            Some(_) => Codec::Json,
+            None => Codec::Protobuf,
+        };
+        grpc_call(&self.table, req, codec)
     }
 }
 
 /// One gRPC request (from h2 directly, or from tonic-web): an operation
 /// through tonic's unary machinery, or a mounted service.
-fn grpc_call<B>(table: &Arc<RpcTable>, req: http::Request<B>) -> ResponseFuture
+fn grpc_call<B>(table: &Arc<RpcTable>, req: http::Request<B>, codec: Codec) -> ResponseFuture
 where
     B: axum::body::HttpBody<Data = Bytes> + Send + 'static,
     B::Error: Into<tower::BoxError> + Send,
@@ -379,10 +413,6 @@ where
         .and_then(|v| v.to_str().ok())
         .and_then(grpc_timeout);
     let uri = req.uri().clone();
-    let codec = match req.extensions().get::<GrpcJson>() {
-        Some(_) => Codec::Json,
-        None => Codec::Protobuf,
-    };
     Box::pin(async move {
         let call = GrpcCall {
             spec,
@@ -430,14 +460,15 @@ impl tonic::server::UnaryService<Bytes> for GrpcCall {
         let (metadata, extensions, message) = request.into_parts();
         let mut req = http::Request::new(Body::empty());
         *req.method_mut() = http::Method::POST;
-        *req.uri_mut() = self.uri.clone();
+        // Called once per call: the URI moves.
+        *req.uri_mut() = std::mem::take(&mut self.uri);
         *req.headers_mut() = metadata.into_headers();
         *req.extensions_mut() = extensions;
-        req.extensions_mut().insert(Rpc {
+        let rpc = Rpc {
             codec: self.codec,
             message: Some(message),
-        });
-        let run = self.target.run(self.spec, req, Vec::new());
+        };
+        let run = self.target.run(self.spec, req, Vec::new(), Some(rpc));
         let deadline = self.deadline;
         Box::pin(async move {
             let Some(Ok(response)) = within(deadline, run).await else {
@@ -450,13 +481,12 @@ impl tonic::server::UnaryService<Bytes> for GrpcCall {
             if !parts.status.is_success() {
                 return Err(Error::new(parts.status.as_u16(), "", "").to_status());
             }
-            let bytes = body
-                .collect()
+            let bytes = whole(body)
                 .await
-                .map_err(|e| tonic::Status::internal(e.to_string()))?
-                .to_bytes();
+                .map_err(|e| tonic::Status::internal(e.to_string()))?;
+            // The reply's own headers (a layer's Content-Type included)
+            // go out as metadata; tonic writes the framing ones.
             let mut headers = parts.headers;
-            headers.remove(header::CONTENT_TYPE);
             crate::metadata::strip_framing(&mut headers);
             Ok(tonic::Response::from_parts(
                 tonic::metadata::MetadataMap::from_headers(headers),
@@ -465,6 +495,24 @@ impl tonic::server::UnaryService<Bytes> for GrpcCall {
             ))
         })
     }
+}
+
+/// A reply body's bytes: the reply step encoded one buffer, so the first
+/// frame is all of it (no list of buffers collected); a body a layer
+/// replaced is read whole.
+async fn whole(mut body: Body) -> Result<Bytes, axum::Error> {
+    let first = match body.frame().await.transpose()? {
+        None => return Ok(Bytes::new()),
+        Some(frame) => frame.into_data().unwrap_or_default(),
+    };
+    if axum::body::HttpBody::is_end_stream(&body) {
+        return Ok(first);
+    }
+    let rest = body.collect().await?.to_bytes();
+    let mut all = bytes::BytesMut::with_capacity(first.len() + rest.len());
+    all.extend_from_slice(&first);
+    all.extend_from_slice(&rest);
+    Ok(all.freeze())
 }
 
 /// `grpc-timeout`: up to 8 digits and a unit (H, M, S, m, u, n).
@@ -505,7 +553,7 @@ fn connect(
     table: &Arc<RpcTable>,
     codec: Codec,
     message: Option<Bytes>,
-    mut req: http::Request<Body>,
+    req: http::Request<Body>,
 ) -> ResponseFuture {
     let Some((spec, target)) = table.get(req.uri().path()).cloned() else {
         // As connect-go answers an unknown procedure: 404, `unimplemented`.
@@ -550,8 +598,7 @@ fn connect(
         );
         return Box::pin(std::future::ready(Ok(connect_error(&error))));
     }
-    req.extensions_mut().insert(Rpc { codec, message });
-    let run = target.run(spec, req, Vec::new());
+    let run = target.run(spec, req, Vec::new(), Some(Rpc { codec, message }));
     Box::pin(async move {
         let Some(Ok(mut response)) = within(deadline, run).await else {
             return Ok(connect_error(&deadline_exceeded()));
@@ -738,15 +785,23 @@ mod tests {
         use Protocol::*;
         assert_eq!(
             Protocol::of(&request("application/grpc", false)),
-            Some(Grpc)
+            Some(Grpc(Codec::Protobuf))
         );
         assert_eq!(
             Protocol::of(&request("application/grpc+proto", false)),
-            Some(Grpc)
+            Some(Grpc(Codec::Protobuf))
         );
         assert_eq!(
             Protocol::of(&request("application/grpc-web-text", false)),
-            Some(GrpcWeb)
+            Some(GrpcWeb(Codec::Protobuf))
+        );
+        assert_eq!(
+            Protocol::of(&request("application/grpc-web+json", false)),
+            Some(GrpcWeb(Codec::Json))
+        );
+        assert_eq!(
+            Protocol::of(&request("application/grpc+JSON", false)),
+            Some(Grpc(Codec::Json))
         );
         assert_eq!(
             Protocol::of(&request("application/proto", false)),
