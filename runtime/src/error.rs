@@ -271,12 +271,10 @@ impl Error {
 /// Reply headers and trailers (with HTTP types: `route`, `axum` or `tonic`).
 #[cfg(any(feature = "route", feature = "axum", feature = "tonic"))]
 impl Error {
-    /// Adds a header to the error reply, as [`Response::with_header`] does
+    /// Adds a header to the error reply, as `Response::with_header` does
     /// to a successful one: on HTTP, gRPC (in the status's metadata) and
     /// Connect alike (`Retry-After`, `WWW-Authenticate`, a request id).
     /// A repeated name keeps every value.
-    ///
-    /// [`Response::with_header`]: crate::Response::with_header
     pub fn with_header(mut self, name: http::HeaderName, value: http::HeaderValue) -> Error {
         self.extra_mut().headers.append(name, value);
         self
