@@ -50,8 +50,6 @@ pub enum Problem {
     },
     /// An additional binding with additional bindings of its own.
     NestedAdditionalBindings,
-    /// A streaming method with a rule: not served yet.
-    StreamingLeftOut,
     /// Lenient: a GET or DELETE rule with a body, which is ignored.
     BodyIgnored { method: String, template: String },
     /// Lenient: a binding matching exactly the requests of an earlier one.
@@ -206,9 +204,6 @@ impl fmt::Display for Problem {
             },
             Problem::NestedAdditionalBindings => {
                 f.write_str("additional_bindings may not have additional_bindings of their own")
-            }
-            Problem::StreamingLeftOut => {
-                f.write_str("streaming methods are not supported yet; left out")
             }
             Problem::BodyIgnored { method, template } if method == "GET" => write!(
                 f,

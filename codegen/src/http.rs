@@ -81,20 +81,13 @@ pub enum ResponseBody {
 }
 
 /// The bindings of `method`: `Ok(None)` when it has no rule (and no
-/// default route) or streams; located diagnostics for invalid rules. A
-/// streaming method that has a rule (or would get a default route) is
-/// recorded as a warning on `request`: it is left out, not served.
+/// default route); located diagnostics for invalid rules. Streaming
+/// methods bind as unary ones do (a stream of requests is the body).
 pub fn method_bindings(
     request: &Request,
     method: &MethodDescriptor,
     options: &HttpOptions,
 ) -> Result<Option<Vec<Binding>>, Vec<Diagnostic>> {
-    if method.is_client_streaming() || method.is_server_streaming() {
-        if options.default_routes || options::http_rule(method).is_some() {
-            request.warn(request.diagnostic(method, Problem::StreamingLeftOut));
-        }
-        return Ok(None);
-    }
     let rule = match options::http_rule(method) {
         Some(rule) => rule,
         None if options.default_routes => HttpRule {

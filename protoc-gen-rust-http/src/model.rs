@@ -67,6 +67,9 @@ pub struct Method {
     pub deprecated: bool,
     /// `idempotency_level = NO_SIDE_EFFECTS`.
     pub no_side_effects: bool,
+    /// `stream` on the request / the reply.
+    pub client_streaming: bool,
+    pub server_streaming: bool,
     /// Its HTTP bindings; none for a method served over gRPC, gRPC-Web
     /// and Connect only (one `RouteSpec::rpc_only` route).
     pub bindings: Vec<Binding>,
@@ -136,13 +139,6 @@ pub fn package(
             };
             for method in service.methods() {
                 let bindings = http::method_bindings(request, &method, &config.http_options());
-                if method.is_client_streaming() || method.is_server_streaming() {
-                    svc.skipped.push((
-                        method.name().to_string(),
-                        "streaming methods are not served over HTTP yet".to_string(),
-                    ));
-                    continue;
-                }
                 match bindings {
                     // No HTTP rule: in the trait all the same, served over
                     // gRPC, gRPC-Web and Connect at its operation path.
@@ -229,6 +225,8 @@ fn read_method(
         doc: request.comments(method).doc_lines(),
         deprecated: options::is_deprecated(method),
         no_side_effects: options::has_no_side_effects(method),
+        client_streaming: method.is_client_streaming(),
+        server_streaming: method.is_server_streaming(),
         bindings,
     })
 }

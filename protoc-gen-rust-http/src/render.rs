@@ -122,6 +122,10 @@ fn render_service(s: &Service, rt: &TokenStream, config: &Config) -> TokenStream
         let input = from_service_module(&m.input);
         m.body_fields.iter().enumerate().map(move |(i, body_field)| {
             let spec = route_ident(m, i);
+            if m.client_streaming {
+                // The body is the stream of requests.
+                return quote!(.route_stream(&#spec, &service, #call::<S>));
+            }
             match body_field.as_deref() {
                 None => quote!(.route(&#spec, &service, #call::<S>)),
                 Some([inner @ .., last]) => {
@@ -142,7 +146,12 @@ fn render_service(s: &Service, rt: &TokenStream, config: &Config) -> TokenStream
     let calls = s.methods.iter().map(|m| {
         let call = call_ident(m);
         let method = ident(&m.rust_name);
-        let input = from_service_module(&m.input);
+        let (input, _) = message_types(m, rt);
+        let send = if m.server_streaming {
+            quote!(send_stream)
+        } else {
+            quote!(send)
+        };
         let allow = (s.deprecated || m.deprecated).then(|| quote!(#[allow(deprecated)]));
         quote! {
             #allow
@@ -151,7 +160,7 @@ fn render_service(s: &Service, rt: &TokenStream, config: &Config) -> TokenStream
                 request: #rt::route::Request<#input>,
                 reply: #rt::server::ReplyTo,
             ) -> #rt::server::ReplyFuture {
-                ::std::boxed::Box::new(async move { reply.send(service.#method(request).await) })
+                ::std::boxed::Box::new(async move { reply.#send(service.#method(request).await) })
             }
         }
     });
@@ -201,10 +210,27 @@ fn render_service(s: &Service, rt: &TokenStream, config: &Config) -> TokenStream
     }
 }
 
-fn render_trait_method(m: &Method, rt: &TokenStream, default_stub: bool) -> TokenStream {
-    let name = ident(&m.rust_name);
+/// A method's request and reply types in the trait: the message, or a
+/// `Streaming` of it for a stream side.
+fn message_types(m: &Method, rt: &TokenStream) -> (TokenStream, TokenStream) {
     let input = from_service_module(&m.input);
     let output = from_service_module(&m.output);
+    let input = if m.client_streaming {
+        quote!(#rt::Streaming<#input>)
+    } else {
+        input
+    };
+    let output = if m.server_streaming {
+        quote!(#rt::Streaming<#output>)
+    } else {
+        output
+    };
+    (input, output)
+}
+
+fn render_trait_method(m: &Method, rt: &TokenStream, default_stub: bool) -> TokenStream {
+    let name = ident(&m.rust_name);
+    let (input, output) = message_types(m, rt);
     let doc = if m.doc.is_empty() {
         let line = format!(" `{}`.", m.operation);
         quote!(#[doc = #line])
@@ -288,6 +314,22 @@ fn render_client(s: &Service, rt: &TokenStream, allow: Option<&TokenStream>) -> 
             m.rust_name.trim_start_matches("r#")
         );
         let deprecated = m.deprecated.then(|| quote!(#[deprecated]));
+        if m.client_streaming {
+            // Streams of requests: gRPC or Connect clients (not yet here).
+            return quote!();
+        }
+        if m.server_streaming {
+            return quote! {
+                #doc
+                #deprecated
+                pub fn #name(
+                    &self,
+                    request: impl #rt::client::IntoRequest<#input>,
+                ) -> #rt::client::StreamFuture<'_, #output> {
+                    self.client.call_stream(&#route, &request.into_request())
+                }
+            };
+        }
         quote! {
             #doc
             #deprecated
@@ -312,8 +354,25 @@ fn render_client(s: &Service, rt: &TokenStream, allow: Option<&TokenStream>) -> 
     let trait_impls = s.methods.iter().map(|m| {
         let name = ident(&m.rust_name);
         let route = route_ident(m, 0);
-        let input = from_service_module(&m.input);
-        let output = from_service_module(&m.output);
+        let (input, output) = message_types(m, rt);
+        let call = if m.client_streaming {
+            let message = format!(
+                "{}: streams of requests are not sent by the HTTP client; use a gRPC or Connect client",
+                m.operation
+            );
+            quote! {
+                let _ = request;
+                ::core::future::ready(::core::result::Result::Err(#rt::Error::new(
+                    501,
+                    "UNIMPLEMENTED",
+                    #message,
+                )))
+            }
+        } else if m.server_streaming {
+            quote!(self.client.call_stream(&#route, &request))
+        } else {
+            quote!(self.client.call_request(&#route, &request))
+        };
         quote! {
             fn #name(
                 &self,
@@ -321,7 +380,7 @@ fn render_client(s: &Service, rt: &TokenStream, allow: Option<&TokenStream>) -> 
             ) -> impl ::core::future::Future<
                 Output = ::core::result::Result<#rt::route::Response<#output>, #rt::Error>,
             > + ::core::marker::Send {
-                self.client.call_request(&#route, &request)
+                #call
             }
         }
     });
@@ -380,11 +439,23 @@ fn render_rpc_only_spec(m: &Method, rt: &TokenStream) -> TokenStream {
     let reply = table_path(&m.output_full);
     let doc = format!(" `{}`: gRPC, gRPC-Web and Connect only.", m.name);
     let no_side_effects = m.no_side_effects.then(|| quote!(.no_side_effects()));
+    let streams = streams(m, rt);
     quote! {
         #[doc = #doc]
         pub static #name: #rt::route::RouteSpec =
-            #rt::route::RouteSpec::rpc_only(#op, &#request, &#reply) #no_side_effects;
+            #rt::route::RouteSpec::rpc_only(#op, &#request, &#reply) #no_side_effects #streams;
     }
+}
+
+/// `.streams(…)` for a streaming method.
+fn streams(m: &Method, rt: &TokenStream) -> Option<TokenStream> {
+    let kind = match (m.client_streaming, m.server_streaming) {
+        (false, false) => return None,
+        (false, true) => quote!(Server),
+        (true, false) => quote!(Client),
+        (true, true) => quote!(Bidi),
+    };
+    Some(quote!(.streams(#rt::route::Streams::#kind)))
 }
 
 fn render_route_spec(m: &Method, i: usize, b: &Binding, rt: &TokenStream) -> TokenStream {
@@ -437,11 +508,12 @@ fn render_route_spec(m: &Method, i: usize, b: &Binding, rt: &TokenStream) -> Tok
         quote!(.query_excluded(#paths))
     });
     let doc = format!(" `{method} {template}` → `{}`.", m.name);
+    let streams = streams(m, rt);
     quote! {
         #[doc = #doc]
         pub static #name: #rt::route::RouteSpec =
             #rt::route::RouteSpec::new(#op, #method, #template, &#request, &#reply)
-                #body #response_body #path_fields #query_excluded #no_side_effects;
+                #body #response_body #path_fields #query_excluded #no_side_effects #streams;
     }
 }
 

@@ -9,11 +9,10 @@ use protoway_codegen::compile::request_bytes;
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
-/// A streaming method with an HTTP rule is left out, and the plugin says so
-/// on stderr, naming file:line:col and the method; the response carries no
-/// error and the rest of the service is generated.
+/// A streaming method with an HTTP rule is generated like any other (in
+/// the trait, with a route), with no warning on stderr.
 #[test]
-fn skipped_streaming_methods_are_named_on_stderr() {
+fn streaming_methods_are_generated_without_warnings() {
     let bytes = request_bytes(
         &["bookstore/v1/bookstore.proto"],
         &[format!("{ROOT}/testdata/http"), format!("{ROOT}/proto")],
@@ -30,17 +29,14 @@ fn skipped_streaming_methods_are_named_on_stderr() {
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success());
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(
-        stderr.trim_end(),
-        "protoc-gen-rust-http: warning: bookstore/v1/bookstore.proto:125:3: method Bookstore.WatchShelf: \
-         streaming methods are not supported yet; left out",
-    );
+    assert_eq!(stderr.trim_end(), "");
     let response =
         prost_types::compiler::CodeGeneratorResponse::decode(output.stdout.as_slice()).unwrap();
     assert_eq!(response.error, None);
     let content = response.file[0].content();
     assert!(content.contains("fn get_shelf("));
-    assert!(!content.contains("fn watch_shelf("));
+    assert!(content.contains("fn watch_shelf("));
+    assert!(content.contains("Streams::Server"));
 }
 
 /// A GET or DELETE rule with a body: kratos warns and ignores the body, so

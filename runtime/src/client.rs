@@ -208,6 +208,27 @@ impl Client {
         options: Cow<'_, CallOptions>,
         codec: Codec,
     ) -> Result<Sent, Error> {
+        let response = self.open(spec, encoded, options, codec).await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.map_err(transport_error)?;
+        Ok(Sent {
+            spec,
+            status,
+            headers,
+            bytes,
+        })
+    }
+
+    /// Sends an encoded request: the reply with a success status, its body
+    /// unread, or the error a failed status carries.
+    async fn open(
+        &self,
+        spec: &'static RouteSpec,
+        encoded: Result<EncodedRequest, Error>,
+        options: Cow<'_, CallOptions>,
+        codec: Codec,
+    ) -> Result<reqwest::Response, Error> {
         let encoded = encoded?;
         let method = Method::from_bytes(encoded.method.as_bytes()).map_err(|e| {
             Error::internal_server("BAD_ROUTE", format!("method {}: {e}", encoded.method))
@@ -233,17 +254,12 @@ impl Client {
         }
         let response = builder.send().await.map_err(transport_error)?;
         let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.bytes().await.map_err(transport_error)?;
         if !status.is_success() {
+            let headers = response.headers().clone();
+            let bytes = response.bytes().await.map_err(transport_error)?;
             return Err(decode_error(status.as_u16(), &headers, &bytes));
         }
-        Ok(Sent {
-            spec,
-            status,
-            headers,
-            bytes,
-        })
+        Ok(response)
     }
 
     /// Calls with a server-style [`Request`] (a handler forwarding its own):
@@ -265,6 +281,168 @@ impl Client {
         CallFuture {
             sent: self.send(spec, encoded, Cow::Owned(options), codec),
             decode: decode_response::<R>,
+        }
+    }
+}
+
+impl Client {
+    /// A server-streaming call: the replies as they arrive (the server's
+    /// newline-delimited JSON), ending at the first error line, which is
+    /// yielded as the stream's last item.
+    pub fn call_stream<'a, R>(
+        &'a self,
+        spec: &'static RouteSpec,
+        request: &Request<dyn EncodeMessage + '_>,
+    ) -> StreamFuture<'a, R>
+    where
+        R: serde::de::DeserializeOwned + Send + 'static,
+    {
+        let options = self.forwarding(request);
+        let encoded = encode_dyn(spec, &request.message, Codec::Json);
+        Box::pin(async move {
+            let response = self
+                .open(spec, encoded, Cow::Owned(options), Codec::Json)
+                .await?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            Ok(Response {
+                message: crate::Streaming::new(ReplyLines::<R> {
+                    response: Some(response),
+                    reading: None,
+                    pending: Vec::new(),
+                    done: false,
+                    _reply: std::marker::PhantomData,
+                }),
+                status,
+                headers,
+                trailers: HeaderMap::new(),
+            })
+        })
+    }
+}
+
+/// The future of a server-streaming call: the reply stream, once the
+/// server has answered.
+pub type StreamFuture<'a, R> = std::pin::Pin<
+    Box<dyn Future<Output = Result<Response<crate::Streaming<R>>, Error>> + Send + 'a>,
+>;
+
+type ChunkFuture = std::pin::Pin<
+    Box<dyn Future<Output = (reqwest::Response, Result<Option<::bytes::Bytes>, Error>)> + Send>,
+>;
+
+/// A stream reply's lines, `{"result": …}` or `{"error": …}`, decoded as
+/// they arrive.
+struct ReplyLines<R> {
+    /// The reply between chunk reads.
+    response: Option<reqwest::Response>,
+    reading: Option<ChunkFuture>,
+    /// Bytes of an unfinished line.
+    pending: Vec<u8>,
+    done: bool,
+    _reply: std::marker::PhantomData<fn() -> R>,
+}
+
+impl<R> Unpin for ReplyLines<R> {}
+
+/// One line of a stream reply.
+#[derive(serde::Deserialize)]
+#[serde(bound = "R: serde::de::DeserializeOwned")]
+struct ReplyLine<R> {
+    result: Option<R>,
+    error: Option<StreamError>,
+}
+
+/// The error line: grpc-gateway's form with kratos' code and reason.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StreamError {
+    #[serde(default)]
+    http_code: Option<u16>,
+    #[serde(default)]
+    code: i32,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    message: String,
+}
+
+impl<R: serde::de::DeserializeOwned> ReplyLines<R> {
+    fn decode(line: &[u8]) -> Result<R, Error> {
+        let bad = |e: String| Error::new(502, "BAD_REPLY", format!("cannot decode the reply: {e}"));
+        let line: ReplyLine<R> = serde_json::from_slice(line).map_err(|e| bad(e.to_string()))?;
+        match (line.result, line.error) {
+            (Some(reply), _) => Ok(reply),
+            (None, Some(e)) => Err(match e.http_code {
+                Some(code) => Error::new(code, e.reason, e.message),
+                None => Error::from_grpc(
+                    crate::status::GrpcCode::from_i32(e.code),
+                    e.reason,
+                    e.message,
+                ),
+            }),
+            (None, None) => Err(bad("a line with neither result nor error".into())),
+        }
+    }
+}
+
+impl<R: serde::de::DeserializeOwned> crate::Stream for ReplyLines<R> {
+    type Item = Result<R, Error>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        let this = &mut *self;
+        loop {
+            if let Some(end) = this.pending.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = this.pending.drain(..=end).collect();
+                if line.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                let item = Self::decode(&line);
+                if item.is_err() {
+                    this.done = true;
+                    this.pending.clear();
+                }
+                return Poll::Ready(Some(item));
+            }
+            if this.done {
+                return Poll::Ready(None);
+            }
+            if this.reading.is_none() {
+                let Some(mut response) = this.response.take() else {
+                    return Poll::Ready(None);
+                };
+                this.reading = Some(Box::pin(async move {
+                    let chunk = response.chunk().await.map_err(transport_error);
+                    (response, chunk)
+                }));
+            }
+            let Some(reading) = this.reading.as_mut() else {
+                return Poll::Ready(None);
+            };
+            let (response, chunk) = std::task::ready!(reading.as_mut().poll(cx));
+            this.reading = None;
+            match chunk {
+                Ok(Some(bytes)) => {
+                    this.pending.extend_from_slice(&bytes);
+                    this.response = Some(response);
+                }
+                Ok(None) => {
+                    this.done = true;
+                    if !this.pending.iter().all(u8::is_ascii_whitespace) {
+                        let line = std::mem::take(&mut this.pending);
+                        return Poll::Ready(Some(Self::decode(&line)));
+                    }
+                    return Poll::Ready(None);
+                }
+                Err(e) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(e)));
+                }
+            }
         }
     }
 }

@@ -53,6 +53,10 @@ pub mod message;
 pub mod metadata;
 #[cfg(feature = "route")]
 pub mod route;
+#[cfg(feature = "route")]
+mod stream;
+#[cfg(feature = "route")]
+pub use stream::{Stream, Streaming};
 #[cfg(feature = "server")]
 pub mod server;
 

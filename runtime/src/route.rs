@@ -63,6 +63,32 @@ pub enum ResponseBody {
     FieldHttpBody(FieldRef),
 }
 
+/// Which sides of an RPC are streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Streams {
+    /// One request, one reply.
+    #[default]
+    Unary,
+    /// One request, a stream of replies.
+    Server,
+    /// A stream of requests, one reply.
+    Client,
+    /// Streams both ways.
+    Bidi,
+}
+
+impl Streams {
+    /// Whether the replies are a stream.
+    pub const fn replies(self) -> bool {
+        matches!(self, Streams::Server | Streams::Bidi)
+    }
+
+    /// Whether the requests are a stream.
+    pub const fn requests(self) -> bool {
+        matches!(self, Streams::Client | Streams::Bidi)
+    }
+}
+
 /// One generated binding: a route to an RPC.
 #[derive(Debug)]
 pub struct RouteSpec {
@@ -91,6 +117,8 @@ pub struct RouteSpec {
     /// The method is marked `idempotency_level = NO_SIDE_EFFECTS`: Connect
     /// callers may use GET.
     pub no_side_effects: bool,
+    /// Which sides stream.
+    pub streams: Streams,
     /// `template` parsed, the first time server or client needs it.
     parsed: std::sync::OnceLock<Result<Template, ParseError>>,
 }
@@ -162,6 +190,7 @@ impl RouteSpec {
             path_fields: &[],
             query_excluded: &[],
             no_side_effects: false,
+            streams: Streams::Unary,
             parsed: std::sync::OnceLock::new(),
         }
     }
@@ -196,6 +225,12 @@ impl RouteSpec {
     /// The method has no side effects (Connect GET allowed).
     pub const fn no_side_effects(mut self) -> Self {
         self.no_side_effects = true;
+        self
+    }
+
+    /// Which sides of the method stream (`stream` in the proto).
+    pub const fn streams(mut self, streams: Streams) -> Self {
+        self.streams = streams;
         self
     }
 

@@ -10,7 +10,9 @@ use crate::pb::library::v1::library_service_http::LibraryService;
 use crate::pb::library::v1::*;
 use pbjson_types::Empty;
 use protoway::Error;
-use protoway::server::{Request, Response};
+use protoway::server::{Request, Response, Streaming};
+use tokio::sync::broadcast;
+use tokio_stream::StreamExt;
 
 const DEFAULT_PAGE_SIZE: usize = 10;
 const MAX_PAGE_SIZE: usize = 100;
@@ -27,12 +29,16 @@ struct State {
 #[derive(Debug, Clone)]
 pub struct Library {
     state: Arc<Mutex<State>>,
+    /// Every book change, for `WatchShelf` (a watcher that falls behind
+    /// by more than the channel holds misses events).
+    events: broadcast::Sender<ShelfEvent>,
 }
 
 impl Default for Library {
     fn default() -> Self {
         let library = Library {
             state: Arc::default(),
+            events: broadcast::channel(1024).0,
         };
         {
             let mut s = library.state.lock().expect("fresh lock");
@@ -64,6 +70,49 @@ impl Default for Library {
             }
         }
         library
+    }
+}
+
+impl Library {
+    /// Tells watchers about a change (nobody may be watching).
+    fn publish(&self, kind: shelf_event::Kind, book: &Book) {
+        let _ = self.events.send(ShelfEvent {
+            kind: kind as i32,
+            book: Some(book.clone()),
+        });
+    }
+
+    /// `create_book`'s work, shared with `create_books`.
+    fn create(&self, r: CreateBookRequest) -> Result<Book, Error> {
+        let shelf = shelf_id(&r.parent)?;
+        let mut book = r.book.unwrap_or_default();
+        if book.title.is_empty() {
+            return Err(error_invalid_argument("book.title is required"));
+        }
+        let mut s = self.state.lock().expect("lock");
+        if !s.shelves.contains_key(&shelf) {
+            return Err(error_shelf_not_found(format!(
+                "no shelf named {:?}",
+                r.parent
+            )));
+        }
+        s.next_book += 1;
+        let id = s.next_book;
+        book.name = format!("shelves/{shelf}/books/{id}");
+        s.books.insert((shelf, id), book.clone());
+        drop(s);
+        self.publish(shelf_event::Kind::Created, &book);
+        Ok(book)
+    }
+
+    /// `get_book`'s work, shared with `check_books`.
+    fn book(&self, name: &str) -> Result<Book, Error> {
+        let key = book_id(name)?;
+        let s = self.state.lock().expect("lock");
+        s.books
+            .get(&key)
+            .cloned()
+            .ok_or_else(|| error_book_not_found(format!("no book named {name:?}")))
     }
 }
 
@@ -184,35 +233,11 @@ impl LibraryService for Library {
         &self,
         request: Request<CreateBookRequest>,
     ) -> Result<Response<Book>, Error> {
-        let r = request.into_inner();
-        let shelf = shelf_id(&r.parent)?;
-        let mut book = r.book.unwrap_or_default();
-        if book.title.is_empty() {
-            return Err(error_invalid_argument("book.title is required"));
-        }
-        let mut s = self.state.lock().expect("lock");
-        if !s.shelves.contains_key(&shelf) {
-            return Err(error_shelf_not_found(format!(
-                "no shelf named {:?}",
-                r.parent
-            )));
-        }
-        s.next_book += 1;
-        let id = s.next_book;
-        book.name = format!("shelves/{shelf}/books/{id}");
-        s.books.insert((shelf, id), book.clone());
-        Ok(Response::new(book))
+        Ok(Response::new(self.create(request.into_inner())?))
     }
 
     async fn get_book(&self, request: Request<GetBookRequest>) -> Result<Response<Book>, Error> {
-        let name = request.into_inner().name;
-        let key = book_id(&name)?;
-        let s = self.state.lock().expect("lock");
-        s.books
-            .get(&key)
-            .cloned()
-            .map(Response::new)
-            .ok_or_else(|| error_book_not_found(format!("no book named {name:?}")))
+        Ok(self.book(&request.into_inner().name)?.into())
     }
 
     async fn list_books(
@@ -273,7 +298,10 @@ impl LibraryService for Library {
                 }
             }
         }
-        Ok(book.clone().into())
+        let book = book.clone();
+        drop(s);
+        self.publish(shelf_event::Kind::Updated, &book);
+        Ok(book.into())
     }
 
     async fn delete_book(
@@ -283,9 +311,12 @@ impl LibraryService for Library {
         let name = request.into_inner().name;
         let key = book_id(&name)?;
         let mut s = self.state.lock().expect("lock");
-        s.books
+        let book = s
+            .books
             .remove(&key)
             .ok_or_else(|| error_book_not_found(format!("no book named {name:?}")))?;
+        drop(s);
+        self.publish(shelf_event::Kind::Deleted, &book);
         Ok(Empty {}.into())
     }
 
@@ -307,5 +338,67 @@ impl LibraryService for Library {
         book.name = format!("shelves/{target}/books/{}", key.1);
         s.books.insert((target, key.1), book.clone());
         Ok(book.into())
+    }
+
+    async fn watch_shelf(
+        &self,
+        request: Request<WatchShelfRequest>,
+    ) -> Result<Response<Streaming<ShelfEvent>>, Error> {
+        let r = request.into_inner();
+        let shelf = shelf_id(&r.name)?;
+        if !self
+            .state
+            .lock()
+            .expect("lock")
+            .shelves
+            .contains_key(&shelf)
+        {
+            return Err(error_shelf_not_found(format!(
+                "no shelf named {:?}",
+                r.name
+            )));
+        }
+        let prefix = format!("{}/books/", r.name);
+        let events = tokio_stream::wrappers::BroadcastStream::new(self.events.subscribe())
+            .filter_map(move |event| match event {
+                Ok(event)
+                    if event
+                        .book
+                        .as_ref()
+                        .is_some_and(|b| b.name.starts_with(&prefix)) =>
+                {
+                    Some(Ok(event))
+                }
+                // Not this shelf's, or missed while behind.
+                _ => None,
+            });
+        let stream = match usize::try_from(r.max_events) {
+            Ok(max) if max > 0 => Streaming::new(events.take(max)),
+            _ => Streaming::new(events),
+        };
+        Ok(Response::new(stream))
+    }
+
+    async fn create_books(
+        &self,
+        request: Request<Streaming<CreateBookRequest>>,
+    ) -> Result<Response<CreateBooksResponse>, Error> {
+        let mut requests = request.into_inner();
+        let mut books = Vec::new();
+        while let Some(r) = requests.message().await? {
+            books.push(self.create(r)?);
+        }
+        Ok(CreateBooksResponse { books }.into())
+    }
+
+    async fn check_books(
+        &self,
+        request: Request<Streaming<GetBookRequest>>,
+    ) -> Result<Response<Streaming<Book>>, Error> {
+        let library = self.clone();
+        let books = request
+            .into_inner()
+            .map(move |r| r.and_then(|r| library.book(&r.name)));
+        Ok(Response::new(Streaming::new(books)))
     }
 }

@@ -25,6 +25,8 @@ pub(super) struct Incoming<'a> {
     pub(super) route: &'a RouteState,
     pub(super) parts: Box<http::request::Parts>,
     pub(super) bytes: Bytes,
+    /// The unread body, for a route whose requests stream (else empty).
+    pub(super) body: Body,
     /// Path captures.
     pub(super) values: &'a [String],
     /// The negotiated reply codec.
@@ -32,6 +34,8 @@ pub(super) struct Incoming<'a> {
     /// An RPC transport's request: the body is the whole message, the
     /// reply the whole reply, in `codec`.
     pub(super) rpc: bool,
+    /// How a stream of replies goes out.
+    pub(super) stream_format: stream::StreamFormat,
 }
 
 /// A generated call function: the service's method called with the bound
@@ -123,13 +127,15 @@ pub(super) fn bind_incoming(
         values,
         codec,
         rpc,
+        stream_format,
+        ..
     } = incoming;
     let whole = rpc.then_some(codec);
     match bind_request(route, &parts, bytes, values, whole, &mut target) {
         Ok(()) => Ok(BoundParts {
             parts,
             operation: route.spec.operation,
-            reply: ReplyTo::new(route, codec, rpc),
+            reply: ReplyTo::new(route, codec, rpc, stream_format),
         }),
         Err(e) => Err(ready(route.spec, error_response(codec, e))),
     }
@@ -161,10 +167,29 @@ pub(super) fn start(
 ) -> ResponseFuture {
     let spec = route.spec;
     // An RPC transport's codec is its content type's; its body is read.
-    let Some(codec) = rpc.as_ref().map(|rpc| rpc.codec).or_else(|| {
-        let accept = req.headers().get(header::ACCEPT);
-        codec::negotiate(accept.and_then(|v| v.to_str().ok()))
-    }) else {
+    let accept = match rpc {
+        Some(_) => None,
+        None => req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok()),
+    };
+    let stream_format = match (&rpc, spec.streams.replies()) {
+        (Some(_), _) => stream::StreamFormat::Frames,
+        (None, true) => stream::StreamFormat::for_http(spec, accept),
+        (None, false) => stream::StreamFormat::Ndjson,
+    };
+    let codec = match (&rpc, stream_format) {
+        (Some(rpc), _) => Some(rpc.codec),
+        // A stream of JSON lines or events, whatever else Accept lists.
+        (None, stream::StreamFormat::Ndjson | stream::StreamFormat::Sse)
+            if spec.streams.replies() =>
+        {
+            Some(Codec::Json)
+        }
+        (None, _) => codec::negotiate(accept),
+    };
+    let Some(codec) = codec else {
         let error = Error::new(
             406,
             "NOT_ACCEPTABLE",
@@ -174,6 +199,19 @@ pub(super) fn start(
     };
     let (parts, body) = req.into_parts();
     let is_rpc = rpc.is_some();
+    if spec.streams.requests() {
+        // The body is the stream of requests: not read here.
+        return route.call.call(Incoming {
+            route,
+            parts: Box::new(parts),
+            bytes: Bytes::new(),
+            body,
+            values: &values,
+            codec,
+            rpc: is_rpc,
+            stream_format,
+        });
+    }
     // Read already: a gRPC message tonic decoded; no body at all.
     let read = match rpc.as_mut() {
         Some(rpc) => rpc.message.take(),
@@ -186,15 +224,18 @@ pub(super) fn start(
             route,
             parts,
             bytes,
+            body: Body::empty(),
             values: &values,
             codec,
             rpc: is_rpc,
+            stream_format,
         });
     }
     Box::pin(read_then_respond(
         route.clone(),
         codec,
         is_rpc,
+        stream_format,
         parts,
         body,
         values,
@@ -213,6 +254,7 @@ pub(super) async fn read_then_respond(
     route: Arc<RouteState>,
     codec: Codec,
     rpc: bool,
+    stream_format: stream::StreamFormat,
     parts: Box<http::request::Parts>,
     body: Body,
     values: Vec<String>,
@@ -224,9 +266,11 @@ pub(super) async fn read_then_respond(
                 route: &route,
                 parts,
                 bytes,
+                body: Body::empty(),
                 values: &values,
                 codec,
                 rpc,
+                stream_format,
             };
             route.call.call(incoming).await
         }

@@ -18,6 +18,7 @@
 //! - `binding`: body, query and path into the request message.
 //! - `reply`: the handler's reply, or an Error, encoded per the route and
 //!   the negotiated codec.
+//! - `stream`: streaming methods' replies and requests, as they come.
 //! - `rpc`: gRPC, gRPC-Web and Connect at `/{package}.{Service}/{Method}`,
 //!   through the same route targets (layers, binding, call) as HTTP.
 //!
@@ -77,12 +78,14 @@ mod matching;
 mod reply;
 mod routes;
 mod rpc;
+mod stream;
 
 pub use self::binding::BodyFieldFn;
 pub use self::call::{ReplyFuture, ServiceCall};
 pub use self::matching::RoutesService;
 pub use self::reply::{ReplyTo, error_response};
 pub use self::routes::Routes;
+pub use crate::stream::Streaming;
 // The steps' own items, for one another (each file starts `use super::*`:
 // the imports above are the module's one import list).
 use self::{binding::*, call::*, reply::*, routes::*, rpc::*};

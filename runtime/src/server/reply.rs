@@ -13,6 +13,8 @@ pub struct ReplyTo {
     pub(super) codec: Codec,
     /// An RPC transport's call: the whole reply, whatever `response_body`.
     pub(super) rpc: bool,
+    /// How a stream of replies goes out ([`ReplyTo::send_stream`]).
+    pub(super) stream_format: stream::StreamFormat,
 }
 
 impl std::fmt::Debug for ReplyTo {
@@ -25,12 +27,18 @@ impl std::fmt::Debug for ReplyTo {
 }
 
 impl ReplyTo {
-    pub(super) fn new(route: &RouteState, codec: Codec, rpc: bool) -> ReplyTo {
+    pub(super) fn new(
+        route: &RouteState,
+        codec: Codec,
+        rpc: bool,
+        stream_format: stream::StreamFormat,
+    ) -> ReplyTo {
         ReplyTo {
             spec: route.spec,
             config: route.config.clone(),
             codec,
             rpc,
+            stream_format,
         }
     }
 

@@ -171,6 +171,31 @@ impl Routes {
         self.add_erased(spec, Box::new(bound))
     }
 
+    /// [`Routes::route`] for a method whose requests stream (client and
+    /// bidi streams): the handler gets a [`Streaming`](crate::Streaming)
+    /// of requests, read as they come (one message per gRPC frame, per
+    /// Connect envelope, per line of newline-delimited JSON on HTTP).
+    ///
+    /// # Panics
+    ///
+    /// As [`Routes::add`].
+    pub fn route_stream<S, M>(
+        self,
+        spec: &'static RouteSpec,
+        service: &Arc<S>,
+        call: ServiceCall<S, crate::Streaming<M>>,
+    ) -> Self
+    where
+        S: Send + Sync + 'static,
+        M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
+    {
+        let bound = stream::BoundStream {
+            service: service.clone(),
+            call,
+        };
+        self.add_erased(spec, Box::new(bound))
+    }
+
     /// [`Routes::route`] for a `body: "field"` rule naming a singular
     /// message field: `field` returns it (`|m| body_field(&mut m.book)`), so
     /// the body is decoded straight into it.

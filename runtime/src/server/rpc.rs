@@ -24,7 +24,9 @@ use base64::Engine;
 use tonic::codec::{DecodeBuf, Decoder, EncodeBuf, Encoder};
 
 use super::*;
+use crate::route::Streams;
 use crate::status::GrpcCode;
+use crate::stream::Stream;
 
 /// How an RPC request reached its route's target ([`Target::run`]): the
 /// request message is the whole body in this codec (or `message`, already
@@ -384,7 +386,8 @@ impl Service<http::Request<tonic::body::Body>> for GrpcService {
 }
 
 /// One gRPC request (from h2 directly, or from tonic-web): an operation
-/// through tonic's unary machinery, or a mounted service.
+/// through tonic's machinery for its kind (unary, server, client or bidi
+/// streams), or a mounted service.
 fn grpc_call<B>(table: &Arc<RpcTable>, req: http::Request<B>, codec: Codec) -> ResponseFuture
 where
     B: axum::body::HttpBody<Data = Bytes> + Send + 'static,
@@ -421,7 +424,13 @@ where
             codec,
             uri,
         };
-        let mut response = tonic::server::Grpc::new(RawCodec).unary(call, req).await;
+        let mut grpc = tonic::server::Grpc::new(RawCodec);
+        let mut response = match spec.streams {
+            Streams::Unary => grpc.unary(call, req).await,
+            Streams::Server => grpc.server_streaming(call, req).await,
+            Streams::Client => grpc.client_streaming(call, req).await,
+            Streams::Bidi => grpc.streaming(call, req).await,
+        };
         match response.extensions_mut().remove::<ReplyTrailers>() {
             None => Ok(response.map(Body::new)),
             // The handler's trailers join tonic's (grpc-status) at the end.
@@ -449,16 +458,24 @@ struct GrpcCall {
     uri: http::Uri,
 }
 
-type GrpcFuture =
-    std::pin::Pin<Box<dyn Future<Output = Result<tonic::Response<Bytes>, tonic::Status>> + Send>>;
+type GrpcFuture<T> =
+    std::pin::Pin<Box<dyn Future<Output = Result<tonic::Response<T>, tonic::Status>> + Send>>;
 
-impl tonic::server::UnaryService<Bytes> for GrpcCall {
-    type Response = Bytes;
-    type Future = GrpcFuture;
+/// A stream of encoded replies, as tonic frames them.
+type ReplyFrames = std::pin::Pin<Box<dyn Stream<Item = Result<Bytes, tonic::Status>> + Send>>;
 
-    fn call(&mut self, request: tonic::Request<Bytes>) -> GrpcFuture {
-        let (metadata, extensions, message) = request.into_parts();
-        let mut req = http::Request::new(Body::empty());
+impl GrpcCall {
+    /// The route target run for one call: the request rebuilt from what
+    /// tonic read (metadata, extensions, and the message or the stream of
+    /// messages as `body`).
+    fn run(
+        &mut self,
+        metadata: tonic::metadata::MetadataMap,
+        extensions: http::Extensions,
+        message: Option<Bytes>,
+        body: Body,
+    ) -> ResponseFuture {
+        let mut req = http::Request::new(body);
         *req.method_mut() = http::Method::POST;
         // Called once per call: the URI moves.
         *req.uri_mut() = std::mem::take(&mut self.uri);
@@ -466,34 +483,188 @@ impl tonic::server::UnaryService<Bytes> for GrpcCall {
         *req.extensions_mut() = extensions;
         let rpc = Rpc {
             codec: self.codec,
-            message: Some(message),
+            message,
         };
-        let run = self.target.run(self.spec, req, Vec::new(), Some(rpc));
-        let deadline = self.deadline;
-        Box::pin(async move {
-            let Some(Ok(response)) = within(deadline, run).await else {
-                return Err(deadline_exceeded().to_status());
+        self.target.run(self.spec, req, Vec::new(), Some(rpc))
+    }
+
+    /// A call whose requests stream: tonic's stream of messages as the
+    /// request body, one frame per message.
+    fn run_stream(&mut self, request: tonic::Request<tonic::Streaming<Bytes>>) -> ResponseFuture {
+        let (metadata, extensions, messages) = request.into_parts();
+        let body = Body::from_stream(StatusAsError(messages));
+        self.run(metadata, extensions, None, body)
+    }
+}
+
+/// The reply's parts, or the status of an error reply.
+fn reply_parts(
+    response: axum::response::Response,
+) -> Result<(http::response::Parts, Body), tonic::Status> {
+    let (parts, body) = response.into_parts();
+    if let Some(ErrorReply(error)) = parts.extensions.get::<ErrorReply>() {
+        return Err(error.to_status());
+    }
+    if !parts.status.is_success() {
+        return Err(Error::new(parts.status.as_u16(), "", "").to_status());
+    }
+    Ok((parts, body))
+}
+
+/// tonic's response around `message` with the reply's headers as metadata.
+fn tonic_response<T>(mut parts: http::response::Parts, message: T) -> tonic::Response<T> {
+    // The reply's own headers (a layer's Content-Type included) go out as
+    // metadata; tonic writes the framing ones.
+    crate::metadata::strip_framing(&mut parts.headers);
+    tonic::Response::from_parts(
+        tonic::metadata::MetadataMap::from_headers(parts.headers),
+        message,
+        parts.extensions,
+    )
+}
+
+/// One reply message.
+async fn unary_reply(
+    run: ResponseFuture,
+    deadline: Option<Duration>,
+) -> Result<tonic::Response<Bytes>, tonic::Status> {
+    let Some(Ok(response)) = within(deadline, run).await else {
+        return Err(deadline_exceeded().to_status());
+    };
+    let (parts, body) = reply_parts(response)?;
+    let bytes = whole(body)
+        .await
+        .map_err(|e| tonic::Status::internal(e.to_string()))?;
+    Ok(tonic_response(parts, bytes))
+}
+
+/// A stream of replies: the body's frames, until the deadline.
+async fn stream_reply(
+    run: ResponseFuture,
+    deadline: Option<Duration>,
+) -> Result<tonic::Response<ReplyFrames>, tonic::Status> {
+    let started = tokio::time::Instant::now();
+    let Some(Ok(response)) = within(deadline, run).await else {
+        return Err(deadline_exceeded().to_status());
+    };
+    let (parts, body) = reply_parts(response)?;
+    let frames = BodyFrames {
+        body,
+        deadline: deadline.map(|d| Box::pin(tokio::time::sleep_until(started + d))),
+        done: false,
+    };
+    Ok(tonic_response(parts, Box::pin(frames) as ReplyFrames))
+}
+
+impl tonic::server::UnaryService<Bytes> for GrpcCall {
+    type Response = Bytes;
+    type Future = GrpcFuture<Bytes>;
+
+    fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
+        let (metadata, extensions, message) = request.into_parts();
+        let run = self.run(metadata, extensions, Some(message), Body::empty());
+        Box::pin(unary_reply(run, self.deadline))
+    }
+}
+
+impl tonic::server::ServerStreamingService<Bytes> for GrpcCall {
+    type Response = Bytes;
+    type ResponseStream = ReplyFrames;
+    type Future = GrpcFuture<ReplyFrames>;
+
+    fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
+        let (metadata, extensions, message) = request.into_parts();
+        let run = self.run(metadata, extensions, Some(message), Body::empty());
+        Box::pin(stream_reply(run, self.deadline))
+    }
+}
+
+impl tonic::server::ClientStreamingService<Bytes> for GrpcCall {
+    type Response = Bytes;
+    type Future = GrpcFuture<Bytes>;
+
+    fn call(&mut self, request: tonic::Request<tonic::Streaming<Bytes>>) -> Self::Future {
+        let run = self.run_stream(request);
+        Box::pin(unary_reply(run, self.deadline))
+    }
+}
+
+impl tonic::server::StreamingService<Bytes> for GrpcCall {
+    type Response = Bytes;
+    type ResponseStream = ReplyFrames;
+    type Future = GrpcFuture<ReplyFrames>;
+
+    fn call(&mut self, request: tonic::Request<tonic::Streaming<Bytes>>) -> Self::Future {
+        let run = self.run_stream(request);
+        Box::pin(stream_reply(run, self.deadline))
+    }
+}
+
+/// tonic's request stream with its statuses as [`Error`]s, for the body.
+struct StatusAsError(tonic::Streaming<Bytes>);
+
+impl Stream for StatusAsError {
+    type Item = Result<Bytes, Error>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::pin::Pin::new(&mut self.0)
+            .poll_next(cx)
+            .map(|item| item.map(|r| r.map_err(|status| Error::from_status(&status))))
+    }
+}
+
+/// A reply body's frames as tonic's stream of messages: an error in the
+/// body (the handler's stream failed) is the call's status; the deadline
+/// ends the stream with DEADLINE_EXCEEDED.
+struct BodyFrames {
+    body: Body,
+    deadline: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+    done: bool,
+}
+
+impl Stream for BodyFrames {
+    type Item = Result<Bytes, tonic::Status>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        let this = &mut *self;
+        if this.done {
+            return Poll::Ready(None);
+        }
+        if let Some(deadline) = this.deadline.as_mut()
+            && deadline.as_mut().poll(cx).is_ready()
+        {
+            this.done = true;
+            return Poll::Ready(Some(Err(deadline_exceeded().to_status())));
+        }
+        loop {
+            return match std::task::ready!(axum::body::HttpBody::poll_frame(
+                std::pin::Pin::new(&mut this.body),
+                cx
+            )) {
+                None => {
+                    this.done = true;
+                    Poll::Ready(None)
+                }
+                Some(Ok(frame)) => match frame.into_data() {
+                    Ok(data) => Poll::Ready(Some(Ok(data))),
+                    Err(_) => continue,
+                },
+                Some(Err(e)) => {
+                    this.done = true;
+                    let error = Error::find(&e)
+                        .cloned()
+                        .unwrap_or_else(|| Error::from_error(e));
+                    Poll::Ready(Some(Err(error.to_status())))
+                }
             };
-            let (parts, body) = response.into_parts();
-            if let Some(ErrorReply(error)) = parts.extensions.get::<ErrorReply>() {
-                return Err(error.to_status());
-            }
-            if !parts.status.is_success() {
-                return Err(Error::new(parts.status.as_u16(), "", "").to_status());
-            }
-            let bytes = whole(body)
-                .await
-                .map_err(|e| tonic::Status::internal(e.to_string()))?;
-            // The reply's own headers (a layer's Content-Type included)
-            // go out as metadata; tonic writes the framing ones.
-            let mut headers = parts.headers;
-            crate::metadata::strip_framing(&mut headers);
-            Ok(tonic::Response::from_parts(
-                tonic::metadata::MetadataMap::from_headers(headers),
-                bytes,
-                parts.extensions,
-            ))
-        })
+        }
     }
 }
 

@@ -20,6 +20,25 @@ impl Bookstore for Store {
         shelf_named("shelves", request)
     }
 
+    async fn watch_shelf(
+        &self,
+        request: Request<GetShelfRequest>,
+    ) -> Result<Response<protoway::Streaming<Shelf>>, Error> {
+        // Three versions of the shelf; shelf `broken` fails after the first.
+        let shelf = request.into_inner().shelf;
+        let versions = (1..=3).map(move |v| {
+            if shelf == "broken" && v > 1 {
+                return Err(Error::service_unavailable("SHELF_OFFLINE", "the shelf went away"));
+            }
+            Ok(Shelf {
+                name: format!("shelves/{shelf}"),
+                theme: format!("v{v}"),
+            })
+        });
+        let versions: Vec<_> = versions.collect();
+        Ok(Response::new(protoway::Streaming::new(Versions(versions.into()))))
+    }
+
     async fn get_special_shelf(
         &self,
         _: Request<GetShelfRequest>,
@@ -175,4 +194,18 @@ fn shelf_named(
         theme: operation.to_string(),
     }
     .into())
+}
+
+/// Shelf versions as a stream.
+struct Versions(std::collections::VecDeque<Result<Shelf, Error>>);
+
+impl protoway::Stream for Versions {
+    type Item = Result<Shelf, Error>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::task::Poll::Ready(self.0.pop_front())
+    }
 }

@@ -21,6 +21,12 @@ pub mod library_service_http {
     pub const OPERATION_DELETE_BOOK: &str = "/library.v1.LibraryService/DeleteBook";
     /// Operation name of `MoveBook`.
     pub const OPERATION_MOVE_BOOK: &str = "/library.v1.LibraryService/MoveBook";
+    /// Operation name of `WatchShelf`.
+    pub const OPERATION_WATCH_SHELF: &str = "/library.v1.LibraryService/WatchShelf";
+    /// Operation name of `CreateBooks`.
+    pub const OPERATION_CREATE_BOOKS: &str = "/library.v1.LibraryService/CreateBooks";
+    /// Operation name of `CheckBooks`.
+    pub const OPERATION_CHECK_BOOKS: &str = "/library.v1.LibraryService/CheckBooks";
     /// Manages shelves and the books on them.
     pub trait LibraryService: ::core::marker::Send + ::core::marker::Sync + 'static {
         /// Creates a shelf.
@@ -154,6 +160,51 @@ pub mod library_service_http {
                 ::protoway::Error,
             >,
         > + ::core::marker::Send;
+        /// Watches a shelf: an event for each book created, updated or deleted on
+        /// it from now on (server-sent events or newline-delimited JSON over HTTP).
+        ///
+        /// HTTP:
+        /// - `GET /v1/{name=shelves/*}:watch`
+        fn watch_shelf(
+            &self,
+            request: ::protoway::route::Request<super::WatchShelfRequest>,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::route::Response<::protoway::Streaming<super::ShelfEvent>>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send;
+        /// Creates books from a stream of requests; the created books when the
+        /// stream ends (newline-delimited JSON requests over HTTP).
+        ///
+        /// HTTP:
+        /// - `POST /v1/books:batchCreate`
+        fn create_books(
+            &self,
+            request: ::protoway::route::Request<
+                ::protoway::Streaming<super::CreateBookRequest>,
+            >,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::route::Response<super::CreateBooksResponse>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send;
+        /// Looks books up as their names arrive: one book per name, in order.
+        ///
+        /// HTTP:
+        /// - `POST /v1/books:check`
+        fn check_books(
+            &self,
+            request: ::protoway::route::Request<
+                ::protoway::Streaming<super::GetBookRequest>,
+            >,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::route::Response<::protoway::Streaming<super::Book>>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send;
     }
 
     /// Every binding of the service, ready to merge with other services' routes (`Routes::merge`). `routes(service).into_service()` serves them with one routing step (your own axum routes as its `fallback`).
@@ -199,6 +250,9 @@ pub mod library_service_http {
             )
             .route(&ROUTE_DELETE_BOOK_0, &service, call_delete_book::<S>)
             .route(&ROUTE_MOVE_BOOK_0, &service, call_move_book::<S>)
+            .route(&ROUTE_WATCH_SHELF_0, &service, call_watch_shelf::<S>)
+            .route_stream(&ROUTE_CREATE_BOOKS_0, &service, call_create_books::<S>)
+            .route_stream(&ROUTE_CHECK_BOOKS_0, &service, call_check_books::<S>)
     }
 
     fn call_create_shelf<S: LibraryService>(
@@ -298,6 +352,40 @@ pub mod library_service_http {
     ) -> ::protoway::server::ReplyFuture {
         ::std::boxed::Box::new(async move {
             reply.send(service.move_book(request).await)
+        })
+    }
+
+    fn call_watch_shelf<S: LibraryService>(
+        service: ::std::sync::Arc<S>,
+        request: ::protoway::route::Request<super::WatchShelfRequest>,
+        reply: ::protoway::server::ReplyTo,
+    ) -> ::protoway::server::ReplyFuture {
+        ::std::boxed::Box::new(async move {
+            reply.send_stream(service.watch_shelf(request).await)
+        })
+    }
+
+    fn call_create_books<S: LibraryService>(
+        service: ::std::sync::Arc<S>,
+        request: ::protoway::route::Request<
+            ::protoway::Streaming<super::CreateBookRequest>,
+        >,
+        reply: ::protoway::server::ReplyTo,
+    ) -> ::protoway::server::ReplyFuture {
+        ::std::boxed::Box::new(async move {
+            reply.send(service.create_books(request).await)
+        })
+    }
+
+    fn call_check_books<S: LibraryService>(
+        service: ::std::sync::Arc<S>,
+        request: ::protoway::route::Request<
+            ::protoway::Streaming<super::GetBookRequest>,
+        >,
+        reply: ::protoway::server::ReplyTo,
+    ) -> ::protoway::server::ReplyFuture {
+        ::std::boxed::Box::new(async move {
+            reply.send_stream(service.check_books(request).await)
         })
     }
 
@@ -544,6 +632,17 @@ pub mod library_service_http {
         > {
             self.client.call(&ROUTE_MOVE_BOOK_0, &request, options)
         }
+
+        /// Watches a shelf: an event for each book created, updated or deleted on
+        /// it from now on (server-sent events or newline-delimited JSON over HTTP).
+        ///
+        /// `GET /v1/{name=shelves/*}:watch`.
+        pub fn watch_shelf(
+            &self,
+            request: impl ::protoway::client::IntoRequest<super::WatchShelfRequest>,
+        ) -> ::protoway::client::StreamFuture<'_, super::ShelfEvent> {
+            self.client.call_stream(&ROUTE_WATCH_SHELF_0, &request.into_request())
+        }
     }
 
     impl LibraryService for LibraryServiceClient {
@@ -665,6 +764,64 @@ pub mod library_service_http {
             >,
         > + ::core::marker::Send {
             self.client.call_request(&ROUTE_MOVE_BOOK_0, &request)
+        }
+
+        fn watch_shelf(
+            &self,
+            request: ::protoway::route::Request<super::WatchShelfRequest>,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::route::Response<::protoway::Streaming<super::ShelfEvent>>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send {
+            self.client.call_stream(&ROUTE_WATCH_SHELF_0, &request)
+        }
+
+        fn create_books(
+            &self,
+            request: ::protoway::route::Request<
+                ::protoway::Streaming<super::CreateBookRequest>,
+            >,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::route::Response<super::CreateBooksResponse>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send {
+            let _ = request;
+            ::core::future::ready(
+                ::core::result::Result::Err(
+                    ::protoway::Error::new(
+                        501,
+                        "UNIMPLEMENTED",
+                        "/library.v1.LibraryService/CreateBooks: streams of requests are not sent by the HTTP client; use a gRPC or Connect client",
+                    ),
+                ),
+            )
+        }
+
+        fn check_books(
+            &self,
+            request: ::protoway::route::Request<
+                ::protoway::Streaming<super::GetBookRequest>,
+            >,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<
+                ::protoway::route::Response<::protoway::Streaming<super::Book>>,
+                ::protoway::Error,
+            >,
+        > + ::core::marker::Send {
+            let _ = request;
+            ::core::future::ready(
+                ::core::result::Result::Err(
+                    ::protoway::Error::new(
+                        501,
+                        "UNIMPLEMENTED",
+                        "/library.v1.LibraryService/CheckBooks: streams of requests are not sent by the HTTP client; use a gRPC or Connect client",
+                    ),
+                ),
+            )
         }
     }
 
@@ -795,13 +952,44 @@ pub mod library_service_http {
         )
         .body(::protoway::route::BodyRule::All)
         .path_fields(&[&["name"]]);
+    /// `GET /v1/{name=shelves/*}:watch` → `WatchShelf`.
+    pub static ROUTE_WATCH_SHELF_0: ::protoway::route::RouteSpec = ::protoway::route::RouteSpec::new(
+            OPERATION_WATCH_SHELF,
+            "GET",
+            "/v1/{name=shelves/*}:watch",
+            &super::protoway_http_tables::MESSAGE_LIBRARY__V1__WATCH_SHELF_REQUEST,
+            &super::protoway_http_tables::MESSAGE_LIBRARY__V1__SHELF_EVENT,
+        )
+        .path_fields(&[&["name"]])
+        .query_excluded(&[&["name"]])
+        .streams(::protoway::route::Streams::Server);
+    /// `POST /v1/books:batchCreate` → `CreateBooks`.
+    pub static ROUTE_CREATE_BOOKS_0: ::protoway::route::RouteSpec = ::protoway::route::RouteSpec::new(
+            OPERATION_CREATE_BOOKS,
+            "POST",
+            "/v1/books:batchCreate",
+            &super::protoway_http_tables::MESSAGE_LIBRARY__V1__CREATE_BOOK_REQUEST,
+            &super::protoway_http_tables::MESSAGE_LIBRARY__V1__CREATE_BOOKS_RESPONSE,
+        )
+        .body(::protoway::route::BodyRule::All)
+        .streams(::protoway::route::Streams::Client);
+    /// `POST /v1/books:check` → `CheckBooks`.
+    pub static ROUTE_CHECK_BOOKS_0: ::protoway::route::RouteSpec = ::protoway::route::RouteSpec::new(
+            OPERATION_CHECK_BOOKS,
+            "POST",
+            "/v1/books:check",
+            &super::protoway_http_tables::MESSAGE_LIBRARY__V1__GET_BOOK_REQUEST,
+            &super::protoway_http_tables::MESSAGE_LIBRARY__V1__BOOK,
+        )
+        .body(::protoway::route::BodyRule::All)
+        .streams(::protoway::route::Streams::Bidi);
 }
 
 /// Field tables of the request and reply messages: what query and
 /// path binding needs, without reflection at run time.
 #[doc(hidden)]
 mod protoway_http_tables {
-    use ::protoway::spec::{FieldSpec, Kind, MessageSpec, WellKnown};
+    use ::protoway::spec::{EnumSpec, FieldSpec, Kind, MessageSpec, WellKnown};
     pub static MESSAGE_GOOGLE__PROTOBUF__EMPTY: MessageSpec = MessageSpec {
         name: "google.protobuf.Empty",
         fields: &[],
@@ -823,6 +1011,17 @@ mod protoway_http_tables {
                 "book",
                 "book",
                 2,
+                Kind::Message(&MESSAGE_LIBRARY__V1__BOOK),
+            ),
+        ],
+    };
+    pub static MESSAGE_LIBRARY__V1__CREATE_BOOKS_RESPONSE: MessageSpec = MessageSpec {
+        name: "library.v1.CreateBooksResponse",
+        fields: &[
+            FieldSpec::repeated(
+                "books",
+                "books",
+                1,
                 Kind::Message(&MESSAGE_LIBRARY__V1__BOOK),
             ),
         ],
@@ -908,6 +1107,23 @@ mod protoway_http_tables {
             FieldSpec::singular("theme", "theme", 2, Kind::String),
         ],
     };
+    pub static MESSAGE_LIBRARY__V1__SHELF_EVENT: MessageSpec = MessageSpec {
+        name: "library.v1.ShelfEvent",
+        fields: &[
+            FieldSpec::singular(
+                "kind",
+                "kind",
+                1,
+                Kind::Enum(&ENUM_LIBRARY__V1__SHELF_EVENT__KIND),
+            ),
+            FieldSpec::singular(
+                "book",
+                "book",
+                2,
+                Kind::Message(&MESSAGE_LIBRARY__V1__BOOK),
+            ),
+        ],
+    };
     pub static MESSAGE_LIBRARY__V1__UPDATE_BOOK_REQUEST: MessageSpec = MessageSpec {
         name: "library.v1.UpdateBookRequest",
         fields: &[
@@ -923,6 +1139,22 @@ mod protoway_http_tables {
                 2,
                 Kind::WellKnown(WellKnown::FieldMask),
             ),
+        ],
+    };
+    pub static MESSAGE_LIBRARY__V1__WATCH_SHELF_REQUEST: MessageSpec = MessageSpec {
+        name: "library.v1.WatchShelfRequest",
+        fields: &[
+            FieldSpec::singular("name", "name", 1, Kind::String),
+            FieldSpec::singular("max_events", "maxEvents", 2, Kind::I32),
+        ],
+    };
+    pub static ENUM_LIBRARY__V1__SHELF_EVENT__KIND: EnumSpec = EnumSpec {
+        name: "library.v1.ShelfEvent.Kind",
+        values: &[
+            ("KIND_UNSPECIFIED", 0),
+            ("CREATED", 1),
+            ("UPDATED", 2),
+            ("DELETED", 3),
         ],
     };
 }

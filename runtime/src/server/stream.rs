@@ -1,0 +1,405 @@
+//! Streams: a streaming method's replies encoded as they come (gRPC and
+//! gRPC-Web frames through tonic, newline-delimited JSON, server-sent
+//! events, or raw `HttpBody` bytes), and its requests decoded as they come.
+//!
+//! Inside the runtime a stream is an HTTP body with one data frame per
+//! message, so a streaming call runs the same route target (layers,
+//! binding, call) as a unary one. Nothing is buffered: the handler's
+//! stream is polled when the connection wants the next frame, so a slow
+//! reader slows the handler, and a reader that goes away drops it.
+
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use crate::stream::{Stream, Streaming};
+
+use super::*;
+
+/// How a stream of replies goes on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum StreamFormat {
+    /// gRPC, gRPC-Web: one body frame per message, in the codec; the
+    /// transport frames them. An error ends the body with the Error.
+    Frames,
+    /// `application/x-ndjson`: `{"result": …}` per line, a final
+    /// `{"error": …}` line (grpc-gateway's form).
+    Ndjson,
+    /// `text/event-stream` (asked for with `Accept`): `data: …` per
+    /// message, a final `event: error`, comments to keep the connection
+    /// alive.
+    Sse,
+    /// A stream of `google.api.HttpBody`: the bytes as they come.
+    Raw,
+}
+
+/// The content type of an HTTP stream of replies.
+pub(super) const NDJSON: &str = "application/x-ndjson";
+const EVENT_STREAM: &str = "text/event-stream";
+
+/// How often an idle SSE stream sends a comment (proxies close silent
+/// connections).
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+impl StreamFormat {
+    /// The format for an HTTP/JSON request: SSE when `Accept` asks for it.
+    pub(super) fn for_http(spec: &RouteSpec, accept: Option<&str>) -> StreamFormat {
+        if matches!(
+            spec.response_body,
+            ResponseBody::HttpBody | ResponseBody::FieldHttpBody(_)
+        ) {
+            StreamFormat::Raw
+        } else if accept.is_some_and(|a| a.contains(EVENT_STREAM)) {
+            StreamFormat::Sse
+        } else {
+            StreamFormat::Ndjson
+        }
+    }
+}
+
+impl ReplyTo {
+    /// A streaming method's outcome as the HTTP response: its replies
+    /// encoded as they come, or the error (before any reply) as a whole
+    /// response.
+    pub fn send_stream<R: EncodeMessage + Send + 'static>(
+        self,
+        reply: Result<Response<Streaming<R>>, Error>,
+    ) -> Result<axum::response::Response, Infallible> {
+        let Response {
+            message: stream,
+            status,
+            mut headers,
+            trailers,
+        } = match reply {
+            Ok(response) => response,
+            Err(e) => return Ok(with_operation(self.spec, error_response(self.codec, e))),
+        };
+        let format = self.stream_format;
+        let content_type = match format {
+            StreamFormat::Frames => None,
+            StreamFormat::Ndjson => Some(NDJSON),
+            StreamFormat::Sse => Some(EVENT_STREAM),
+            StreamFormat::Raw => Some("application/octet-stream"),
+        };
+        crate::metadata::strip_framing(&mut headers);
+        if let Some(content_type) = content_type {
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        }
+        if format == StreamFormat::Sse {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        }
+        let encoded = Encoded {
+            stream: Some(stream),
+            format,
+            codec: self.codec,
+            raw_field: match &self.spec.response_body {
+                ResponseBody::FieldHttpBody(f) => Some(f.number),
+                _ => None,
+            },
+            keep_alive: (format == StreamFormat::Sse)
+                .then(|| Box::pin(tokio::time::sleep(KEEP_ALIVE))),
+        };
+        let mut response = axum::response::Response::new(Body::from_stream(encoded));
+        *response.status_mut() = status;
+        *response.headers_mut() = headers;
+        if !trailers.is_empty() {
+            response.extensions_mut().insert(ReplyTrailers(trailers));
+        }
+        Ok(with_operation(self.spec, response))
+    }
+}
+
+/// A stream of replies as body frames.
+struct Encoded<R> {
+    /// `None` once ended (after an error line or event).
+    stream: Option<Streaming<R>>,
+    format: StreamFormat,
+    codec: Codec,
+    /// `response_body` naming an `HttpBody` field: its number.
+    raw_field: Option<u32>,
+    keep_alive: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<R: EncodeMessage> Encoded<R> {
+    fn encode(&self, message: &R) -> Result<Bytes, Error> {
+        Ok(Bytes::from(match self.format {
+            StreamFormat::Frames => match self.codec {
+                Codec::Protobuf => message.to_protobuf(),
+                Codec::Json => message.to_json().map_err(reply::internal)?,
+            },
+            StreamFormat::Ndjson => {
+                let json = message.to_json().map_err(reply::internal)?;
+                let mut line = Vec::with_capacity(json.len() + 12);
+                line.extend_from_slice(b"{\"result\":");
+                line.extend_from_slice(&json);
+                line.extend_from_slice(b"}\n");
+                line
+            }
+            StreamFormat::Sse => {
+                let json = message.to_json().map_err(reply::internal)?;
+                let mut event = Vec::with_capacity(json.len() + 8);
+                event.extend_from_slice(b"data: ");
+                event.extend_from_slice(&json);
+                event.extend_from_slice(b"\n\n");
+                event
+            }
+            StreamFormat::Raw => {
+                let bytes = message.to_protobuf();
+                let body = match self.raw_field {
+                    Some(number) => wire::extract_len_field(&bytes, number).unwrap_or_default(),
+                    None => bytes,
+                };
+                // google.api.HttpBody: `data` is field 2.
+                wire::extract_len_field(&body, 2).unwrap_or_default()
+            }
+        }))
+    }
+
+    /// The error as the stream's last frame (HTTP) or as the body's error
+    /// (gRPC: tonic sends it as the status).
+    fn end_with(&self, error: Error) -> Result<Bytes, Error> {
+        match self.format {
+            StreamFormat::Frames | StreamFormat::Raw => Err(error),
+            StreamFormat::Ndjson => {
+                let mut line = br#"{"error":"#.to_vec();
+                line.extend_from_slice(&gateway_error_json(&error));
+                line.extend_from_slice(b"}\n");
+                Ok(Bytes::from(line))
+            }
+            StreamFormat::Sse => {
+                let mut event = b"event: error\ndata: ".to_vec();
+                event.extend_from_slice(&error.to_json());
+                event.extend_from_slice(b"\n\n");
+                Ok(Bytes::from(event))
+            }
+        }
+    }
+}
+
+/// grpc-gateway's error in a stream: `{"code": <gRPC code>, "message",
+/// "details": [ErrorInfo with reason and metadata]}`, plus kratos' HTTP
+/// code and reason beside it.
+fn gateway_error_json(error: &Error) -> Vec<u8> {
+    let mut info = serde_json::json!({
+        "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+        "reason": error.reason(),
+    });
+    if !error.metadata().is_empty() {
+        info["metadata"] = serde_json::to_value(error.metadata()).unwrap_or_default();
+    }
+    serde_json::to_vec(&serde_json::json!({
+        "code": error.grpc_code() as i32,
+        "message": error.message(),
+        "details": [info],
+        "httpCode": error.code(),
+        "reason": error.reason(),
+    }))
+    .unwrap_or_default()
+}
+
+impl<R: EncodeMessage> Unpin for Encoded<R> {}
+
+impl<R: EncodeMessage> Stream for Encoded<R> {
+    type Item = Result<Bytes, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        let Some(stream) = this.stream.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match Pin::new(stream).poll_next(cx) {
+            Poll::Ready(Some(Ok(message))) => {
+                if let Some(sleep) = this.keep_alive.as_mut() {
+                    sleep
+                        .as_mut()
+                        .reset(tokio::time::Instant::now() + KEEP_ALIVE);
+                }
+                match this.encode(&message) {
+                    Ok(frame) => Poll::Ready(Some(Ok(frame))),
+                    Err(e) => {
+                        this.stream = None;
+                        Poll::Ready(Some(this.end_with(e)))
+                    }
+                }
+            }
+            Poll::Ready(Some(Err(e))) => {
+                this.stream = None;
+                Poll::Ready(Some(this.end_with(e)))
+            }
+            Poll::Ready(None) => {
+                this.stream = None;
+                Poll::Ready(None)
+            }
+            Poll::Pending => {
+                let Some(sleep) = this.keep_alive.as_mut() else {
+                    return Poll::Pending;
+                };
+                ready!(sleep.as_mut().poll(cx));
+                sleep
+                    .as_mut()
+                    .reset(tokio::time::Instant::now() + KEEP_ALIVE);
+                Poll::Ready(Some(Ok(Bytes::from_static(b": keep-alive\n\n"))))
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------ requests
+
+/// A stream of requests from a request body: one body frame per message
+/// on the RPC transports (tonic or the Connect envelope reader split
+/// them), newline-delimited JSON on HTTP.
+pub(super) fn request_stream<M>(
+    body: Body,
+    codec: Codec,
+    frames: bool,
+    limit: usize,
+) -> Streaming<M>
+where
+    M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
+{
+    Streaming::new(Decoded::<M> {
+        body,
+        codec,
+        frames,
+        limit,
+        pending: bytes::BytesMut::new(),
+        done: false,
+        _message: std::marker::PhantomData,
+    })
+}
+
+struct Decoded<M> {
+    body: Body,
+    codec: Codec,
+    /// One frame per message (RPC), else NDJSON lines.
+    frames: bool,
+    /// Per-message size limit.
+    limit: usize,
+    /// NDJSON: bytes of an unfinished line.
+    pending: bytes::BytesMut,
+    done: bool,
+    _message: std::marker::PhantomData<fn() -> M>,
+}
+
+impl<M> Unpin for Decoded<M> {}
+
+impl<M: prost::Message + Default + serde::de::DeserializeOwned> Decoded<M> {
+    fn decode(&self, bytes: &[u8]) -> Result<M, Error> {
+        if bytes.len() > self.limit {
+            return Err(Error::new(
+                413,
+                "PAYLOAD_TOO_LARGE",
+                format!("a request message exceeds {} bytes", self.limit),
+            ));
+        }
+        match self.codec {
+            Codec::Protobuf => M::decode(bytes).map_err(binding::invalid_protobuf),
+            Codec::Json => serde_json::from_slice(bytes).map_err(|e| invalid_json(&e)),
+        }
+    }
+
+    /// The next complete NDJSON line, skipping blank ones.
+    fn next_line(&mut self) -> Option<Bytes> {
+        while let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
+            let line = self.pending.split_to(end + 1).freeze();
+            let trimmed = line.slice(..end);
+            if !trimmed.iter().all(u8::is_ascii_whitespace) {
+                return Some(trimmed);
+            }
+        }
+        None
+    }
+}
+
+impl<M: prost::Message + Default + serde::de::DeserializeOwned> Stream for Decoded<M> {
+    type Item = Result<M, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if this.done {
+                return Poll::Ready(None);
+            }
+            if !this.frames
+                && let Some(line) = this.next_line()
+            {
+                return Poll::Ready(Some(this.decode(&line)));
+            }
+            match ready!(axum::body::HttpBody::poll_frame(
+                Pin::new(&mut this.body),
+                cx
+            )) {
+                Some(Ok(frame)) => {
+                    let Ok(data) = frame.into_data() else {
+                        continue;
+                    };
+                    if this.frames {
+                        return Poll::Ready(Some(this.decode(&data)));
+                    }
+                    this.pending.extend_from_slice(&data);
+                    if this.pending.len() > this.limit {
+                        this.done = true;
+                        return Poll::Ready(Some(Err(Error::new(
+                            413,
+                            "PAYLOAD_TOO_LARGE",
+                            format!("a request message exceeds {} bytes", this.limit),
+                        ))));
+                    }
+                }
+                Some(Err(e)) => {
+                    this.done = true;
+                    let error = Error::find(&e).cloned().unwrap_or_else(|| {
+                        Error::bad_request("BODY", format!("reading the request stream: {e}"))
+                    });
+                    return Poll::Ready(Some(Err(error)));
+                }
+                None => {
+                    this.done = true;
+                    // A last line without its newline.
+                    let rest = std::mem::take(&mut this.pending);
+                    if !this.frames && !rest.iter().all(u8::is_ascii_whitespace) {
+                        return Poll::Ready(Some(this.decode(&rest)));
+                    }
+                    return Poll::Ready(None);
+                }
+            }
+        }
+    }
+}
+
+/// A route whose requests stream: its service, its call function; the
+/// request body becomes the [`Streaming`] of requests.
+pub(super) struct BoundStream<S, M> {
+    pub(super) service: Arc<S>,
+    pub(super) call: ServiceCall<S, Streaming<M>>,
+}
+
+impl<S, M> CallRoute for BoundStream<S, M>
+where
+    S: Send + Sync + 'static,
+    M: prost::Message + Default + serde::de::DeserializeOwned + Send + 'static,
+{
+    fn call(&self, incoming: Incoming<'_>) -> ResponseFuture {
+        let Incoming {
+            route,
+            parts,
+            body,
+            codec,
+            rpc,
+            stream_format,
+            ..
+        } = incoming;
+        let message = request_stream::<M>(body, codec, rpc, route.config.body_limit);
+        let reply = ReplyTo::new(route, codec, rpc, stream_format);
+        Box::into_pin((self.call)(
+            self.service.clone(),
+            Request {
+                parts,
+                operation: route.spec.operation,
+                message,
+            },
+            reply,
+        ))
+    }
+}
