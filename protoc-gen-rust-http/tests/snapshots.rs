@@ -42,8 +42,8 @@ fn default_routes_cover_unannotated_methods() {
         "default route missing"
     );
     assert!(content.contains("fn internal("));
-    // Streaming stays out even with default routes.
-    assert!(!content.contains("fn watch_shelf("));
+    // Streaming methods keep their own route.
+    assert!(content.contains("fn watch_shelf("));
 }
 
 #[test]
