@@ -325,8 +325,8 @@ fn render_client(s: &Service, rt: &TokenStream, allow: Option<&TokenStream>) -> 
                 pub fn #name(
                     &self,
                     request: impl #rt::client::IntoRequest<#input>,
-                ) -> #rt::client::StreamFuture<'_, #output> {
-                    self.client.call_stream(&#route, &request.into_request())
+                ) -> #rt::client::StreamFuture<'_, #rt::Streaming<#output>> {
+                    self.client.call_stream_messages(&#route, &request.into_request())
                 }
             };
         }

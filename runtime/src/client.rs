@@ -293,7 +293,7 @@ impl Client {
         &'a self,
         spec: &'static RouteSpec,
         request: &Request<dyn EncodeMessage + '_>,
-    ) -> StreamFuture<'a, R>
+    ) -> StreamFuture<'a, Response<crate::Streaming<R>>>
     where
         R: serde::de::DeserializeOwned + Send + 'static,
     {
@@ -319,13 +319,26 @@ impl Client {
             })
         })
     }
+
+    /// [`Client::call_stream`] resolving to the stream of replies alone:
+    /// what generated client methods return.
+    pub fn call_stream_messages<'a, R>(
+        &'a self,
+        spec: &'static RouteSpec,
+        request: &Request<dyn EncodeMessage + '_>,
+    ) -> StreamFuture<'a, crate::Streaming<R>>
+    where
+        R: serde::de::DeserializeOwned + Send + 'static,
+    {
+        let call = self.call_stream(spec, request);
+        Box::pin(async move { call.await.map(Response::into_inner) })
+    }
 }
 
-/// The future of a server-streaming call: the reply stream, once the
-/// server has answered.
-pub type StreamFuture<'a, R> = std::pin::Pin<
-    Box<dyn Future<Output = Result<Response<crate::Streaming<R>>, Error>> + Send + 'a>,
->;
+/// The future of a server-streaming call: the stream of replies (or its
+/// [`Response`]), once the server has answered.
+pub type StreamFuture<'a, T> =
+    std::pin::Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
 
 type ChunkFuture = std::pin::Pin<
     Box<dyn Future<Output = (reqwest::Response, Result<Option<::bytes::Bytes>, Error>)> + Send>,

@@ -32,6 +32,11 @@ pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "
 /// `GET /openapi.yaml`: protoway's matcher routes the generated bindings,
 /// the axum router behind it (its fallback) everything else.
 pub fn app() -> protoway::server::RoutesService {
+    app_with(Library::default())
+}
+
+/// [`app`] serving the given library (a test keeps a clone to look at it).
+pub fn app_with(library: Library) -> protoway::server::RoutesService {
     let docs = axum::Router::new().route(
         "/openapi.yaml",
         axum::routing::get(|| async { ([("content-type", "application/yaml")], OPENAPI_YAML) }),
@@ -41,7 +46,7 @@ pub fn app() -> protoway::server::RoutesService {
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
         .build_v1()
         .expect("the descriptor set protoway-build wrote");
-    pb::library::v1::library_service_http::routes(Library::default())
+    pb::library::v1::library_service_http::routes(library)
         .grpc_service(health)
         .grpc_service(reflection)
         .into_service()

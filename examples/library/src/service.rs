@@ -74,6 +74,12 @@ impl Default for Library {
 }
 
 impl Library {
+    /// How many `WatchShelf` streams are open: a caller that leaves closes
+    /// its stream.
+    pub fn watchers(&self) -> usize {
+        self.events.receiver_count()
+    }
+
     /// Tells watchers about a change (nobody may be watching).
     fn publish(&self, kind: shelf_event::Kind, book: &Book) {
         let _ = self.events.send(ShelfEvent {

@@ -28,7 +28,10 @@ impl Bookstore for Store {
         let shelf = request.into_inner().shelf;
         let versions = (1..=3).map(move |v| {
             if shelf == "broken" && v > 1 {
-                return Err(Error::service_unavailable("SHELF_OFFLINE", "the shelf went away"));
+                return Err(Error::service_unavailable(
+                    "SHELF_OFFLINE",
+                    "the shelf went away",
+                ));
             }
             Ok(Shelf {
                 name: format!("shelves/{shelf}"),
@@ -36,7 +39,9 @@ impl Bookstore for Store {
             })
         });
         let versions: Vec<_> = versions.collect();
-        Ok(Response::new(protoway::Streaming::new(Versions(versions.into()))))
+        Ok(Response::new(protoway::Streaming::new(Versions(
+            versions.into(),
+        ))))
     }
 
     async fn get_special_shelf(

@@ -473,3 +473,38 @@ async fn a_method_without_http_rules_is_called_over_connect() {
         (404, "SHELF_NOT_FOUND", Some("missing"))
     );
 }
+
+#[tokio::test]
+async fn a_server_stream_arrives_as_a_stream_of_replies_ending_at_an_error() {
+    let c = client().await;
+    let mut shelves = c
+        .watch_shelf(GetShelfRequest { shelf: "7".into() })
+        .await
+        .unwrap();
+    let mut themes = Vec::new();
+    while let Some(shelf) = shelves.message().await.unwrap() {
+        assert_eq!(shelf.name, "shelves/7");
+        themes.push(shelf.theme);
+    }
+    assert_eq!(themes, ["v1", "v2", "v3"]);
+
+    // The error line ends the stream as an Error with its code and reason.
+    let mut shelves = c
+        .watch_shelf(GetShelfRequest {
+            shelf: "broken".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(shelves.message().await.unwrap().unwrap().theme, "v1");
+    let error = shelves.message().await.unwrap_err();
+    assert_eq!((error.code(), error.reason()), (503, "SHELF_OFFLINE"));
+    assert!(shelves.message().await.unwrap().is_none());
+
+    // Through the trait, as an in-process service would be called.
+    let reply = Bookstore::watch_shelf(&c, Request::new(GetShelfRequest { shelf: "8".into() }))
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    let mut stream = reply.into_inner();
+    assert_eq!(stream.message().await.unwrap().unwrap().name, "shelves/8");
+}

@@ -857,3 +857,48 @@ async fn fallible_tower_layers_answer_with_the_error_json() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_server_stream_is_ndjson_or_server_sent_events() {
+    let base = server().await;
+    // Newline-delimited JSON by default, grpc-gateway's lines.
+    let reply = client()
+        .get(format!("{base}/v1/shelves/broken:watch"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    assert_eq!(reply.headers()["content-type"], "application/x-ndjson");
+    let text = reply.text().await.unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(lines[0]["result"]["theme"], "v1");
+    let error = &lines[1]["error"];
+    assert_eq!(error["code"], 14, "gRPC UNAVAILABLE: {error}");
+    assert_eq!(error["httpCode"], 503);
+    assert_eq!(error["reason"], "SHELF_OFFLINE");
+    assert_eq!(error["details"][0]["reason"], "SHELF_OFFLINE");
+
+    // Server-sent events when asked for: one `data:` per message, then an
+    // `error` event carrying kratos' error JSON.
+    let reply = client()
+        .get(format!("{base}/v1/shelves/broken:watch"))
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.headers()["content-type"], "text/event-stream");
+    assert_eq!(reply.headers()["cache-control"], "no-cache");
+    let text = reply.text().await.unwrap();
+    let events: Vec<&str> = text.split("\n\n").filter(|e| !e.is_empty()).collect();
+    assert_eq!(events.len(), 2, "{text}");
+    let first: Value = serde_json::from_str(events[0].strip_prefix("data: ").unwrap()).unwrap();
+    assert_eq!(first["theme"], "v1");
+    let error = events[1].strip_prefix("event: error\ndata: ").unwrap();
+    let error: Value = serde_json::from_str(error).unwrap();
+    assert_eq!(error["code"], 503);
+    assert_eq!(error["reason"], "SHELF_OFFLINE");
+}

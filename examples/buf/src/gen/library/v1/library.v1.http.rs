@@ -640,8 +640,12 @@ pub mod library_service_http {
         pub fn watch_shelf(
             &self,
             request: impl ::protoway::client::IntoRequest<super::WatchShelfRequest>,
-        ) -> ::protoway::client::StreamFuture<'_, super::ShelfEvent> {
-            self.client.call_stream(&ROUTE_WATCH_SHELF_0, &request.into_request())
+        ) -> ::protoway::client::StreamFuture<
+            '_,
+            ::protoway::Streaming<super::ShelfEvent>,
+        > {
+            self.client
+                .call_stream_messages(&ROUTE_WATCH_SHELF_0, &request.into_request())
         }
     }
 

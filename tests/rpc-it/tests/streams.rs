@@ -1,0 +1,182 @@
+//! Streaming methods of the library example over gRPC, driven by the
+//! client tonic-prost-build generates: server, client and bidi streams,
+//! errors mid-stream, and a caller that leaves early.
+
+use rpc_it::library::v1::library_service_client::LibraryServiceClient;
+use rpc_it::library::v1::shelf_event::Kind;
+use rpc_it::library::v1::{Book, CreateBookRequest, GetBookRequest, WatchShelfRequest};
+
+async fn client() -> LibraryServiceClient<tonic::transport::Channel> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, library::app().into_make_service())
+            .await
+            .unwrap()
+    });
+    LibraryServiceClient::connect(format!("http://{addr}"))
+        .await
+        .unwrap()
+}
+
+fn book(parent: &str, title: &str) -> CreateBookRequest {
+    CreateBookRequest {
+        parent: parent.into(),
+        book: Some(Book {
+            title: title.into(),
+            ..Book::default()
+        }),
+    }
+}
+
+#[tokio::test]
+async fn server_stream_sends_each_event_as_it_happens() {
+    let mut client = client().await;
+    let mut events = client
+        .watch_shelf(WatchShelfRequest {
+            name: "shelves/1".into(),
+            max_events: 2,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut writer = client.clone();
+    writer
+        .create_book(book("shelves/2", "elsewhere"))
+        .await
+        .unwrap();
+    writer
+        .create_book(book("shelves/1", "first"))
+        .await
+        .unwrap();
+    let created = events.message().await.unwrap().unwrap();
+    assert_eq!(created.kind, Kind::Created as i32);
+    assert_eq!(created.book.unwrap().title, "first");
+    writer
+        .delete_book(rpc_it::library::v1::DeleteBookRequest {
+            name: "shelves/1/books/1".into(),
+        })
+        .await
+        .unwrap();
+    let deleted = events.message().await.unwrap().unwrap();
+    assert_eq!(deleted.kind, Kind::Deleted as i32);
+    // max_events reached: the stream ends with status OK.
+    assert!(events.message().await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn server_stream_errors_before_the_first_message_are_the_status() {
+    let mut client = client().await;
+    let status = client
+        .watch_shelf(WatchShelfRequest {
+            name: "shelves/404".into(),
+            max_events: 0,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::NotFound);
+    assert_eq!(
+        protoway::Error::from_status(&status).reason(),
+        "SHELF_NOT_FOUND"
+    );
+}
+
+#[tokio::test]
+async fn client_stream_reads_every_request_then_replies() {
+    let mut client = client().await;
+    let requests = tokio_stream::iter(vec![book("shelves/1", "a"), book("shelves/2", "b")]);
+    let created = client.create_books(requests).await.unwrap().into_inner();
+    let titles: Vec<_> = created.books.iter().map(|b| b.title.as_str()).collect();
+    assert_eq!(titles, ["a", "b"]);
+    assert!(created.books[1].name.starts_with("shelves/2/books/"));
+
+    // A bad request in the stream fails the call with its error.
+    let requests = tokio_stream::iter(vec![book("shelves/1", "c"), book("shelves/1", "")]);
+    let status = client.create_books(requests).await.unwrap_err();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+}
+
+#[tokio::test]
+async fn bidi_answers_each_request_as_it_arrives_and_ends_at_an_error() {
+    let mut client = client().await;
+    let (send, receive) = tokio::sync::mpsc::channel(4);
+    let mut books = client
+        .check_books(tokio_stream::wrappers::ReceiverStream::new(receive))
+        .await
+        .unwrap()
+        .into_inner();
+    // One request, one reply, before the next request is even sent.
+    send.send(GetBookRequest {
+        name: "shelves/1/books/2".into(),
+    })
+    .await
+    .unwrap();
+    let first = books.message().await.unwrap().unwrap();
+    assert_eq!(first.title, "Leaves of Grass");
+    send.send(GetBookRequest {
+        name: "shelves/2/books/3".into(),
+    })
+    .await
+    .unwrap();
+    assert_eq!(books.message().await.unwrap().unwrap().title, "Dune");
+    send.send(GetBookRequest {
+        name: "shelves/9/books/9".into(),
+    })
+    .await
+    .unwrap();
+    let status = books.message().await.unwrap_err();
+    assert_eq!(status.code(), tonic::Code::NotFound);
+    assert_eq!(
+        protoway::Error::from_status(&status).reason(),
+        "BOOK_NOT_FOUND"
+    );
+}
+
+/// Waits (up to 5 s) until `library` has `n` watchers.
+async fn watchers(library: &library::Library, n: usize) -> bool {
+    for _ in 0..500 {
+        if library.watchers() == n {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn a_caller_that_leaves_drops_the_handlers_stream() {
+    let library = library::Library::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = library::app_with(library.clone());
+    tokio::spawn(async move { axum::serve(listener, app.into_make_service()).await });
+    let mut client = LibraryServiceClient::connect(base.clone()).await.unwrap();
+    let watch = WatchShelfRequest {
+        name: "shelves/1".into(),
+        max_events: 0,
+    };
+    // gRPC: the call's stream is reset when the caller drops it.
+    let events = client
+        .watch_shelf(watch.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(watchers(&library, 1).await);
+    drop(events);
+    assert!(
+        watchers(&library, 0).await,
+        "the handler's stream outlived its caller"
+    );
+
+    // HTTP: the connection closes.
+    let reply = reqwest::get(format!("{base}/v1/shelves/1:watch"))
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    assert!(watchers(&library, 1).await);
+    drop(reply);
+    assert!(
+        watchers(&library, 0).await,
+        "the handler's stream outlived its caller"
+    );
+}
