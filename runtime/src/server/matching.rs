@@ -82,7 +82,10 @@ where
                 return serve(&self.rpc, p, req);
             }
             Some(
-                p @ (Protocol::Connect(_) | Protocol::ConnectGet | Protocol::ConnectUnsupported(_)),
+                p @ (Protocol::Connect(_)
+                | Protocol::ConnectStream(_)
+                | Protocol::ConnectGet
+                | Protocol::ConnectUnsupported(_)),
             ) if operation() => {
                 return serve(&self.rpc, p, req);
             }

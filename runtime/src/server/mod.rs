@@ -74,6 +74,7 @@ pub use crate::route::{BodyRule, FieldRef, Request, Response, ResponseBody, Rout
 
 mod binding;
 mod call;
+mod envelope;
 mod matching;
 mod reply;
 mod routes;

@@ -111,6 +111,8 @@ pub(super) enum Protocol {
     /// Connect unary: `application/proto` or `application/json` with a
     /// `Connect-Protocol-Version` header.
     Connect(Codec),
+    /// Connect streams: `application/connect+proto`, `+json`.
+    ConnectStream(Codec),
     /// A JSON POST without the header: Connect when no HTTP route takes it.
     MaybeConnect,
     /// Connect's GET (`?connect=v1&encoding=…&message=…`), for methods
@@ -160,6 +162,15 @@ impl Protocol {
         if starts("application/grpc+") {
             // A codec this server does not speak.
             return Some(Protocol::ConnectUnsupported(415));
+        }
+        if starts("application/connect+") {
+            return match codec {
+                Codec::Json => Some(Protocol::ConnectStream(Codec::Json)),
+                _ if is("application/connect+proto") => {
+                    Some(Protocol::ConnectStream(Codec::Protobuf))
+                }
+                _ => Some(Protocol::ConnectUnsupported(415)),
+            };
         }
         if is("application/proto") {
             Some(Protocol::Connect(Codec::Protobuf))
@@ -296,6 +307,7 @@ pub(super) fn serve(
             })
         }
         Protocol::Connect(codec) => connect(table, codec, None, req),
+        Protocol::ConnectStream(codec) => super::envelope::connect_stream(table, codec, req),
         Protocol::ConnectGet => match connect_get_message(table, &req) {
             Ok((codec, message)) => connect(table, codec, Some(message), req),
             Err(reply) => reply,
@@ -705,14 +717,14 @@ fn grpc_timeout(value: &str) -> Option<Duration> {
 }
 
 /// `future`, unless `deadline` passes first (then the future is dropped).
-async fn within<F: Future>(deadline: Option<Duration>, future: F) -> Option<F::Output> {
+pub(super) async fn within<F: Future>(deadline: Option<Duration>, future: F) -> Option<F::Output> {
     match deadline {
         None => Some(future.await),
         Some(deadline) => tokio::time::timeout(deadline, future).await.ok(),
     }
 }
 
-fn deadline_exceeded() -> Error {
+pub(super) fn deadline_exceeded() -> Error {
     Error::gateway_timeout("DEADLINE_EXCEEDED", "the deadline passed before the reply")
 }
 
@@ -737,6 +749,20 @@ fn connect(
         *response.status_mut() = StatusCode::NOT_FOUND;
         return Box::pin(std::future::ready(Ok(response)));
     };
+    if spec.streams != Streams::Unary {
+        // As connect-go: a stream needs the streaming protocol.
+        let error = Error::from_grpc(
+            GrpcCode::Unknown,
+            "",
+            format!(
+                "{} streams: send application/connect+json or application/connect+proto",
+                spec.operation
+            ),
+        );
+        let mut response = connect_error(&error);
+        *response.status_mut() = StatusCode::UNSUPPORTED_MEDIA_TYPE;
+        return Box::pin(std::future::ready(Ok(response)));
+    }
     if let Some(version) = req.headers().get(CONNECT_PROTOCOL_VERSION)
         && version != "1"
     {
@@ -874,6 +900,26 @@ fn connect_get_message(
 /// `google.rpc.ErrorInfo` detail (what kratos puts in the gRPC status).
 pub(super) fn connect_error(error: &Error) -> axum::response::Response {
     let code = error.grpc_code();
+    let body = connect_error_json(error);
+    let mut response = axum::response::Response::new(Body::from(body.to_string()));
+    *response.status_mut() = StatusCode::from_u16(code.connect_http_status())
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    for (name, value) in error.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            response.headers_mut().append(name, value.clone());
+        }
+    }
+    append_connect_trailers(response.headers_mut(), error.trailers());
+    response
+}
+
+/// Connect's error object: code, message, details (ErrorInfo first).
+pub(super) fn connect_error_json(error: &Error) -> Value {
+    let code = error.grpc_code();
     let details: Vec<Value> = crate::error_info::details_of(error)
         .into_iter()
         .map(|d| {
@@ -891,20 +937,7 @@ pub(super) fn connect_error(error: &Error) -> axum::response::Response {
     if !details.is_empty() {
         body["details"] = Value::Array(details);
     }
-    let mut response = axum::response::Response::new(Body::from(body.to_string()));
-    *response.status_mut() = StatusCode::from_u16(code.connect_http_status())
-        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    for (name, value) in error.headers() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            response.headers_mut().append(name, value.clone());
-        }
-    }
-    append_connect_trailers(response.headers_mut(), error.trailers());
-    response
+    body
 }
 
 /// Trailers of a unary Connect reply: `trailer-{name}` headers.

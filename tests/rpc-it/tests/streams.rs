@@ -180,3 +180,143 @@ async fn a_caller_that_leaves_drops_the_handlers_stream() {
         "the handler's stream outlived its caller"
     );
 }
+
+/// A Connect envelope: flags, big-endian length, message.
+fn envelope(flags: u8, message: &[u8]) -> Vec<u8> {
+    let mut out = vec![flags];
+    out.extend_from_slice(&(message.len() as u32).to_be_bytes());
+    out.extend_from_slice(message);
+    out
+}
+
+/// The envelopes of a Connect stream reply: (flags, message) each.
+fn envelopes(mut body: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut out = Vec::new();
+    while body.len() >= 5 {
+        let len = u32::from_be_bytes(body[1..5].try_into().unwrap()) as usize;
+        out.push((body[0], body[5..5 + len].to_vec()));
+        body = &body[5 + len..];
+    }
+    assert!(body.is_empty(), "a partial envelope");
+    out
+}
+
+#[tokio::test]
+async fn connect_streams_in_json_with_end_of_stream_messages() {
+    let library = library::Library::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = library::app_with(library.clone());
+    tokio::spawn(async move { axum::serve(listener, app.into_make_service()).await });
+    let http = reqwest::Client::new();
+    let call = |method: &str, body: Vec<u8>| {
+        http.post(format!("{base}/library.v1.LibraryService/{method}"))
+            .header("content-type", "application/connect+json")
+            .body(body)
+            .send()
+    };
+
+    // Bidi over HTTP/1.1 (half duplex): every request, then every reply,
+    // the error of the third in the end-of-stream message.
+    let mut body = envelope(0, br#"{"name":"shelves/1/books/2"}"#);
+    body.extend(envelope(0, br#"{"name":"shelves/2/books/3"}"#));
+    body.extend(envelope(0, br#"{"name":"shelves/9/books/9"}"#));
+    let reply = call("CheckBooks", body).await.unwrap();
+    assert_eq!(reply.status(), 200);
+    assert_eq!(reply.headers()["content-type"], "application/connect+json");
+    let out = envelopes(&reply.bytes().await.unwrap());
+    assert_eq!(out.len(), 3);
+    let first: serde_json::Value = serde_json::from_slice(&out[0].1).unwrap();
+    assert_eq!(first["title"], "Leaves of Grass");
+    assert_eq!(out[2].0, 2, "end of stream");
+    let end: serde_json::Value = serde_json::from_slice(&out[2].1).unwrap();
+    assert_eq!(end["error"]["code"], "not_found");
+
+    // Client stream: the one reply, then an empty end-of-stream.
+    let mut body = envelope(0, br#"{"parent":"shelves/1","book":{"title":"c1"}}"#);
+    body.extend(envelope(
+        0,
+        br#"{"parent":"shelves/2","book":{"title":"c2"}}"#,
+    ));
+    let out = envelopes(
+        &call("CreateBooks", body)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(out.len(), 2);
+    let created: serde_json::Value = serde_json::from_slice(&out[0].1).unwrap();
+    assert_eq!(created["books"][1]["title"], "c2");
+    assert_eq!((out[1].0, out[1].1.as_slice()), (2, b"{}".as_slice()));
+
+    // Server stream: an error before any message is the end-of-stream
+    // message of a 200 reply.
+    let body = envelope(0, br#"{"name":"shelves/404"}"#);
+    let reply = call("WatchShelf", body).await.unwrap();
+    assert_eq!(reply.status(), 200);
+    let out = envelopes(&reply.bytes().await.unwrap());
+    assert_eq!(out.len(), 1);
+    let end: serde_json::Value = serde_json::from_slice(&out[0].1).unwrap();
+    assert_eq!(end["error"]["code"], "not_found");
+    // Its details carry the reason, as on the unary protocol.
+    assert_eq!(end["error"]["details"][0]["type"], "google.rpc.ErrorInfo");
+
+    // A stream sent with the unary protocol is refused.
+    let reply = http
+        .post(format!("{base}/library.v1.LibraryService/CheckBooks"))
+        .header("content-type", "application/json")
+        .header("connect-protocol-version", "1")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 415);
+}
+
+#[tokio::test]
+async fn grpc_web_server_stream_over_http1() {
+    use prost::Message;
+    let library = library::Library::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = library::app_with(library.clone());
+    tokio::spawn(async move { axum::serve(listener, app.into_make_service()).await });
+    let watch = WatchShelfRequest {
+        name: "shelves/2".into(),
+        max_events: 2,
+    };
+    let reply = tokio::spawn(
+        reqwest::Client::new()
+            .post(format!("{base}/library.v1.LibraryService/WatchShelf"))
+            .header("content-type", "application/grpc-web+proto")
+            .body(envelope(0, &watch.encode_to_vec()))
+            .send(),
+    );
+    assert!(watchers(&library, 1).await);
+    let mut client = LibraryServiceClient::connect(base).await.unwrap();
+    client.create_book(book("shelves/2", "w1")).await.unwrap();
+    client.create_book(book("shelves/2", "w2")).await.unwrap();
+    let reply = reply.await.unwrap().unwrap();
+    assert_eq!(
+        reply.headers()["content-type"],
+        "application/grpc-web+proto"
+    );
+    let frames = envelopes(&reply.bytes().await.unwrap());
+    // Two messages, then the trailers frame (flag 0x80).
+    assert_eq!(frames.len(), 3);
+    let titles: Vec<_> = frames[..2]
+        .iter()
+        .map(|(_, m)| {
+            rpc_it::library::v1::ShelfEvent::decode(m.as_slice())
+                .unwrap()
+                .book
+                .unwrap()
+                .title
+        })
+        .collect();
+    assert_eq!(titles, ["w1", "w2"]);
+    assert_eq!(frames[2].0, 0x80);
+    assert!(String::from_utf8_lossy(&frames[2].1).contains("grpc-status:0"));
+}
