@@ -94,7 +94,7 @@ pub struct Config {
     pub depth: usize,
     pub default_response: bool,
     pub output_mode: OutputMode,
-    /// `3.0.3` or `3.1.0`.
+    /// `3.0.3`, `3.1.0` or `3.2.0`.
     pub openapi: String,
     pub format: Format,
     pub error_schema: ErrorSchema,
@@ -128,7 +128,7 @@ impl Config {
                 _ => OutputMode::Merged,
             },
             openapi: p
-                .choice("openapi", &["3.0.3", "3.1.0"], "3.0.3")?
+                .choice("openapi", &["3.0.3", "3.1.0", "3.2.0"], "3.0.3")?
                 .to_owned(),
             format: match p.choice("format", &["yaml", "json"], "yaml")? {
                 "json" => Format::Json,
@@ -147,9 +147,15 @@ impl Config {
         })
     }
 
-    /// 3.1 documents use JSON Schema 2020-12 (`type: [x, "null"]`, …).
+    /// 3.1 and later documents use JSON Schema 2020-12 (`type: [x,
+    /// "null"]`, …).
     pub fn is_31(&self) -> bool {
-        self.openapi.starts_with("3.1")
+        !self.openapi.starts_with("3.0")
+    }
+
+    /// 3.2 documents describe streams with `itemSchema`.
+    pub fn is_32(&self) -> bool {
+        self.openapi.starts_with("3.2")
     }
 }
 

@@ -397,6 +397,18 @@ fn operation(
     };
     let raw_body = json!({"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}, "required": true});
     match &binding.body {
+        // A stream of requests: one JSON message per line.
+        _ if method.is_client_streaming() => {
+            let item = schemas.message_ref(&input);
+            op.insert(
+                "requestBody".into(),
+                json!({
+                    "description": "A stream of requests: one JSON message per line.",
+                    "content": {"application/x-ndjson": stream_media(config, item)},
+                    "required": true,
+                }),
+            );
+        }
         Body::None => {}
         Body::All => {
             // Fields the path binds are not part of the body (gnostic #323).
@@ -428,6 +440,15 @@ fn operation(
     }
 
     let ok = match &binding.response_body {
+        ResponseBody::HttpBody | ResponseBody::FieldHttpBody(_) if method.is_server_streaming() => {
+            json!({"description": "A stream of bytes, sent as they come.", "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}})
+        }
+        _ if method.is_server_streaming() => {
+            let item = schemas
+                .kind_schema(&Kind::Message(output.clone()))
+                .unwrap_or_else(|| json!({"type": "object"}));
+            server_stream_response(config, item)
+        }
         ResponseBody::HttpBody | ResponseBody::FieldHttpBody(_) => {
             json!({"description": "OK", "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}})
         }
@@ -728,4 +749,64 @@ mod tests {
             (Some("One line.".into()), None)
         );
     }
+}
+
+/// A media type of a stream whose items are `item`: OpenAPI 3.2's
+/// `itemSchema`; before 3.2, `x-item-schema` (the same schema, as an
+/// extension) beside a `schema` of one item.
+fn stream_media(config: &crate::config::Config, item: Value) -> Value {
+    let mut media = Map::new();
+    if config.is_32() {
+        media.insert("itemSchema".into(), item);
+    } else {
+        media.insert("schema".into(), item.clone());
+        media.insert("x-item-schema".into(), item);
+    }
+    Value::Object(media)
+}
+
+/// The reply of a server stream: newline-delimited JSON lines (`result`
+/// or a final `error`), or server-sent events when `Accept` asks.
+fn server_stream_response(config: &crate::config::Config, item: Value) -> Value {
+    let error = json!({
+        "type": "object",
+        "description": "The error that ended the stream (grpc-gateway's form, with kratos' code and reason).",
+        "properties": {
+            "code": {"type": "integer", "description": "gRPC code"},
+            "message": {"type": "string"},
+            "details": {"type": "array", "items": {"type": "object"}},
+            "httpCode": {"type": "integer"},
+            "reason": {"type": "string"},
+        },
+    });
+    let line = json!({
+        "type": "object",
+        "properties": {"result": item.clone(), "error": error},
+    });
+    let event = if config.is_31() {
+        json!({
+            "type": "object",
+            "properties": {
+                "event": {"type": "string", "description": "`error` for the last event of a failed stream"},
+                "data": {"type": "string", "contentMediaType": "application/json", "contentSchema": item},
+            },
+            "required": ["data"],
+        })
+    } else {
+        json!({
+            "type": "object",
+            "properties": {
+                "event": {"type": "string", "description": "`error` for the last event of a failed stream"},
+                "data": {"type": "string", "description": "the message as JSON"},
+            },
+            "required": ["data"],
+        })
+    };
+    json!({
+        "description": "A stream of replies: newline-delimited JSON (`{\"result\": …}` per line, a final `{\"error\": …}` line on failure), or server-sent events with `Accept: text/event-stream` (`data:` per reply, a final `error` event with the error JSON).",
+        "content": {
+            "application/x-ndjson": stream_media(config, line),
+            "text/event-stream": stream_media(config, event),
+        },
+    })
 }

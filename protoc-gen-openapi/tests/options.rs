@@ -245,3 +245,42 @@ fn operations_are_never_dropped_silently() {
     let strict = respond(&bytes("strict"), protoc_gen_openapi::generate).unwrap();
     assert_eq!(strict.error.expect("errors").lines().count(), 2);
 }
+
+#[test]
+fn streams_are_documented_with_item_schemas() {
+    // 3.2: `itemSchema` on each sequential media type.
+    let doc = document("openapi=3.2.0");
+    assert_eq!(doc["openapi"], "3.2.0");
+    let watch = &doc["paths"]["/v1/shelves/{shelf}:watch"]["get"]["responses"]["200"]["content"];
+    let line = &watch["application/x-ndjson"]["itemSchema"];
+    assert_eq!(
+        line["properties"]["result"]["$ref"],
+        "#/components/schemas/ShelfEvent"
+    );
+    assert_eq!(
+        line["properties"]["error"]["properties"]["reason"]["type"],
+        "string"
+    );
+    let event = &watch["text/event-stream"]["itemSchema"];
+    assert_eq!(
+        event["properties"]["data"]["contentSchema"]["$ref"],
+        "#/components/schemas/ShelfEvent"
+    );
+    assert!(watch["application/x-ndjson"].get("schema").is_none());
+    let create = &doc["paths"]["/v1/books:batchCreate"]["post"]["requestBody"]["content"];
+    assert_eq!(
+        create["application/x-ndjson"]["itemSchema"]["$ref"],
+        "#/components/schemas/CreateBookRequest"
+    );
+
+    // 3.0: the item as `schema` and as the `x-item-schema` extension.
+    let doc = document("");
+    let watch = &doc["paths"]["/v1/shelves/{shelf}:watch"]["get"]["responses"]["200"]["content"];
+    let line = &watch["application/x-ndjson"];
+    assert_eq!(line["schema"], line["x-item-schema"]);
+    assert_eq!(
+        line["schema"]["properties"]["result"]["$ref"],
+        "#/components/schemas/ShelfEvent"
+    );
+    assert!(line.get("itemSchema").is_none());
+}

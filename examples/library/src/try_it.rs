@@ -16,6 +16,9 @@ pub struct TryIt {
     pub note: &'static str,
     /// Sent as a Connect call (`Connect-Protocol-Version: 1`).
     pub connect: bool,
+    /// A stream of requests: `json` holds one message per line, sent as
+    /// newline-delimited JSON; the replies stream back (`curl -N`).
+    pub stream: bool,
 }
 
 /// The requests, in the order they make sense on a fresh server.
@@ -63,6 +66,15 @@ pub const TRY_IT: &[TryIt] = &[
             "the same service over Connect (gRPC and gRPC-Web: same port)",
         )
     },
+    TryIt {
+        stream: true,
+        ..TryIt::send(
+            "POST",
+            "/v1/books:check",
+            "{\"name\":\"shelves/1/books/2\"}\n{\"name\":\"shelves/2/books/3\"}",
+            "a bidi stream: one book per name, as each arrives",
+        )
+    },
 ];
 
 impl TryIt {
@@ -74,6 +86,7 @@ impl TryIt {
             status: 200,
             note,
             connect: false,
+            stream: false,
         }
     }
 
@@ -90,12 +103,16 @@ impl TryIt {
             status: 200,
             note,
             connect: false,
+            stream: false,
         }
     }
 
     /// The curl line for a server at `addr` (`127.0.0.1:8000`).
     pub fn curl(&self, addr: impl std::fmt::Display) -> String {
         let mut line = String::from("curl -s");
+        if self.stream {
+            line.push_str("N");
+        }
         if self.status >= 400 {
             line.push_str(" -i");
         }
@@ -103,8 +120,15 @@ impl TryIt {
             line.push_str(&format!(" -X {}", self.method));
         }
         line.push_str(&format!(" 'http://{addr}{}'", self.target));
-        if let Some(json) = self.json {
-            line.push_str(&format!(" -H 'Content-Type: application/json' -d '{json}'"));
+        match self.json {
+            Some(lines) if self.stream => line.push_str(&format!(
+                " -H 'Content-Type: application/x-ndjson' --data-binary $'{}'",
+                lines.replace('\n', "\\n")
+            )),
+            Some(json) => {
+                line.push_str(&format!(" -H 'Content-Type: application/json' -d '{json}'"))
+            }
+            None => {}
         }
         if self.connect {
             line.push_str(" -H 'Connect-Protocol-Version: 1'");

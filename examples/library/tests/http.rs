@@ -177,7 +177,11 @@ async fn printed_curl_lines_work_as_printed() {
             )
             .header("accept", "*/*");
         if let Some(json) = request.json {
-            send = send.header("content-type", "application/json").body(json);
+            let content_type = match request.stream {
+                true => "application/x-ndjson",
+                false => "application/json",
+            };
+            send = send.header("content-type", content_type).body(json);
         }
         if request.connect {
             send = send.header("connect-protocol-version", "1");
