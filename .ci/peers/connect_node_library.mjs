@@ -62,6 +62,45 @@ for (const [name, transport] of Object.entries(transports)) {
     assert(reasonOf(err) === "SHELF_NOT_FOUND", `${name}: reason ${reasonOf(err)}`);
   }
   calls++;
+
+  // Server streams on every transport; client and bidi streams where the
+  // transport has them (gRPC, Connect over HTTP/2; bidi needs HTTP/2).
+  const watched = await client.createShelf({ shelf: { theme: `${name} watched` } });
+  const events = [];
+  const watching = (async () => {
+    for await (const e of client.watchShelf({ name: watched.name, maxEvents: 2 })) events.push(e);
+  })();
+  // Books until two events arrived (the watch may open after the first).
+  for (let i = 0; i < 100 && events.length < 2; i++) {
+    await client.createBook({ parent: watched.name, book: { title: `w${i}` } });
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await watching;
+  assert(events.length === 2 && events[0].book.name.startsWith(watched.name), `${name}: watchShelf`);
+  calls++;
+  if (name === "grpc" || name === "connect+proto h2") {
+    async function* requests(titles) {
+      for (const title of titles) yield { parent: watched.name, book: { title } };
+    }
+    const batch = await client.createBooks(requests(["a", "b"]));
+    assert(batch.books.map((b) => b.title).join() === "a,b", `${name}: createBooks`);
+    calls++;
+    async function* names() {
+      yield { name: batch.books[1].name };
+      yield { name: "shelves/0/books/0" };
+    }
+    const titles = [];
+    try {
+      for await (const b of client.checkBooks(names())) titles.push(b.title);
+      throw new Error(`${name}: checkBooks of a missing book ended without an error`);
+    } catch (e) {
+      const err = ConnectError.from(e);
+      assert(err.code === Code.NotFound, `${name}: checkBooks code ${Code[err.code]} ${err.message}`);
+      assert(reasonOf(err) === "BOOK_NOT_FOUND", `${name}: checkBooks reason ${reasonOf(err)}`);
+    }
+    assert(titles.join() === "b", `${name}: checkBooks replies ${titles}`);
+    calls++;
+  }
   console.log(`connect-node ${name}: ok`);
 }
-console.log(`connect-node: ${calls} calls over ${Object.keys(transports).length} transports, NOT_FOUND with ErrorInfo reason on each`);
+console.log(`connect-node: ${calls} calls over ${Object.keys(transports).length} transports, NOT_FOUND with ErrorInfo reason on each; server streams on each, client and bidi streams over gRPC and Connect h2`);

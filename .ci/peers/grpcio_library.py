@@ -80,4 +80,50 @@ try:
 except grpc.RpcError as e:
     assert e.code() == grpc.StatusCode.INVALID_ARGUMENT, e
 
-print(f"grpcio: {calls} calls, every unary method, NOT_FOUND with ErrorInfo reason SHELF_NOT_FOUND")
+# Streams: server (WatchShelf, events as books change), client
+# (CreateBooks), bidi (CheckBooks, ending at an error with its reason).
+import threading  # noqa: E402
+
+watched = call("CreateShelf", pb.CreateShelfRequest(shelf=pb.Shelf(theme="watched")))
+events = stub.WatchShelf(pb.WatchShelfRequest(name=watched.name, max_events=2), timeout=10)
+seen = []
+reader = threading.Thread(target=lambda: seen.extend(events))
+reader.start()
+for _ in range(100):  # books until two events arrived (the watch opens first)
+    call("CreateBook", pb.CreateBookRequest(parent=watched.name, book=pb.Book(title="w")))
+    if not reader.is_alive():
+        break
+    threading.Event().wait(0.05)
+reader.join(10)
+assert len(seen) == 2 and all(e.kind == pb.ShelfEvent.CREATED for e in seen), seen
+calls += 1
+
+batch = stub.CreateBooks(
+    iter([pb.CreateBookRequest(parent=watched.name, book=pb.Book(title=t)) for t in ["a", "b", "c"]]),
+    timeout=10,
+)
+assert [b.title for b in batch.books] == ["a", "b", "c"], batch
+calls += 1
+
+checked = stub.CheckBooks(
+    iter([pb.GetBookRequest(name=batch.books[0].name), pb.GetBookRequest(name="shelves/0/books/0")]),
+    timeout=10,
+)
+got = []
+try:
+    for b in checked:
+        got.append(b.title)
+    raise SystemExit("CheckBooks of a missing book ended without an error")
+except grpc.RpcError as e:
+    assert e.code() == grpc.StatusCode.NOT_FOUND, e
+    status = rpc_status.from_call(e)
+    info = error_details_pb2.ErrorInfo()
+    assert status is not None and status.details[0].Unpack(info), status
+    assert info.reason == "BOOK_NOT_FOUND", info
+assert got == ["a"], got
+calls += 1
+
+print(
+    f"grpcio: {calls} calls, every unary method, NOT_FOUND with ErrorInfo reason SHELF_NOT_FOUND; "
+    "server, client and bidi streams (BOOK_NOT_FOUND ends the bidi stream)"
+)
