@@ -340,6 +340,8 @@ mod tests {
             body_limit: 1 << 20,
             body_timeout: None,
             emit_defaults,
+            keep_alive: std::time::Duration::from_secs(15),
+            stream_idle_timeout: None,
         }
     }
 

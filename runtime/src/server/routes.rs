@@ -10,6 +10,10 @@ pub(super) struct Config {
     pub(super) body_limit: usize,
     pub(super) body_timeout: Option<std::time::Duration>,
     pub(super) emit_defaults: bool,
+    /// An idle SSE stream's comment interval.
+    pub(super) keep_alive: std::time::Duration,
+    /// How long a stream of replies may send nothing before it ends.
+    pub(super) stream_idle_timeout: Option<std::time::Duration>,
 }
 
 pub(super) type Endpoint =
@@ -106,6 +110,8 @@ impl Default for Routes {
                 body_limit: DEFAULT_BODY_LIMIT,
                 body_timeout: None,
                 emit_defaults: false,
+                keep_alive: std::time::Duration::from_secs(15),
+                stream_idle_timeout: None,
             },
         }
     }
@@ -374,6 +380,21 @@ impl Routes {
     /// which `#[tokio::main]` has but a bare `Builder` does not.
     pub fn body_timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
         self.config.body_timeout = timeout;
+        self
+    }
+
+    /// How often an idle server-sent-events stream sends a comment line
+    /// (`: keep-alive`), so that proxies keep the connection. Default 15 s.
+    pub fn sse_keep_alive(mut self, interval: std::time::Duration) -> Self {
+        self.config.keep_alive = interval;
+        self
+    }
+
+    /// How long a stream of replies may send nothing: then it ends with
+    /// DEADLINE_EXCEEDED (`IDLE_TIMEOUT`) on every transport and the
+    /// handler's stream is dropped. Default `None` (a watch may be quiet).
+    pub fn stream_idle_timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
+        self.config.stream_idle_timeout = timeout;
         self
     }
 

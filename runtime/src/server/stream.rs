@@ -37,10 +37,6 @@ pub(super) enum StreamFormat {
 pub(super) const NDJSON: &str = "application/x-ndjson";
 const EVENT_STREAM: &str = "text/event-stream";
 
-/// How often an idle SSE stream sends a comment (proxies close silent
-/// connections).
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
-
 impl StreamFormat {
     /// The format for an HTTP/JSON request: SSE when `Accept` asks for it.
     pub(super) fn for_http(spec: &RouteSpec, accept: Option<&str>) -> StreamFormat {
@@ -96,8 +92,8 @@ impl ReplyTo {
                 ResponseBody::FieldHttpBody(f) => Some(f.number),
                 _ => None,
             },
-            keep_alive: (format == StreamFormat::Sse)
-                .then(|| Box::pin(tokio::time::sleep(KEEP_ALIVE))),
+            keep_alive: (format == StreamFormat::Sse).then(|| Timer::new(self.config.keep_alive)),
+            idle: self.config.stream_idle_timeout.map(Timer::new),
         };
         let mut response = axum::response::Response::new(Body::from_stream(encoded));
         *response.status_mut() = status;
@@ -117,7 +113,39 @@ struct Encoded<R> {
     codec: Codec,
     /// `response_body` naming an `HttpBody` field: its number.
     raw_field: Option<u32>,
-    keep_alive: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// SSE: a comment when nothing was sent for a while.
+    keep_alive: Option<Timer>,
+    /// The stream ends when the handler sends nothing for this long.
+    idle: Option<Timer>,
+}
+
+/// A resettable timer: fires `every` after the last reset.
+struct Timer {
+    sleep: Pin<Box<tokio::time::Sleep>>,
+    every: Duration,
+}
+
+impl Timer {
+    fn new(every: Duration) -> Timer {
+        Timer {
+            sleep: Box::pin(tokio::time::sleep(every)),
+            every,
+        }
+    }
+
+    fn reset(&mut self) {
+        let at = tokio::time::Instant::now() + self.every;
+        self.sleep.as_mut().reset(at);
+    }
+
+    /// Whether it fired (then it is reset).
+    fn fired(&mut self, cx: &mut Context<'_>) -> bool {
+        let fired = self.sleep.as_mut().poll(cx).is_ready();
+        if fired {
+            self.reset();
+        }
+        fired
+    }
 }
 
 impl<R: EncodeMessage> Encoded<R> {
@@ -209,10 +237,8 @@ impl<R: EncodeMessage> Stream for Encoded<R> {
         };
         match Pin::new(stream).poll_next(cx) {
             Poll::Ready(Some(Ok(message))) => {
-                if let Some(sleep) = this.keep_alive.as_mut() {
-                    sleep
-                        .as_mut()
-                        .reset(tokio::time::Instant::now() + KEEP_ALIVE);
+                for timer in [&mut this.keep_alive, &mut this.idle].into_iter().flatten() {
+                    timer.reset();
                 }
                 match this.encode(&message) {
                     Ok(frame) => Poll::Ready(Some(Ok(frame))),
@@ -231,14 +257,19 @@ impl<R: EncodeMessage> Stream for Encoded<R> {
                 Poll::Ready(None)
             }
             Poll::Pending => {
-                let Some(sleep) = this.keep_alive.as_mut() else {
-                    return Poll::Pending;
-                };
-                ready!(sleep.as_mut().poll(cx));
-                sleep
-                    .as_mut()
-                    .reset(tokio::time::Instant::now() + KEEP_ALIVE);
-                Poll::Ready(Some(Ok(Bytes::from_static(b": keep-alive\n\n"))))
+                if this.idle.as_mut().is_some_and(|t| t.fired(cx)) {
+                    this.stream = None;
+                    let idle = Error::from_grpc(
+                        crate::status::GrpcCode::DeadlineExceeded,
+                        "IDLE_TIMEOUT",
+                        "the stream sent nothing for longer than its idle timeout",
+                    );
+                    return Poll::Ready(Some(this.end_with(idle)));
+                }
+                if this.keep_alive.as_mut().is_some_and(|t| t.fired(cx)) {
+                    return Poll::Ready(Some(Ok(Bytes::from_static(b": keep-alive\n\n"))));
+                }
+                Poll::Pending
             }
         }
     }

@@ -24,8 +24,19 @@ impl Bookstore for Store {
         &self,
         request: Request<GetShelfRequest>,
     ) -> Result<Response<protoway::Streaming<Shelf>>, Error> {
-        // Three versions of the shelf; shelf `broken` fails after the first.
+        // Three versions of the shelf; shelf `broken` fails after the
+        // first; shelf `quiet` sends one, then nothing, never ending.
         let shelf = request.into_inner().shelf;
+        if shelf == "endless" {
+            return Ok(Response::new(protoway::Streaming::new(Endless)));
+        }
+        if shelf == "quiet" {
+            let first = Shelf {
+                name: "shelves/quiet".into(),
+                theme: "v1".into(),
+            };
+            return Ok(Response::new(protoway::Streaming::new(Quiet(Some(first)))));
+        }
         let versions = (1..=3).map(move |v| {
             if shelf == "broken" && v > 1 {
                 return Err(Error::service_unavailable(
@@ -212,5 +223,44 @@ impl protoway::Stream for Versions {
         _: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Self::Item>> {
         std::task::Poll::Ready(self.0.pop_front())
+    }
+}
+
+/// One shelf, then silence.
+struct Quiet(Option<Shelf>);
+
+impl protoway::Stream for Quiet {
+    type Item = Result<Shelf, Error>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        match self.0.take() {
+            Some(shelf) => std::task::Poll::Ready(Some(Ok(shelf))),
+            None => std::task::Poll::Pending,
+        }
+    }
+}
+
+/// How many shelves [`Endless`] streams have produced: a test reads it to
+/// see a slow reader hold the handler back.
+pub static ENDLESS_SENT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Shelves with a 1 KiB theme, as fast as they are taken, forever.
+struct Endless;
+
+impl protoway::Stream for Endless {
+    type Item = Result<Shelf, Error>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let n = ENDLESS_SENT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        std::task::Poll::Ready(Some(Ok(Shelf {
+            name: format!("shelves/endless-{n}"),
+            theme: "x".repeat(1024),
+        })))
     }
 }

@@ -902,3 +902,54 @@ async fn a_server_stream_is_ndjson_or_server_sent_events() {
     assert_eq!(error["code"], 503);
     assert_eq!(error["reason"], "SHELF_OFFLINE");
 }
+
+#[tokio::test]
+async fn idle_streams_send_keep_alive_comments_then_end_at_the_idle_timeout() {
+    let routes = bookstore_http::routes(Store)
+        .sse_keep_alive(std::time::Duration::from_millis(40))
+        .stream_idle_timeout(Some(std::time::Duration::from_millis(300)));
+    let base = serve(routes).await;
+    let reply = client()
+        .get(format!("{base}/v1/shelves/quiet:watch"))
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    let text = reply.text().await.unwrap();
+    assert!(text.starts_with("data: {"), "{text}");
+    assert!(text.contains("\n\n: keep-alive\n\n"), "{text}");
+    let last = text.trim_end().rsplit("\n\n").next().unwrap();
+    let error = last.strip_prefix("event: error\ndata: ").unwrap();
+    let error: Value = serde_json::from_str(error).unwrap();
+    assert_eq!(error["reason"], "IDLE_TIMEOUT");
+    assert_eq!(error["code"], 504);
+}
+
+#[tokio::test]
+async fn a_slow_reader_holds_the_handler_back() {
+    use http_it::store::ENDLESS_SENT;
+    use std::sync::atomic::Ordering;
+    let base = server().await;
+    let mut reply = client()
+        .get(format!("{base}/v1/shelves/endless:watch"))
+        .send()
+        .await
+        .unwrap();
+    // Read a little, then stop reading: the handler's stream is polled
+    // only as the connection drains, so it stalls once the socket buffers
+    // are full.
+    let first = reply.chunk().await.unwrap().unwrap();
+    assert!(first.starts_with(b"{\"result\":"));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let stalled = ENDLESS_SENT.load(Ordering::Relaxed);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let later = ENDLESS_SENT.load(Ordering::Relaxed);
+    assert_eq!(
+        stalled, later,
+        "the handler kept producing for a reader that does not read"
+    );
+    // What is buffered between them: socket buffers and hyper's, bounded.
+    println!("produced ahead of a stalled reader: {later} messages of ~1 KiB");
+    assert!(later < 50_000, "{later} messages buffered");
+    drop(reply);
+}
