@@ -41,9 +41,21 @@ impl Catalog for PlainTonic {
             r.item.unwrap_or_default(),
         )))
     }
+
+    type StreamItemsStream = servers::ItemStream<tonic::Status>;
+
+    async fn stream_items(
+        &self,
+        request: tonic::Request<StreamItemsRequest>,
+    ) -> Result<tonic::Response<Self::StreamItemsStream>, tonic::Status> {
+        let r = request.get_ref();
+        Ok(tonic::Response::new(servers::ItemStream::new(
+            &r.shelf, r.count,
+        )))
+    }
 }
 
-async fn serve_tonic() -> SocketAddr {
+pub(crate) async fn serve_tonic() -> SocketAddr {
     // axum::serve wants axum's body type, as protoway's service answers.
     let service = tower::ServiceExt::<axum::extract::Request>::map_response(
         CatalogServer::new(PlainTonic),
@@ -52,14 +64,14 @@ async fn serve_tonic() -> SocketAddr {
     serve_nodelay(service).await
 }
 
-async fn serve_protoway() -> SocketAddr {
+pub(crate) async fn serve_protoway() -> SocketAddr {
     serve_nodelay(servers::generated()).await
 }
 
 /// One hyper server (`axum::serve`, HTTP/1.1 and h2c) for both sides, with
 /// `TCP_NODELAY` as tonic's own `Server` sets it by default: without it a
 /// small gRPC reply waits for the peer's delayed ACK.
-async fn serve_nodelay<S>(service: S) -> SocketAddr
+pub(crate) async fn serve_nodelay<S>(service: S) -> SocketAddr
 where
     S: tower::Service<
             axum::extract::Request,

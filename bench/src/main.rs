@@ -32,6 +32,7 @@ mod load_test;
 mod micro;
 mod plugins;
 mod servers;
+mod stream_bench;
 
 use std::path::PathBuf;
 
@@ -42,6 +43,7 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: protoway-bench http [--secs S] [--rounds N] [--concurrency C] [--only GET|JSON|protobuf]
        protoway-bench grpc [--secs S] [--rounds N] [--concurrency C] [--only List|Create]
        protoway-bench grpc --micro N [--server protoway|tonic]
+       protoway-bench stream [--rounds N] [--messages M]
        protoway-bench codegen [--limit N] [--googleapis DIR]
        protoway-bench compile [--api google/cloud/dataproc/v1] [--rounds N] [--only library|googleapis] [--profile dev|release]
        protoway-bench micro [--iterations N] [--only GET|JSON|protobuf] [--server generated|hand-written|router]
@@ -110,6 +112,10 @@ fn main() -> ExitCode {
             rounds: flag(&args, "--rounds", 10),
             concurrency: flag(&args, "--concurrency", 64),
             only: text_flag(&args, "--only"),
+        }),
+        Some("stream") => stream_bench::run(&stream_bench::Settings {
+            rounds: flag(&args, "--rounds", 10),
+            messages: flag(&args, "--messages", 200_000),
         }),
         Some("codegen") => codegen_bench::run(&codegen_bench::Settings {
             googleapis: flag(&args, "--googleapis", corpus.join("third_party/googleapis")),

@@ -38,6 +38,50 @@ pub fn list_items(
     }
 }
 
+/// `count` small items, made as they are taken: every server of the stream
+/// benchmark sends this stream.
+pub struct ItemStream<E> {
+    shelf: String,
+    next: i64,
+    count: i64,
+    _error: std::marker::PhantomData<fn() -> E>,
+}
+
+impl<E> ItemStream<E> {
+    pub fn new(shelf: &str, count: i32) -> Self {
+        ItemStream {
+            shelf: shelf.to_owned(),
+            next: 0,
+            count: i64::from(count),
+            _error: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<E> Unpin for ItemStream<E> {}
+
+impl<E> tokio_stream::Stream for ItemStream<E> {
+    type Item = Result<Item, E>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        if self.next >= self.count {
+            return std::task::Poll::Ready(None);
+        }
+        self.next += 1;
+        let i = self.next;
+        std::task::Poll::Ready(Some(Ok(Item {
+            name: format!("shelves/{}/items/{i}", self.shelf),
+            title: "streamed".into(),
+            tags: vec!["a".into(), "b".into()],
+            size: i,
+            description: String::new(),
+        })))
+    }
+}
+
 pub fn create_item(shelf: &str, item: Item) -> Item {
     Item {
         name: format!("shelves/{shelf}/items/1"),
@@ -65,6 +109,16 @@ impl Catalog for Generated {
     ) -> Result<Response<Item>, protoway::Error> {
         let r = request.into_inner();
         Ok(create_item(&r.shelf, r.item.unwrap_or_default()).into())
+    }
+
+    async fn stream_items(
+        &self,
+        request: Request<StreamItemsRequest>,
+    ) -> Result<Response<protoway::Streaming<Item>>, protoway::Error> {
+        let r = request.get_ref();
+        Ok(Response::new(protoway::Streaming::new(ItemStream::new(
+            &r.shelf, r.count,
+        ))))
     }
 }
 
@@ -135,10 +189,53 @@ pub fn handwritten() -> axum::Router {
             }
         }
     }
-    axum::Router::new().route(
-        "/v1/shelves/{shelf}/items",
-        axum::routing::get(list).post(create),
+    axum::Router::new()
+        .route(
+            "/v1/shelves/{shelf}/items",
+            axum::routing::get(list).post(create),
+        )
+        .route(
+            "/v1/shelves/{shelf}/items:stream",
+            axum::routing::get(stream),
+        )
+}
+
+#[derive(serde::Deserialize)]
+struct StreamQuery {
+    #[serde(default)]
+    count: i32,
+}
+
+/// The server stream by hand: axum's `Sse` when asked for, else
+/// newline-delimited JSON lines through `Body::from_stream`.
+async fn stream(
+    Path(shelf): Path<String>,
+    Query(q): Query<StreamQuery>,
+    headers: HeaderMap,
+) -> axum::response::Response {
+    use tokio_stream::StreamExt;
+    let items = ItemStream::<std::convert::Infallible>::new(&shelf, q.count);
+    let sse = headers
+        .get(header::ACCEPT)
+        .is_some_and(|a| a.as_bytes().starts_with(b"text/event-stream"));
+    if sse {
+        let events = items.map(|item| {
+            let json = serde_json::to_string(&item.expect("infallible")).expect("serializable");
+            Ok::<_, std::convert::Infallible>(axum::response::sse::Event::default().data(json))
+        });
+        return axum::response::sse::Sse::new(events).into_response();
+    }
+    let lines = items.map(|item| {
+        let mut line = br#"{"result":"#.to_vec();
+        serde_json::to_writer(&mut line, &item.expect("infallible")).expect("serializable");
+        line.extend_from_slice(b"}\n");
+        Ok::<_, std::convert::Infallible>(Bytes::from(line))
+    });
+    (
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        axum::body::Body::from_stream(lines),
     )
+        .into_response()
 }
 
 /// Starts `router` on a loopback port.
