@@ -92,6 +92,13 @@ where
             _ => {}
         }
         let outcome = self.matcher.find(req.method().as_str(), req.uri().path());
+        #[cfg(feature = "websocket")]
+        if super::websocket::is_upgrade(&req)
+            && let Some((spec, target, values)) =
+                super::websocket::route(&self.matcher, &outcome, &req)
+        {
+            return super::websocket::serve(spec, target, values, req);
+        }
         // Connect callers get Connect's errors where no HTTP route answers.
         if !matches!(outcome, Outcome::Found { .. }) {
             let rpc = match protocol {

@@ -80,6 +80,8 @@ mod reply;
 mod routes;
 mod rpc;
 mod stream;
+#[cfg(feature = "websocket")]
+mod websocket;
 
 pub use self::binding::BodyFieldFn;
 pub use self::call::{ReplyFuture, ServiceCall};

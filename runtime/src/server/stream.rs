@@ -207,7 +207,7 @@ impl<R: EncodeMessage> Encoded<R> {
 /// grpc-gateway's error in a stream: `{"code": <gRPC code>, "message",
 /// "details": [ErrorInfo with reason and metadata]}`, plus kratos' HTTP
 /// code and reason beside it.
-fn gateway_error_json(error: &Error) -> Vec<u8> {
+pub(super) fn gateway_error_json(error: &Error) -> Vec<u8> {
     let mut info = serde_json::json!({
         "@type": "type.googleapis.com/google.rpc.ErrorInfo",
         "reason": error.reason(),

@@ -1,0 +1,120 @@
+//! The library's streaming methods over WebSocket on their HTTP routes,
+//! from tokio-tungstenite: one JSON message per WebSocket message, replies
+//! as `{"result": …}`, a failed stream's last message `{"error": …}`.
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio_tungstenite::tungstenite::Message;
+
+async fn serve() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, library::app().into_make_service())
+            .await
+            .unwrap()
+    });
+    format!("ws://{addr}")
+}
+
+async fn next_json<S>(socket: &mut S) -> Value
+where
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    loop {
+        match socket.next().await.expect("a message").expect("no error") {
+            Message::Text(text) => return serde_json::from_str(text.as_str()).unwrap(),
+            Message::Close(_) => panic!("closed"),
+            _ => continue,
+        }
+    }
+}
+
+#[tokio::test]
+async fn bidi_over_websocket_answers_each_message_then_ends_at_an_error() {
+    let base = serve().await;
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("{base}/v1/books:check"))
+        .await
+        .unwrap();
+    // Full duplex: each reply arrives before the next request is sent.
+    socket
+        .send(Message::text(r#"{"name":"shelves/1/books/2"}"#))
+        .await
+        .unwrap();
+    let reply = next_json(&mut socket).await;
+    assert_eq!(reply["result"]["title"], "Leaves of Grass");
+    socket
+        .send(Message::text(r#"{"name":"shelves/2/books/3"}"#))
+        .await
+        .unwrap();
+    assert_eq!(next_json(&mut socket).await["result"]["title"], "Dune");
+    socket
+        .send(Message::text(r#"{"name":"shelves/9/books/9"}"#))
+        .await
+        .unwrap();
+    let error = next_json(&mut socket).await;
+    assert_eq!(error["error"]["reason"], "BOOK_NOT_FOUND");
+    assert_eq!(error["error"]["httpCode"], 404);
+    // Then the server closes.
+    assert!(matches!(
+        socket.next().await,
+        Some(Ok(Message::Close(_))) | None
+    ));
+}
+
+#[tokio::test]
+async fn client_stream_over_websocket_replies_when_the_requests_end() {
+    let base = serve().await;
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("{base}/v1/books:batchCreate"))
+        .await
+        .unwrap();
+    for title in ["ws1", "ws2"] {
+        let request = format!(r#"{{"parent":"shelves/1","book":{{"title":"{title}"}}}}"#);
+        socket.send(Message::text(request)).await.unwrap();
+    }
+    // An empty message ends the requests; the replies still come.
+    socket.send(Message::text("")).await.unwrap();
+    let reply = next_json(&mut socket).await;
+    let titles: Vec<&str> = reply["result"]["books"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["ws1", "ws2"]);
+}
+
+#[tokio::test]
+async fn server_stream_over_websocket_and_an_error_before_any_reply() {
+    let base = serve().await;
+    let http = base.replace("ws://", "http://");
+    let (mut socket, _) =
+        tokio_tungstenite::connect_async(format!("{base}/v1/shelves/2:watch?maxEvents=1"))
+            .await
+            .unwrap();
+    // The watch is open once the handshake is done and the call started;
+    // add books until its one event arrives.
+    let watching = tokio::spawn(async move { next_json(&mut socket).await });
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        client
+            .post(format!("{http}/v1/shelves/2/books"))
+            .header("content-type", "application/json")
+            .body(r#"{"title":"seen over ws"}"#)
+            .send()
+            .await
+            .unwrap();
+        if watching.is_finished() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let event = watching.await.unwrap();
+    assert_eq!(event["result"]["kind"], "CREATED");
+
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("{base}/v1/shelves/404:watch"))
+        .await
+        .unwrap();
+    let error = next_json(&mut socket).await;
+    assert_eq!(error["error"]["reason"], "SHELF_NOT_FOUND");
+}
