@@ -111,7 +111,7 @@ impl TryIt {
     pub fn curl(&self, addr: impl std::fmt::Display) -> String {
         let mut line = String::from("curl -s");
         if self.stream {
-            line.push_str("N");
+            line.push('N');
         }
         if self.status >= 400 {
             line.push_str(" -i");
