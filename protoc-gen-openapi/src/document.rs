@@ -709,48 +709,6 @@ fn is_scalar_wkt(full_name: &str) -> bool {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn singulars() {
-        for (plural, one) in [
-            ("shelves", "shelf"),
-            ("books", "book"),
-            ("policies", "policy"),
-            ("addresses", "address"),
-            ("boxes", "box"),
-            ("data", "data"),
-        ] {
-            assert_eq!(singular(plural), one);
-        }
-    }
-
-    #[test]
-    fn comments_split_and_internal_notes_go() {
-        let text = description_text(vec![
-            "Gets a book.".into(),
-            "(-- api-linter: core::0131=disabled".into(),
-            "    aip.dev/not-precedent: reasons --)".into(),
-            "".into(),
-            "Returns NOT_FOUND.".into(),
-        ]);
-        assert_eq!(text, "Gets a book.\n\nReturns NOT_FOUND.");
-        assert_eq!(
-            summary_and_description(&text),
-            (
-                Some("Gets a book.".into()),
-                Some("Returns NOT_FOUND.".into())
-            )
-        );
-        assert_eq!(
-            summary_and_description("One\nline."),
-            (Some("One line.".into()), None)
-        );
-    }
-}
-
 /// A media type of a stream whose items are `item`: OpenAPI 3.2's
 /// `itemSchema`; before 3.2, `x-item-schema` (the same schema, as an
 /// extension) beside a `schema` of one item.
@@ -809,4 +767,46 @@ fn server_stream_response(config: &crate::config::Config, item: Value) -> Value 
             "text/event-stream": stream_media(config, event),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn singulars() {
+        for (plural, one) in [
+            ("shelves", "shelf"),
+            ("books", "book"),
+            ("policies", "policy"),
+            ("addresses", "address"),
+            ("boxes", "box"),
+            ("data", "data"),
+        ] {
+            assert_eq!(singular(plural), one);
+        }
+    }
+
+    #[test]
+    fn comments_split_and_internal_notes_go() {
+        let text = description_text(vec![
+            "Gets a book.".into(),
+            "(-- api-linter: core::0131=disabled".into(),
+            "    aip.dev/not-precedent: reasons --)".into(),
+            "".into(),
+            "Returns NOT_FOUND.".into(),
+        ]);
+        assert_eq!(text, "Gets a book.\n\nReturns NOT_FOUND.");
+        assert_eq!(
+            summary_and_description(&text),
+            (
+                Some("Gets a book.".into()),
+                Some("Returns NOT_FOUND.".into())
+            )
+        );
+        assert_eq!(
+            summary_and_description("One\nline."),
+            (Some("One line.".into()), None)
+        );
+    }
 }
