@@ -1,0 +1,45 @@
+// The library's bidi stream CheckBooks over WebSocket from npm's `ws`:
+// one JSON message per WebSocket message each way, a reply per request
+// before the next is sent, an `{"error": …}` message ending the stream.
+// usage: node ws_library.mjs ws://HOST:PORT
+import WebSocket from "ws";
+
+const [base] = process.argv.slice(2);
+const socket = new WebSocket(`${base}/v1/books:check`);
+const replies = [];
+let waiting = null;
+socket.on("message", (data) => {
+  replies.push(JSON.parse(data.toString()));
+  if (waiting) waiting();
+});
+const next = () =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("no reply within 10 s")), 10000);
+    waiting = () => {
+      clearTimeout(timer);
+      waiting = null;
+      resolve(replies.shift());
+    };
+    if (replies.length) waiting();
+  });
+const closed = new Promise((resolve) => socket.on("close", resolve));
+await new Promise((resolve, reject) => {
+  socket.on("open", resolve);
+  socket.on("error", reject);
+});
+
+function assert(ok, what) {
+  if (!ok) throw new Error(`assertion failed: ${what}`);
+}
+
+socket.send(JSON.stringify({ name: "shelves/1/books/2" }));
+const first = await next();
+assert(first.result && first.result.name === "shelves/1/books/2", `first reply ${JSON.stringify(first)}`);
+socket.send(JSON.stringify({ name: "shelves/2/books/3" }));
+const second = await next();
+assert(second.result && second.result.title === "Dune", `second reply ${JSON.stringify(second)}`);
+socket.send(JSON.stringify({ name: "shelves/0/books/0" }));
+const error = await next();
+assert(error.error && error.error.reason === "BOOK_NOT_FOUND", `error ${JSON.stringify(error)}`);
+await closed;
+console.log("ws: bidi CheckBooks over WebSocket, 2 replies each before the next request, BOOK_NOT_FOUND ends it");
