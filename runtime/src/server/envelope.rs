@@ -83,13 +83,20 @@ pub(super) fn connect_stream(
         let (message, body) = if spec.streams.requests() {
             (None, Body::from_stream(messages))
         } else {
-            // One request message: read it before the call.
+            // Exactly one request message: read before the call (as
+            // connect-go, none or two are UNIMPLEMENTED).
             let mut messages = messages;
-            match std::future::poll_fn(|cx| Pin::new(&mut messages).poll_next(cx)).await {
-                Some(Ok(message)) => (Some(message), Body::empty()),
+            let unexpected = |why: &'static str| Error::from_grpc(GrpcCode::Unimplemented, "", why);
+            let message = match next(&mut messages).await {
+                Some(Ok(message)) => message,
                 Some(Err(e)) => return Ok(ended(content_type, &e)),
-                None => {
-                    let e = Error::from_grpc(GrpcCode::InvalidArgument, "", "no request message");
+                None => return Ok(ended(content_type, &unexpected("no request message"))),
+            };
+            match next(&mut messages).await {
+                None => (Some(message), Body::empty()),
+                Some(Err(e)) => return Ok(ended(content_type, &e)),
+                Some(Ok(_)) => {
+                    let e = unexpected("more than one request message");
                     return Ok(ended(content_type, &e));
                 }
             }
@@ -126,6 +133,11 @@ pub(super) fn connect_stream(
             Body::from_stream(replies),
         ))
     })
+}
+
+/// The next request message.
+async fn next(messages: &mut Envelopes) -> Option<Result<Bytes, Error>> {
+    std::future::poll_fn(|cx| Pin::new(&mut *messages).poll_next(cx)).await
 }
 
 /// A stream that ends before any message: its end-of-stream envelope.
