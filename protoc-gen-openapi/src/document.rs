@@ -261,6 +261,15 @@ fn operation(
     if let Some(d) = description {
         op.insert("description".into(), d.into());
     }
+    if method.is_client_streaming() || method.is_server_streaming() {
+        // OpenAPI has no WebSocket operations: said in words.
+        let websocket = "A WebSocket (`GET` with `Upgrade: websocket` on this path) carries the same streams, one JSON message per WebSocket message, where the server enables it.";
+        let text = match op.get("description").and_then(Value::as_str) {
+            Some(d) => format!("{d}\n\n{websocket}"),
+            None => websocket.to_owned(),
+        };
+        op.insert("description".into(), text.into());
+    }
     // Additional bindings get their own ids (gnostic repeats the first).
     let id = if index == 0 {
         format!("{}_{}", service.name(), method.name())

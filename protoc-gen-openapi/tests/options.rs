@@ -283,4 +283,8 @@ fn streams_are_documented_with_item_schemas() {
         "#/components/schemas/ShelfEvent"
     );
     assert!(line.get("itemSchema").is_none());
+    let description = doc["paths"]["/v1/books:check"]["post"]["description"]
+        .as_str()
+        .unwrap();
+    assert!(description.contains("WebSocket"), "{description}");
 }
