@@ -284,6 +284,7 @@ pub(super) fn request_stream<M>(
     body: Body,
     codec: Codec,
     frames: bool,
+    raw: Option<String>,
     limit: usize,
 ) -> Streaming<M>
 where
@@ -293,6 +294,7 @@ where
         body,
         codec,
         frames,
+        raw,
         limit,
         pending: bytes::BytesMut::new(),
         done: false,
@@ -305,6 +307,9 @@ struct Decoded<M> {
     codec: Codec,
     /// One frame per message (RPC), else NDJSON lines.
     frames: bool,
+    /// A stream of `google.api.HttpBody` on HTTP: each piece of the body
+    /// as it arrives is one message, with this content type.
+    raw: Option<String>,
     /// Per-message size limit.
     limit: usize,
     /// NDJSON: bytes of an unfinished line.
@@ -365,6 +370,15 @@ impl<M: prost::Message + Default + serde::de::DeserializeOwned> Stream for Decod
                     let Ok(data) = frame.into_data() else {
                         continue;
                     };
+                    if let Some(content_type) = &this.raw {
+                        if data.is_empty() {
+                            continue;
+                        }
+                        let message = wire::encode_http_body(content_type, &data);
+                        return Poll::Ready(Some(
+                            M::decode(message.as_slice()).map_err(binding::invalid_protobuf),
+                        ));
+                    }
                     if this.frames {
                         return Poll::Ready(Some(this.decode(&data)));
                     }
@@ -421,7 +435,16 @@ where
             stream_format,
             ..
         } = incoming;
-        let message = request_stream::<M>(body, codec, rpc, route.config.body_limit);
+        // A stream of HttpBody on HTTP: the raw body, piece by piece.
+        let raw = (!rpc && matches!(route.spec.body, BodyRule::AllHttpBody)).then(|| {
+            parts
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("application/octet-stream")
+                .to_owned()
+        });
+        let message = request_stream::<M>(body, codec, rpc, raw, route.config.body_limit);
         let reply = ReplyTo::new(route, codec, rpc, stream_format);
         Box::into_pin((self.call)(
             self.service.clone(),

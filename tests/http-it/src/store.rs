@@ -20,6 +20,22 @@ impl Bookstore for Store {
         shelf_named("shelves", request)
     }
 
+    async fn upload_stream(
+        &self,
+        request: Request<protoway::Streaming<crate::google::api::HttpBody>>,
+    ) -> Result<Response<UploadSummary>, Error> {
+        let mut pieces = request.into_inner();
+        let mut summary = UploadSummary::default();
+        while let Some(piece) = pieces.message().await? {
+            if summary.chunks == 0 {
+                summary.content_type = piece.content_type;
+            }
+            summary.chunks += 1;
+            summary.bytes += piece.data.len() as i64;
+        }
+        Ok(summary.into())
+    }
+
     async fn watch_shelf(
         &self,
         request: Request<GetShelfRequest>,

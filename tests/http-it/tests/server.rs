@@ -953,3 +953,38 @@ async fn a_slow_reader_holds_the_handler_back() {
     assert!(later < 50_000, "{later} messages buffered");
     drop(reply);
 }
+
+#[tokio::test]
+async fn a_stream_of_http_body_gets_each_piece_of_the_body_as_it_arrives() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let base = server().await;
+    let addr = base.trim_start_matches("http://");
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(
+        b"POST /v1/uploads:stream HTTP/1.1\r\nhost: x\r\ncontent-type: image/png\r\n\
+          transfer-encoding: chunked\r\nconnection: close\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    // Three pieces, apart in time: the handler sees three messages (a
+    // body read whole first would be one).
+    for piece in [&b"aaaa"[..], b"bbbbbb", b"cc"] {
+        tcp.write_all(format!("{:x}\r\n", piece.len()).as_bytes())
+            .await
+            .unwrap();
+        tcp.write_all(piece).await.unwrap();
+        tcp.write_all(b"\r\n").await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tcp.write_all(b"0\r\n\r\n").await.unwrap();
+    let mut reply = String::new();
+    tcp.read_to_string(&mut reply).await.unwrap();
+    let body = reply.split("\r\n\r\n").nth(1).unwrap();
+    let summary: Value = serde_json::from_str(body.trim()).unwrap_or_else(|_| {
+        // A chunked reply: the JSON is the first chunk's payload.
+        serde_json::from_str(body.lines().nth(1).unwrap()).unwrap()
+    });
+    assert_eq!(summary["bytes"], "12", "{reply}");
+    assert_eq!(summary["chunks"], 3, "{reply}");
+    assert_eq!(summary["contentType"], "image/png");
+}
