@@ -121,9 +121,8 @@ pub(super) fn connect_stream(
             .headers
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
         let replies = Replies {
-            body,
+            messages: stream::ReplyMessages::new(body, deadline.map(|d| started + d)),
             trailers,
-            deadline: deadline.map(|d| Box::pin(tokio::time::sleep_until(started + d))),
             done: false,
             unary: !spec.streams.replies(),
             whole: bytes::BytesMut::new(),
@@ -276,13 +275,12 @@ impl Stream for Envelopes {
     }
 }
 
-/// The reply body's frames (one message each) as envelopes, then the
-/// end-of-stream envelope: with the body's error if it failed, the
-/// trailers, DEADLINE_EXCEEDED once the deadline passes.
+/// The reply's messages as envelopes, then the end-of-stream envelope:
+/// with the reply's error if it failed (DEADLINE_EXCEEDED at the deadline)
+/// and the trailers.
 struct Replies {
-    body: Body,
+    messages: stream::ReplyMessages,
     trailers: HeaderMap,
-    deadline: Option<Pin<Box<tokio::time::Sleep>>>,
     done: bool,
     /// A unary reply: its one message may come in several frames,
     /// gathered in `whole`.
@@ -295,43 +293,27 @@ impl Stream for Replies {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        if this.done {
-            return Poll::Ready(None);
-        }
-        if let Some(deadline) = this.deadline.as_mut()
-            && deadline.as_mut().poll(cx).is_ready()
-        {
-            this.done = true;
-            return Poll::Ready(Some(Ok(end_of_stream(
-                Some(&deadline_exceeded()),
-                &this.trailers,
-            ))));
-        }
         loop {
-            return match ready!(axum::body::HttpBody::poll_frame(
-                Pin::new(&mut this.body),
-                cx
-            )) {
-                Some(Ok(frame)) => match frame.into_data() {
-                    // A unary reply is one message, whatever its frames.
-                    Ok(data) if this.unary => {
-                        this.whole.extend_from_slice(&data);
-                        continue;
-                    }
-                    Ok(data) => Poll::Ready(Some(Ok(envelope(0, &data)))),
-                    Err(_) => continue,
-                },
+            if this.done {
+                return Poll::Ready(None);
+            }
+            return match ready!(Pin::new(&mut this.messages).poll_next(cx)) {
+                // A unary reply is one message, whatever its frames.
+                Some(Ok(data)) if this.unary => {
+                    this.whole.extend_from_slice(&data);
+                    continue;
+                }
+                Some(Ok(data)) => Poll::Ready(Some(Ok(envelope(0, &data)))),
                 None if this.unary => {
                     this.unary = false;
                     let message = std::mem::take(&mut this.whole);
                     Poll::Ready(Some(Ok(envelope(0, &message))))
                 }
-                Some(Err(e)) => {
+                Some(Err(error)) => {
                     this.done = true;
-                    let error = Error::find(&e)
-                        .cloned()
-                        .unwrap_or_else(|| Error::from_error(e));
-                    Poll::Ready(Some(Ok(end_of_stream(Some(&error), &this.trailers))))
+                    let mut trailers = std::mem::take(&mut this.trailers);
+                    trailers.extend(error.trailers().clone());
+                    Poll::Ready(Some(Ok(end_of_stream(Some(&error), &trailers))))
                 }
                 None => {
                     this.done = true;

@@ -321,10 +321,7 @@ pub(super) fn serve(
             let mut response = connect_error(&Error::from_grpc(GrpcCode::Unknown, "", why));
             *response.status_mut() =
                 StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-            Box::pin(async move {
-                drain(req.into_body()).await;
-                Ok(response)
-            })
+            after_body(req, response)
         }
     }
 }
@@ -560,11 +557,10 @@ async fn stream_reply(
         return Err(deadline_exceeded().to_status());
     };
     let (parts, body) = reply_parts(response)?;
-    let frames = BodyFrames {
+    let frames = BodyFrames(stream::ReplyMessages::new(
         body,
-        deadline: deadline.map(|d| Box::pin(tokio::time::sleep_until(started + d))),
-        done: false,
-    };
+        deadline.map(|d| started + d),
+    ));
     Ok(tonic_response(parts, Box::pin(frames) as ReplyFrames))
 }
 
@@ -628,14 +624,8 @@ impl Stream for StatusAsError {
     }
 }
 
-/// A reply body's frames as tonic's stream of messages: an error in the
-/// body (the handler's stream failed) is the call's status; the deadline
-/// ends the stream with DEADLINE_EXCEEDED.
-struct BodyFrames {
-    body: Body,
-    deadline: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
-    done: bool,
-}
+/// A reply's messages as tonic's stream: an error is the call's status.
+struct BodyFrames(stream::ReplyMessages);
 
 impl Stream for BodyFrames {
     type Item = Result<Bytes, tonic::Status>;
@@ -644,39 +634,9 @@ impl Stream for BodyFrames {
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Self::Item>> {
-        use std::task::Poll;
-        let this = &mut *self;
-        if this.done {
-            return Poll::Ready(None);
-        }
-        if let Some(deadline) = this.deadline.as_mut()
-            && deadline.as_mut().poll(cx).is_ready()
-        {
-            this.done = true;
-            return Poll::Ready(Some(Err(deadline_exceeded().to_status())));
-        }
-        loop {
-            return match std::task::ready!(axum::body::HttpBody::poll_frame(
-                std::pin::Pin::new(&mut this.body),
-                cx
-            )) {
-                None => {
-                    this.done = true;
-                    Poll::Ready(None)
-                }
-                Some(Ok(frame)) => match frame.into_data() {
-                    Ok(data) => Poll::Ready(Some(Ok(data))),
-                    Err(_) => continue,
-                },
-                Some(Err(e)) => {
-                    this.done = true;
-                    let error = Error::find(&e)
-                        .cloned()
-                        .unwrap_or_else(|| Error::from_error(e));
-                    Poll::Ready(Some(Err(error.to_status())))
-                }
-            };
-        }
+        std::pin::Pin::new(&mut self.0)
+            .poll_next(cx)
+            .map(|item| item.map(|r| r.map_err(|e| e.to_status())))
     }
 }
 
@@ -747,7 +707,7 @@ fn connect(
         );
         let mut response = connect_error(&error);
         *response.status_mut() = StatusCode::NOT_FOUND;
-        return Box::pin(std::future::ready(Ok(response)));
+        return after_body(req, response);
     };
     if spec.streams != Streams::Unary {
         // As connect-go: a stream needs the streaming protocol.
@@ -761,7 +721,7 @@ fn connect(
         );
         let mut response = connect_error(&error);
         *response.status_mut() = StatusCode::UNSUPPORTED_MEDIA_TYPE;
-        return Box::pin(std::future::ready(Ok(response)));
+        return after_body(req, response);
     }
     if let Some(version) = req.headers().get(CONNECT_PROTOCOL_VERSION)
         && version != "1"
@@ -770,7 +730,7 @@ fn connect(
             "INVALID_ARGUMENT",
             format!("Connect-Protocol-Version {version:?} is not supported: send 1"),
         );
-        return Box::pin(std::future::ready(Ok(connect_error(&error))));
+        return after_body(req, connect_error(&error));
     }
     let deadline = match req.headers().get(CONNECT_TIMEOUT_MS) {
         None => None,
@@ -781,7 +741,7 @@ fn connect(
                     "INVALID_ARGUMENT",
                     format!("Connect-Timeout-Ms {ms:?} is not a number of milliseconds"),
                 );
-                return Box::pin(std::future::ready(Ok(connect_error(&error))));
+                return after_body(req, connect_error(&error));
             }
         },
     };
@@ -793,7 +753,7 @@ fn connect(
             "UNIMPLEMENTED",
             format!("Content-Encoding {encoding:?} is not supported"),
         );
-        return Box::pin(std::future::ready(Ok(connect_error(&error))));
+        return after_body(req, connect_error(&error));
     }
     let run = target.run(spec, req, Vec::new(), Some(Rpc { codec, message }));
     Box::pin(async move {
@@ -814,6 +774,14 @@ fn connect(
         response
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        Ok(response)
+    })
+}
+
+/// `response`, once the request body is read (see [`drain`]).
+fn after_body(req: http::Request<Body>, response: axum::response::Response) -> ResponseFuture {
+    Box::pin(async move {
+        drain(req.into_body()).await;
         Ok(response)
     })
 }

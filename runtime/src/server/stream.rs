@@ -275,6 +275,66 @@ impl<R: EncodeMessage> Stream for Encoded<R> {
     }
 }
 
+/// A reply body read back as messages, one per frame, by the transports
+/// that frame them (gRPC through tonic, Connect's envelopes): a failed body
+/// is the stream's error, the call's deadline ends it with
+/// DEADLINE_EXCEEDED.
+pub(super) struct ReplyMessages {
+    body: Body,
+    deadline: Option<Pin<Box<tokio::time::Sleep>>>,
+    done: bool,
+}
+
+impl ReplyMessages {
+    /// Reads `body`; `deadline` is when the call must end.
+    pub(super) fn new(body: Body, deadline: Option<tokio::time::Instant>) -> ReplyMessages {
+        ReplyMessages {
+            body,
+            deadline: deadline.map(|at| Box::pin(tokio::time::sleep_until(at))),
+            done: false,
+        }
+    }
+}
+
+impl Stream for ReplyMessages {
+    type Item = Result<Bytes, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.done {
+            return Poll::Ready(None);
+        }
+        if let Some(deadline) = this.deadline.as_mut()
+            && deadline.as_mut().poll(cx).is_ready()
+        {
+            this.done = true;
+            return Poll::Ready(Some(Err(rpc::deadline_exceeded())));
+        }
+        loop {
+            return match ready!(axum::body::HttpBody::poll_frame(
+                Pin::new(&mut this.body),
+                cx
+            )) {
+                Some(Ok(frame)) => match frame.into_data() {
+                    Ok(data) => Poll::Ready(Some(Ok(data))),
+                    Err(_) => continue,
+                },
+                Some(Err(e)) => {
+                    this.done = true;
+                    let error = Error::find(&e)
+                        .cloned()
+                        .unwrap_or_else(|| Error::from_error(e));
+                    Poll::Ready(Some(Err(error)))
+                }
+                None => {
+                    this.done = true;
+                    Poll::Ready(None)
+                }
+            };
+        }
+    }
+}
+
 // ------------------------------------------------------------ requests
 
 /// A stream of requests from a request body: one body frame per message

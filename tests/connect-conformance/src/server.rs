@@ -365,9 +365,11 @@ impl ConformanceService for Conformance {
                     payload: Some(ConformancePayload { data, request_info }),
                 }
             };
+            // Full duplex: a reply after each request, while replies are
+            // left; half duplex: every request first. Then the rest.
             let mut sent = 0;
-            if full_duplex {
-                loop {
+            loop {
+                if full_duplex {
                     if sent >= definition.response_data.len() {
                         break;
                     }
@@ -381,24 +383,13 @@ impl ConformanceService for Conformance {
                         return;
                     }
                     sent += 1;
-                    match stream.message().await {
-                        Ok(Some(r)) => requests.push(any("BidiStreamRequest", &r)),
-                        Ok(None) => break,
-                        Err(e) => {
-                            let _ = send.send(Err(e)).await;
-                            return;
-                        }
-                    }
                 }
-            } else {
-                loop {
-                    match stream.message().await {
-                        Ok(Some(r)) => requests.push(any("BidiStreamRequest", &r)),
-                        Ok(None) => break,
-                        Err(e) => {
-                            let _ = send.send(Err(e)).await;
-                            return;
-                        }
+                match stream.message().await {
+                    Ok(Some(r)) => requests.push(any("BidiStreamRequest", &r)),
+                    Ok(None) => break,
+                    Err(e) => {
+                        let _ = send.send(Err(e)).await;
+                        return;
                     }
                 }
             }
