@@ -355,19 +355,10 @@ fn render_client(s: &Service, rt: &TokenStream, allow: Option<&TokenStream>) -> 
         let name = ident(&m.rust_name);
         let route = route_ident(m, 0);
         let (input, output) = message_types(m, rt);
-        let call = if m.client_streaming {
-            let message = format!(
-                "{}: streams of requests are not sent by the HTTP client; use a gRPC or Connect client",
-                m.operation
-            );
-            quote! {
-                let _ = request;
-                ::core::future::ready(::core::result::Result::Err(#rt::Error::new(
-                    501,
-                    "UNIMPLEMENTED",
-                    #message,
-                )))
-            }
+        let call = if m.client_streaming && m.server_streaming {
+            quote!(self.client.call_bidi(&#route, request))
+        } else if m.client_streaming {
+            quote!(self.client.call_client_stream(&#route, request))
         } else if m.server_streaming {
             quote!(self.client.call_stream(&#route, &request))
         } else {

@@ -27,6 +27,9 @@ use serde_json::{Map, Value};
 
 use crate::Error;
 use crate::codec::Codec;
+
+#[cfg(feature = "websocket")]
+mod websocket;
 use crate::message::{DecodeMessage, EncodeMessage, wrap_json};
 use crate::path::Segment;
 use crate::route::{BodyRule, ErrorProto, FieldRef, Request, Response, ResponseBody, RouteSpec};
@@ -335,6 +338,79 @@ impl Client {
     }
 }
 
+impl Client {
+    /// A bidi-streaming call over WebSocket on the method's HTTP route
+    /// (protoway's `websocket` feature; `ws://` only): `request`'s messages
+    /// are sent as JSON as they come, the replies arrive as they are sent.
+    /// Without the feature, an `UNIMPLEMENTED` error.
+    pub fn call_bidi<M, R>(
+        &self,
+        spec: &'static RouteSpec,
+        request: Request<crate::Streaming<M>>,
+    ) -> StreamFuture<'_, Response<crate::Streaming<R>>>
+    where
+        M: EncodeMessage + 'static,
+        R: serde::de::DeserializeOwned + Send + 'static,
+    {
+        #[cfg(feature = "websocket")]
+        {
+            Box::pin(websocket::open(self, spec, request))
+        }
+        #[cfg(not(feature = "websocket"))]
+        {
+            let _ = request;
+            Box::pin(std::future::ready(Err(no_websocket(spec))))
+        }
+    }
+
+    /// A client-streaming call over WebSocket: [`Client::call_bidi`], its
+    /// one reply once the requests have ended.
+    pub fn call_client_stream<M, R>(
+        &self,
+        spec: &'static RouteSpec,
+        request: Request<crate::Streaming<M>>,
+    ) -> StreamFuture<'_, Response<R>>
+    where
+        M: EncodeMessage + 'static,
+        R: serde::de::DeserializeOwned + Send + 'static,
+    {
+        let call = self.call_bidi::<M, R>(spec, request);
+        Box::pin(async move {
+            let Response {
+                message: mut replies,
+                status,
+                headers,
+                trailers,
+            } = call.await?;
+            match replies.message().await? {
+                Some(message) => Ok(Response {
+                    message,
+                    status,
+                    headers,
+                    trailers,
+                }),
+                None => Err(Error::new(
+                    502,
+                    "BAD_REPLY",
+                    "the stream ended without a reply",
+                )),
+            }
+        })
+    }
+}
+
+#[cfg(not(feature = "websocket"))]
+fn no_websocket(spec: &RouteSpec) -> Error {
+    Error::new(
+        501,
+        "UNIMPLEMENTED",
+        format!(
+            "{}: streams of requests go over WebSocket: enable protoway's `websocket` feature",
+            spec.operation
+        ),
+    )
+}
+
 /// The future of a server-streaming call: the stream of replies (or its
 /// [`Response`]), once the server has answered.
 pub type StreamFuture<'a, T> =
@@ -381,7 +457,7 @@ struct StreamError {
 }
 
 impl<R: serde::de::DeserializeOwned> ReplyLines<R> {
-    fn decode(line: &[u8]) -> Result<R, Error> {
+    pub(crate) fn decode(line: &[u8]) -> Result<R, Error> {
         let bad = |e: String| Error::new(502, "BAD_REPLY", format!("cannot decode the reply: {e}"));
         let line: ReplyLine<R> = serde_json::from_slice(line).map_err(|e| bad(e.to_string()))?;
         match (line.result, line.error) {

@@ -118,3 +118,49 @@ async fn server_stream_over_websocket_and_an_error_before_any_reply() {
     let error = next_json(&mut socket).await;
     assert_eq!(error["error"]["reason"], "SHELF_NOT_FOUND");
 }
+
+/// The generated reqwest client calls client and bidi streams over
+/// WebSocket (protoway's `websocket` feature), through the service trait.
+#[tokio::test]
+async fn the_generated_client_sends_streams_of_requests_over_websocket() {
+    use library::pb::library::v1::library_service_http::{LibraryService, LibraryServiceClient};
+    use library::pb::library::v1::{Book, CreateBookRequest, GetBookRequest};
+    use protoway::Streaming;
+    use protoway::server::Request;
+
+    let base = serve().await.replace("ws://", "http://");
+    let client = LibraryServiceClient::connect(base);
+    let names = [
+        "shelves/1/books/2",
+        "shelves/2/books/3",
+        "shelves/9/books/9",
+    ]
+    .map(|name| GetBookRequest { name: name.into() });
+    let mut books = client
+        .check_books(Request::new(Streaming::from_messages(names)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        books.message().await.unwrap().unwrap().title,
+        "Leaves of Grass"
+    );
+    assert_eq!(books.message().await.unwrap().unwrap().title, "Dune");
+    let error = books.message().await.unwrap_err();
+    assert_eq!((error.code(), error.reason()), (404, "BOOK_NOT_FOUND"));
+
+    let requests = ["c1", "c2"].map(|title| CreateBookRequest {
+        parent: "shelves/2".into(),
+        book: Some(Book {
+            title: title.into(),
+            ..Book::default()
+        }),
+    });
+    let created = client
+        .create_books(Request::new(Streaming::from_messages(requests)))
+        .await
+        .unwrap()
+        .into_inner();
+    let titles: Vec<_> = created.books.iter().map(|b| b.title.as_str()).collect();
+    assert_eq!(titles, ["c1", "c2"]);
+}

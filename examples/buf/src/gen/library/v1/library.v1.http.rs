@@ -793,16 +793,7 @@ pub mod library_service_http {
                 ::protoway::Error,
             >,
         > + ::core::marker::Send {
-            let _ = request;
-            ::core::future::ready(
-                ::core::result::Result::Err(
-                    ::protoway::Error::new(
-                        501,
-                        "UNIMPLEMENTED",
-                        "/library.v1.LibraryService/CreateBooks: streams of requests are not sent by the HTTP client; use a gRPC or Connect client",
-                    ),
-                ),
-            )
+            self.client.call_client_stream(&ROUTE_CREATE_BOOKS_0, request)
         }
 
         fn check_books(
@@ -816,16 +807,7 @@ pub mod library_service_http {
                 ::protoway::Error,
             >,
         > + ::core::marker::Send {
-            let _ = request;
-            ::core::future::ready(
-                ::core::result::Result::Err(
-                    ::protoway::Error::new(
-                        501,
-                        "UNIMPLEMENTED",
-                        "/library.v1.LibraryService/CheckBooks: streams of requests are not sent by the HTTP client; use a gRPC or Connect client",
-                    ),
-                ),
-            )
+            self.client.call_bidi(&ROUTE_CHECK_BOOKS_0, request)
         }
     }
 
