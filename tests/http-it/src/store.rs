@@ -20,6 +20,20 @@ impl Bookstore for Store {
         shelf_named("shelves", request)
     }
 
+    async fn download(
+        &self,
+        request: Request<GetShelfRequest>,
+    ) -> Result<Response<protoway::Streaming<crate::google::api::HttpBody>>, Error> {
+        let shelf = request.into_inner().shelf;
+        let pieces =
+            ["first,", "second,", shelf.as_str()].map(|data| crate::google::api::HttpBody {
+                content_type: "text/csv".into(),
+                data: data.as_bytes().to_vec(),
+                extensions: Vec::new(),
+            });
+        Ok(Response::new(protoway::Streaming::from_messages(pieces)))
+    }
+
     async fn upload_stream(
         &self,
         request: Request<protoway::Streaming<crate::google::api::HttpBody>>,

@@ -988,3 +988,16 @@ async fn a_stream_of_http_body_gets_each_piece_of_the_body_as_it_arrives() {
     assert_eq!(summary["chunks"], 3, "{reply}");
     assert_eq!(summary["contentType"], "image/png");
 }
+
+#[tokio::test]
+async fn a_stream_of_http_body_is_sent_raw() {
+    let base = server().await;
+    let reply = client()
+        .get(format!("{base}/v1/shelves/7:download"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    assert_eq!(reply.headers()["content-type"], "application/octet-stream");
+    assert_eq!(reply.text().await.unwrap(), "first,second,7");
+}

@@ -320,3 +320,18 @@ async fn grpc_web_server_stream_over_http1() {
     assert_eq!(frames[2].0, 0x80);
     assert!(String::from_utf8_lossy(&frames[2].1).contains("grpc-status:0"));
 }
+
+#[tokio::test]
+async fn a_deadline_ends_a_stream_with_deadline_exceeded() {
+    let mut client = client().await;
+    let mut request = tonic::Request::new(WatchShelfRequest {
+        name: "shelves/1".into(),
+        max_events: 0,
+    });
+    request.set_timeout(std::time::Duration::from_millis(200));
+    let started = std::time::Instant::now();
+    let mut events = client.watch_shelf(request).await.unwrap().into_inner();
+    let status = events.message().await.unwrap_err();
+    assert_eq!(status.code(), tonic::Code::DeadlineExceeded);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
