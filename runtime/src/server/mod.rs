@@ -19,6 +19,8 @@
 //! - `reply`: the handler's reply, or an Error, encoded per the route and
 //!   the negotiated codec.
 //! - `stream`: streaming methods' replies and requests, as they come.
+//! - `envelope`: Connect's streaming protocol (enveloped messages).
+//! - `websocket` (feature `websocket`): streams over WebSocket on a route.
 //! - `rpc`: gRPC, gRPC-Web and Connect at `/{package}.{Service}/{Method}`,
 //!   through the same route targets (layers, binding, call) as HTTP.
 //!
