@@ -497,6 +497,12 @@ impl GrpcCall {
         self.target.run(self.spec, req, Vec::new(), Some(rpc))
     }
 
+    /// A call with one request message, as tonic read it.
+    fn run_message(&mut self, request: tonic::Request<Bytes>) -> ResponseFuture {
+        let (metadata, extensions, message) = request.into_parts();
+        self.run(metadata, extensions, Some(message), Body::empty())
+    }
+
     /// A call whose requests stream: tonic's stream of messages as the
     /// request body, one frame per message.
     fn run_stream(&mut self, request: tonic::Request<tonic::Streaming<Bytes>>) -> ResponseFuture {
@@ -569,8 +575,7 @@ impl tonic::server::UnaryService<Bytes> for GrpcCall {
     type Future = GrpcFuture<Bytes>;
 
     fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
-        let (metadata, extensions, message) = request.into_parts();
-        let run = self.run(metadata, extensions, Some(message), Body::empty());
+        let run = self.run_message(request);
         Box::pin(unary_reply(run, self.deadline))
     }
 }
@@ -581,8 +586,7 @@ impl tonic::server::ServerStreamingService<Bytes> for GrpcCall {
     type Future = GrpcFuture<ReplyFrames>;
 
     fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
-        let (metadata, extensions, message) = request.into_parts();
-        let run = self.run(metadata, extensions, Some(message), Body::empty());
+        let run = self.run_message(request);
         Box::pin(stream_reply(run, self.deadline))
     }
 }
