@@ -19,11 +19,7 @@ impl IntoResponse for Error {
         )
             .into_response();
         // The error's own headers; the body's framing stays ours.
-        for (name, value) in self.headers() {
-            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-                response.headers_mut().append(name, value.clone());
-            }
-        }
+        self.append_headers_to(response.headers_mut());
         response
     }
 }

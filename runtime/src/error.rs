@@ -292,6 +292,16 @@ impl Error {
         self.extra.as_ref().map_or(&NO_HEADERS, |e| &e.headers)
     }
 
+    /// Appends the error's headers to a reply's, except the framing ones
+    /// the reply sets itself (Content-Type, Content-Length).
+    pub(crate) fn append_headers_to(&self, headers: &mut http::HeaderMap) {
+        for (name, value) in self.headers() {
+            if name != http::header::CONTENT_TYPE && name != http::header::CONTENT_LENGTH {
+                headers.append(name, value.clone());
+            }
+        }
+    }
+
     /// The trailers of the error reply ([`Error::with_trailer`]).
     pub fn trailers(&self) -> &http::HeaderMap {
         self.extra.as_ref().map_or(&NO_HEADERS, |e| &e.trailers)

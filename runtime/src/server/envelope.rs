@@ -146,11 +146,7 @@ fn ended(content_type: &'static str, error: &Error) -> axum::response::Response 
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    for (name, value) in error.headers() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            response.headers_mut().append(name, value.clone());
-        }
-    }
+    error.append_headers_to(response.headers_mut());
     response
 }
 

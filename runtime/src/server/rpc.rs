@@ -880,11 +880,7 @@ pub(super) fn connect_error(error: &Error) -> axum::response::Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    for (name, value) in error.headers() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            response.headers_mut().append(name, value.clone());
-        }
-    }
+    error.append_headers_to(response.headers_mut());
     append_connect_trailers(response.headers_mut(), error.trailers());
     response
 }

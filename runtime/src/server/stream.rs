@@ -57,7 +57,7 @@ impl ReplyTo {
     /// A streaming method's outcome as the HTTP response: its replies
     /// encoded as they come, or the error (before any reply) as a whole
     /// response.
-    pub fn send_stream<R: prost::Message + serde::Serialize + Send + 'static>(
+    pub fn send_stream<R: EncodeMessage + Send + 'static>(
         self,
         reply: Result<Response<Streaming<R>>, Error>,
     ) -> Result<axum::response::Response, Infallible> {
@@ -85,7 +85,6 @@ impl ReplyTo {
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         }
         let encoded = Encoded {
-            buffer: bytes::BytesMut::new(),
             stream: Some(stream),
             format,
             codec: self.codec,
@@ -108,8 +107,6 @@ impl ReplyTo {
 
 /// A stream of replies as body frames.
 struct Encoded<R> {
-    /// gRPC frames are written here ([`Encoded::encode`]).
-    buffer: bytes::BytesMut,
     /// `None` once ended (after an error line or event).
     stream: Option<Streaming<R>>,
     format: StreamFormat,
@@ -151,17 +148,9 @@ impl Timer {
     }
 }
 
-impl<R: prost::Message + serde::Serialize> Encoded<R> {
-    fn encode(&mut self, message: &R) -> Result<Bytes, Error> {
+impl<R: EncodeMessage> Encoded<R> {
+    fn encode(&self, message: &R) -> Result<Bytes, Error> {
         Ok(Bytes::from(match self.format {
-            StreamFormat::Frames if self.codec == Codec::Protobuf => {
-                // Into one buffer, split off per message: the transport
-                // copies each frame out at once (tonic frames it), so the
-                // buffer's memory is reused, not allocated per message.
-                self.buffer.reserve(message.encoded_len());
-                message.encode_raw(&mut self.buffer);
-                return Ok(self.buffer.split().freeze());
-            }
             StreamFormat::Frames => match self.codec {
                 Codec::Protobuf => message.to_protobuf(),
                 Codec::Json => message.to_json().map_err(reply::internal)?,
@@ -236,9 +225,9 @@ pub(super) fn gateway_error_json(error: &Error) -> Vec<u8> {
     .unwrap_or_default()
 }
 
-impl<R> Unpin for Encoded<R> {}
+impl<R: EncodeMessage> Unpin for Encoded<R> {}
 
-impl<R: prost::Message + serde::Serialize> Stream for Encoded<R> {
+impl<R: EncodeMessage> Stream for Encoded<R> {
     type Item = Result<Bytes, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {

@@ -34,27 +34,24 @@ pub(super) fn route<'m>(
     outcome: &Outcome<'m, (&'static RouteSpec, Target)>,
     req: &http::Request<Body>,
 ) -> Option<(&'static RouteSpec, Target, Vec<String>)> {
-    let found = |outcome: Outcome<'m, (&'static RouteSpec, Target)>| match outcome {
+    streaming(outcome).or_else(|| streaming(&matcher.find("POST", req.uri().path())))
+}
+
+/// A match of a streaming route: its spec, target and path captures.
+fn streaming(
+    outcome: &Outcome<'_, (&'static RouteSpec, Target)>,
+) -> Option<(&'static RouteSpec, Target, Vec<String>)> {
+    match outcome {
         Outcome::Found {
             value: (spec, target),
             captures,
         } if spec.streams != crate::route::Streams::Unary => Some((
             *spec,
             target.clone(),
-            captures.into_iter().map(|(_, v)| v).collect(),
+            captures.iter().map(|(_, v)| v.clone()).collect(),
         )),
         _ => None,
-    };
-    if let Outcome::Found { value, captures } = outcome
-        && value.0.streams != crate::route::Streams::Unary
-    {
-        return Some((
-            value.0,
-            value.1.clone(),
-            captures.iter().map(|(_, v)| v.clone()).collect(),
-        ));
     }
-    found(matcher.find("POST", req.uri().path()))
 }
 
 /// Accepts the socket (101), then runs the route with the socket's
