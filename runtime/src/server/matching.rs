@@ -85,7 +85,7 @@ where
                 p @ (Protocol::Connect(_)
                 | Protocol::ConnectStream(_)
                 | Protocol::ConnectGet
-                | Protocol::ConnectUnsupported(_)),
+                | Protocol::Unsupported(_)),
             ) if operation() => {
                 return serve(&self.rpc, p, req);
             }
@@ -105,7 +105,7 @@ where
                 Some(Protocol::MaybeConnect) if operation() => Some(Protocol::MaybeConnect),
                 // A POST to an operation in a content type no transport reads.
                 None if req.method() == http::Method::POST && operation() => {
-                    Some(Protocol::ConnectUnsupported(415))
+                    Some(Protocol::Unsupported(415))
                 }
                 Some(p @ Protocol::Connect(_)) if self.fallback.is_none() => Some(p),
                 _ => None,

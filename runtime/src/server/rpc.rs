@@ -118,9 +118,9 @@ pub(super) enum Protocol {
     /// Connect's GET (`?connect=v1&encoding=…&message=…`), for methods
     /// marked `NO_SIDE_EFFECTS`.
     ConnectGet,
-    /// A Connect request this server cannot read: another method than POST
-    /// (405), or a content type other than JSON and protobuf (415).
-    ConnectUnsupported(u16),
+    /// An RPC request this server cannot read: another method than POST
+    /// (405), or a content type or codec no transport speaks (415).
+    Unsupported(u16),
 }
 
 impl Protocol {
@@ -136,10 +136,16 @@ impl Protocol {
             return Some(Protocol::ConnectGet);
         }
         if req.method() != http::Method::POST {
-            return versioned().then_some(Protocol::ConnectUnsupported(405));
+            // Connect's header or a gRPC content type says an RPC was meant.
+            let grpc = || {
+                req.headers()
+                    .get(header::CONTENT_TYPE)
+                    .is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"))
+            };
+            return (versioned() || grpc()).then_some(Protocol::Unsupported(405));
         }
         let Some(content_type) = req.headers().get(header::CONTENT_TYPE) else {
-            return versioned().then_some(Protocol::ConnectUnsupported(415));
+            return versioned().then_some(Protocol::Unsupported(415));
         };
         let content_type = content_type.to_str().ok()?;
         let media = content_type.split(';').next().unwrap_or("").trim();
@@ -161,7 +167,7 @@ impl Protocol {
         }
         if starts("application/grpc+") {
             // A codec this server does not speak.
-            return Some(Protocol::ConnectUnsupported(415));
+            return Some(Protocol::Unsupported(415));
         }
         if starts("application/connect+") {
             return match codec {
@@ -169,7 +175,7 @@ impl Protocol {
                 _ if is("application/connect+proto") => {
                     Some(Protocol::ConnectStream(Codec::Protobuf))
                 }
-                _ => Some(Protocol::ConnectUnsupported(415)),
+                _ => Some(Protocol::Unsupported(415)),
             };
         }
         if is("application/proto") {
@@ -179,7 +185,7 @@ impl Protocol {
         } else if is("application/json") {
             Some(Protocol::Connect(Codec::Json))
         } else if versioned() {
-            Some(Protocol::ConnectUnsupported(415))
+            Some(Protocol::Unsupported(415))
         } else {
             None
         }
@@ -313,17 +319,46 @@ pub(super) fn serve(
             Err(reply) => reply,
         },
         Protocol::MaybeConnect => connect(table, Codec::Json, None, req),
-        Protocol::ConnectUnsupported(status) => {
-            let why = match status {
-                405 => format!("method {} is not allowed: use POST", req.method()),
-                _ => "unsupported content type: use application/json or application/proto".into(),
-            };
-            let mut response = connect_error(&Error::from_grpc(GrpcCode::Unknown, "", why));
-            *response.status_mut() =
-                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+        Protocol::Unsupported(status) => {
+            let response = unsupported(status, &req);
             after_body(req, response)
         }
     }
+}
+
+/// The reply to an RPC request no transport reads: 405 with `Allow`, or 415
+/// with `Accept-Post`, as connect-go answers. A Connect caller (its version
+/// header) also gets a Connect error saying why; gRPC and gRPC-Web clients
+/// read the status only, so their reply has no body (a JSON body would be
+/// taken for a Connect error and misread).
+fn unsupported(status: u16, req: &http::Request<Body>) -> axum::response::Response {
+    let (status, why, allowed) = match status {
+        405 => (
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("method {} is not allowed: use POST", req.method()),
+            (header::ALLOW, "POST"),
+        ),
+        _ => (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported content type: use application/json or application/proto".into(),
+            (
+                http::HeaderName::from_static("accept-post"),
+                "application/json, application/proto, application/connect+json, \
+                 application/connect+proto, application/grpc, application/grpc+json, \
+                 application/grpc-web, application/grpc-web+json",
+            ),
+        ),
+    };
+    let mut response = if req.headers().contains_key(CONNECT_PROTOCOL_VERSION) {
+        connect_error(&Error::from_grpc(GrpcCode::Unknown, "", why))
+    } else {
+        axum::response::Response::new(Body::empty())
+    };
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(allowed.0, HeaderValue::from_static(allowed.1));
+    response
 }
 
 // ---------------------------------------------------------------- gRPC

@@ -451,7 +451,7 @@ async fn hostile_frames_get_a_grpc_status_never_a_hang() {
         assert_ne!(status, "0", "{what}");
     }
 
-    // An unknown content type on an operation path: a JSON error, not gRPC.
+    // An unknown content type on an operation path: 415, not a gRPC status.
     let reply = http
         .post(format!("{base}/library.v1.LibraryService/CreateShelf"))
         .header("content-type", "application/xml")
@@ -460,6 +460,60 @@ async fn hostile_frames_get_a_grpc_status_never_a_hang() {
         .await
         .unwrap();
     assert!(reply.status().is_client_error(), "{}", reply.status());
+}
+
+#[tokio::test]
+async fn rpc_requests_no_transport_reads_get_405_or_415_as_connect_go_answers() {
+    let base = serve().await;
+    let http = reqwest::Client::new();
+    let path = format!("{base}/library.v1.LibraryService/CreateShelf");
+    let body = frame(0, &shelf("x").encode_to_vec());
+    // (method, content type, Connect's version header) → status, the header
+    // naming what is accepted, and whether a Connect error explains it.
+    let cases = [
+        ("DELETE", "application/grpc", false, 405, "allow", false),
+        (
+            "PUT",
+            "application/grpc-web+proto",
+            false,
+            405,
+            "allow",
+            false,
+        ),
+        (
+            "POST",
+            "application/grpc+foo",
+            false,
+            415,
+            "accept-post",
+            false,
+        ),
+        ("POST", "image/jpeg", false, 415, "accept-post", false),
+        ("POST", "image/jpeg", true, 415, "accept-post", true),
+        ("DELETE", "application/json", true, 405, "allow", true),
+    ];
+    for (method, content_type, versioned, status, accepted, explained) in cases {
+        let mut request = http
+            .request(method.parse().unwrap(), &path)
+            .header("content-type", content_type)
+            .body(body.clone());
+        if versioned {
+            request = request.header("connect-protocol-version", "1");
+        }
+        let reply = request.send().await.unwrap();
+        let what = format!("{method} {content_type} versioned={versioned}");
+        assert_eq!(reply.status(), status, "{what}");
+        assert!(reply.headers().contains_key(accepted), "{what}");
+        let text = reply.text().await.unwrap();
+        if explained {
+            let error: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(error["code"], "unknown", "{what}");
+        } else {
+            // gRPC clients read the status; a JSON body would pass for a
+            // Connect error.
+            assert_eq!(text, "", "{what}");
+        }
+    }
 }
 
 #[tokio::test]
