@@ -326,3 +326,63 @@ pub fn micro(iterations: usize, server: Option<&str>) {
         println!("  protoway/tonic time per call {:.3}", p / t);
     }
 }
+
+/// `stream --micro N`: one gRPC server stream of `N` messages in process
+/// (no sockets), protoway against plain tonic, for instruction counts
+/// under callgrind: run it with two `N` and take the difference per message.
+pub fn stream_micro(messages: i32, server: Option<&str>) {
+    use prost::Message;
+    use tower::ServiceExt;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let request = StreamItemsRequest {
+        shelf: "s1".into(),
+        count: messages,
+    }
+    .encode_to_vec();
+    let mut framed = vec![0u8];
+    framed.extend((request.len() as u32).to_be_bytes());
+    framed.extend(&request);
+    let request = axum::http::Request::post("/bench.v1.Catalog/StreamItems")
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(axum::body::Body::from(framed))
+        .expect("request");
+    let tonic = tower::ServiceExt::<axum::extract::Request>::map_response(
+        CatalogServer::new(PlainTonic),
+        |r: axum::http::Response<tonic::body::Body>| r.map(axum::body::Body::new),
+    );
+    let label = server.unwrap_or("protoway");
+    let a0 = crate::micro::ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed);
+    let t0 = Instant::now();
+    let bytes = rt.block_on(async {
+        let response = match label {
+            "tonic" => tonic.oneshot(request).await,
+            _ => servers::generated().oneshot(request).await,
+        }
+        .expect("infallible");
+        // Frame by frame: how the transport would get them.
+        let mut body = response.into_body();
+        let (mut bytes, mut frames, mut status) = (0, 0, None);
+        while let Some(frame) = http_body_util::BodyExt::frame(&mut body).await {
+            match frame.expect("frame").into_data() {
+                Ok(data) => {
+                    bytes += data.len();
+                    frames += 1;
+                }
+                Err(frame) => status = frame.into_trailers().ok().map(|t| t["grpc-status"].clone()),
+            }
+        }
+        assert_eq!(status, Some(axum::http::HeaderValue::from_static("0")));
+        (bytes, frames)
+    });
+    let (bytes, frames) = bytes;
+    let ns = t0.elapsed().as_nanos() as f64 / f64::from(messages.max(1));
+    let allocations = (crate::micro::ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed) - a0)
+        as f64
+        / f64::from(messages.max(1));
+    println!(
+        "  StreamItems in-process {label:<9} {ns:>8.0} ns/message {allocations:>6.2} allocations/message ({bytes} bytes in {frames} frames)"
+    );
+}

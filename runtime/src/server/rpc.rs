@@ -147,6 +147,10 @@ impl Protocol {
         let Some(content_type) = req.headers().get(header::CONTENT_TYPE) else {
             return versioned().then_some(Protocol::Unsupported(415));
         };
+        // What gRPC clients send, compared whole before any parsing.
+        if content_type.as_bytes() == b"application/grpc" {
+            return Some(Protocol::Grpc(Codec::Protobuf));
+        }
         let content_type = content_type.to_str().ok()?;
         let media = content_type.split(';').next().unwrap_or("").trim();
         // Case-insensitive without a lowercase copy: once per request.
@@ -432,7 +436,7 @@ impl Service<http::Request<tonic::body::Body>> for GrpcService {
 /// One gRPC request (from h2 directly, or from tonic-web): an operation
 /// through tonic's machinery for its kind (unary, server, client or bidi
 /// streams), or a mounted service.
-fn grpc_call<B>(table: &Arc<RpcTable>, req: http::Request<B>, codec: Codec) -> ResponseFuture
+fn grpc_call<B>(table: &Arc<RpcTable>, mut req: http::Request<B>, codec: Codec) -> ResponseFuture
 where
     B: axum::body::HttpBody<Data = Bytes> + Send + 'static,
     B::Error: Into<tower::BoxError> + Send,
@@ -459,7 +463,8 @@ where
         .get(GRPC_TIMEOUT)
         .and_then(|v| v.to_str().ok())
         .and_then(grpc_timeout);
-    let uri = req.uri().clone();
+    // Moved, not cloned (a clone allocates): tonic reads no URI.
+    let uri = std::mem::take(req.uri_mut());
     Box::pin(async move {
         let call = GrpcCall {
             spec,
