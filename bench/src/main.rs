@@ -44,6 +44,7 @@ const USAGE: &str = "usage: protoway-bench http [--secs S] [--rounds N] [--concu
        protoway-bench grpc [--secs S] [--rounds N] [--concurrency C] [--only List|Create]
        protoway-bench grpc --micro N [--server protoway|tonic]
        protoway-bench stream --micro N [--server protoway|tonic]
+       protoway-bench stream --wire N [--server protoway|tonic]
        protoway-bench stream [--rounds N] [--messages M]
        protoway-bench codegen [--limit N] [--googleapis DIR]
        protoway-bench compile [--api google/cloud/dataproc/v1] [--rounds N] [--only library|googleapis] [--profile dev|release]
@@ -114,6 +115,10 @@ fn main() -> ExitCode {
             concurrency: flag(&args, "--concurrency", 64),
             only: text_flag(&args, "--only"),
         }),
+        Some("stream") if args.iter().any(|a| a == "--wire") => stream_bench::wire(
+            flag(&args, "--wire", 100_000),
+            text_flag(&args, "--server").as_deref(),
+        ),
         Some("stream") if args.iter().any(|a| a == "--micro") => grpc_bench::stream_micro(
             flag(&args, "--micro", 100_000),
             text_flag(&args, "--server").as_deref(),

@@ -184,3 +184,18 @@ pub fn run(settings: &Settings) {
         }
     }
 }
+
+/// `stream --wire N --server protoway|tonic`: one gRPC stream of `N`
+/// messages from one server over loopback, read by the tonic client: run
+/// under callgrind with two `N`, the difference per message is the
+/// server's and client's cost per message (the client is the same).
+pub fn wire(messages: i32, server: Option<&str>) {
+    let (server_rt, client_rt) = http_bench::runtimes();
+    let addr = match server {
+        Some("tonic") => server_rt.block_on(grpc_bench::serve_tonic()),
+        _ => server_rt.block_on(grpc_bench::serve_protoway()),
+    };
+    let n = client_rt.block_on(read(addr, Wire::Grpc, messages));
+    assert_eq!(n, messages as u64, "messages lost");
+    println!("  {} messages", n);
+}

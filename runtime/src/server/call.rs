@@ -175,7 +175,7 @@ pub(super) fn start(
             .and_then(|v| v.to_str().ok()),
     };
     let stream_format = match (&rpc, spec.streams.replies()) {
-        (Some(_), _) => stream::StreamFormat::Frames,
+        (Some(rpc), _) => stream::StreamFormat::Frames { direct: rpc.direct },
         (None, true) => stream::StreamFormat::for_http(spec, accept),
         (None, false) => stream::StreamFormat::Ndjson,
     };

@@ -102,7 +102,12 @@ pub(super) fn connect_stream(
             }
         };
         let req = http::Request::from_parts(parts, body);
-        let run = target.run(spec, req, Vec::new(), Some(Rpc { codec, message }));
+        let rpc = Rpc {
+            codec,
+            message,
+            direct: false,
+        };
+        let run = target.run(spec, req, Vec::new(), Some(rpc));
         let Some(Ok(response)) = within(deadline, run).await else {
             return Ok(ended(content_type, &deadline_exceeded()));
         };
@@ -121,7 +126,7 @@ pub(super) fn connect_stream(
             .headers
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
         let replies = Replies {
-            messages: stream::ReplyMessages::new(body, deadline.map(|d| started + d)),
+            messages: stream::ReplyMessages::new(&mut parts, body, deadline.map(|d| started + d)),
             trailers,
             done: false,
             unary: !spec.streams.replies(),

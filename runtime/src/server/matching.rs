@@ -169,7 +169,13 @@ impl Target {
         rpc: Option<Rpc>,
     ) -> ResponseFuture {
         match self {
-            Target::Direct(handler) => handler(req, values, rpc),
+            Target::Direct(handler) => {
+                let rpc = rpc.map(|rpc| Rpc {
+                    direct: true,
+                    ..rpc
+                });
+                handler(req, values, rpc)
+            }
             Target::Layered(endpoint) => {
                 req.extensions_mut().insert(Operation(spec.operation));
                 req.extensions_mut().insert(PathValues(values));

@@ -36,6 +36,9 @@ use crate::stream::Stream;
 pub(super) struct Rpc {
     pub(super) codec: Codec,
     pub(super) message: Option<Bytes>,
+    /// No layer is between the route's reply and the transport
+    /// (`Target::Direct`): a stream of replies is handed over as it is.
+    pub(super) direct: bool,
 }
 
 /// A gRPC-Web request in JSON (`application/grpc-web+json`), through
@@ -510,9 +513,6 @@ struct GrpcCall {
 type GrpcFuture<T> =
     std::pin::Pin<Box<dyn Future<Output = Result<tonic::Response<T>, tonic::Status>> + Send>>;
 
-/// A stream of encoded replies, as tonic frames them.
-type ReplyFrames = std::pin::Pin<Box<dyn Stream<Item = Result<Bytes, tonic::Status>> + Send>>;
-
 impl GrpcCall {
     /// The route target run for one call: the request rebuilt from what
     /// tonic read (metadata, extensions, and the message or the stream of
@@ -533,6 +533,7 @@ impl GrpcCall {
         let rpc = Rpc {
             codec: self.codec,
             message,
+            direct: false,
         };
         self.target.run(self.spec, req, Vec::new(), Some(rpc))
     }
@@ -602,12 +603,13 @@ async fn stream_reply(
     let Some(Ok(response)) = within(deadline, run).await else {
         return Err(deadline_exceeded().to_status());
     };
-    let (parts, body) = reply_parts(response)?;
-    let frames = BodyFrames(stream::ReplyMessages::new(
+    let (mut parts, body) = reply_parts(response)?;
+    let frames = ReplyFrames(stream::ReplyMessages::new(
+        &mut parts,
         body,
         deadline.map(|d| started + d),
     ));
-    Ok(tonic_response(parts, Box::pin(frames) as ReplyFrames))
+    Ok(tonic_response(parts, frames))
 }
 
 impl tonic::server::UnaryService<Bytes> for GrpcCall {
@@ -668,10 +670,11 @@ impl Stream for StatusAsError {
     }
 }
 
-/// A reply's messages as tonic's stream: an error is the call's status.
-struct BodyFrames(stream::ReplyMessages);
+/// A reply's messages as tonic's stream, an error as the call's status: a
+/// named type, not a boxed stream (one dynamic call less per message).
+pub(super) struct ReplyFrames(stream::ReplyMessages);
 
-impl Stream for BodyFrames {
+impl Stream for ReplyFrames {
     type Item = Result<Bytes, tonic::Status>;
 
     fn poll_next(
@@ -799,7 +802,12 @@ fn connect(
         );
         return after_body(req, connect_error(&error));
     }
-    let run = target.run(spec, req, Vec::new(), Some(Rpc { codec, message }));
+    let rpc = Rpc {
+        codec,
+        message,
+        direct: false,
+    };
+    let run = target.run(spec, req, Vec::new(), Some(rpc));
     Box::pin(async move {
         let Some(Ok(mut response)) = within(deadline, run).await else {
             return Ok(connect_error(&deadline_exceeded()));

@@ -335,3 +335,54 @@ async fn a_deadline_ends_a_stream_with_deadline_exceeded() {
     assert_eq!(status.code(), tonic::Code::DeadlineExceeded);
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+#[tokio::test]
+async fn a_layer_sees_each_streamed_reply_in_the_body() {
+    // Without layers a stream of replies goes to tonic as it is; with one,
+    // the body carries them, so a layer that wraps the body sees each.
+    use http_body_util::BodyExt;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let frames = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = frames.clone();
+    let routes =
+        library::pb::library::v1::library_service_http::routes(library::Library::default()).layer(
+            tower::util::MapResponseLayer::new(move |response: axum::response::Response| {
+                let counted = counted.clone();
+                response.map(|body| {
+                    axum::body::Body::new(body.map_frame(move |frame| {
+                        if frame.is_data() {
+                            counted.fetch_add(1, Ordering::Relaxed);
+                        }
+                        frame
+                    }))
+                })
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, routes.into_service().into_make_service())
+            .await
+            .unwrap()
+    });
+    let mut client = LibraryServiceClient::connect(format!("http://{addr}"))
+        .await
+        .unwrap();
+    let requests =
+        ["shelves/1/books/2", "shelves/2/books/3"].map(|name| GetBookRequest { name: name.into() });
+    let mut books = client
+        .check_books(tokio_stream::iter(requests))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut titles = Vec::new();
+    while let Some(book) = books.message().await.unwrap() {
+        titles.push(book.title);
+    }
+    assert_eq!(titles, ["Leaves of Grass", "Dune"]);
+    assert_eq!(
+        frames.load(Ordering::Relaxed),
+        2,
+        "one body frame per reply"
+    );
+}
