@@ -294,7 +294,7 @@ pub fn micro(iterations: usize, server: Option<&str>) {
             continue;
         }
         let prepared: Vec<_> = (0..iterations).map(|_| make()).collect();
-        let a0 = crate::micro::ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed);
+        let a0 = crate::micro::allocations();
         let t0 = Instant::now();
         rt.block_on(async {
             for request in prepared {
@@ -314,9 +314,7 @@ pub fn micro(iterations: usize, server: Option<&str>) {
             }
         });
         let ns = t0.elapsed().as_nanos() as f64 / iterations as f64;
-        let allocations = (crate::micro::ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed)
-            - a0) as f64
-            / iterations as f64;
+        let allocations = (crate::micro::allocations() - a0) as f64 / iterations as f64;
         println!(
             "  ListItems in-process  {label:<9} {ns:>8.0} ns/call {allocations:>6.1} allocations/call"
         );
@@ -354,7 +352,7 @@ pub fn stream_micro(messages: i32, server: Option<&str>) {
         |r: axum::http::Response<tonic::body::Body>| r.map(axum::body::Body::new),
     );
     let label = server.unwrap_or("protoway");
-    let a0 = crate::micro::ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed);
+    let a0 = crate::micro::allocations();
     let t0 = Instant::now();
     let bytes = rt.block_on(async {
         let response = match label {
@@ -379,9 +377,7 @@ pub fn stream_micro(messages: i32, server: Option<&str>) {
     });
     let (bytes, frames) = bytes;
     let ns = t0.elapsed().as_nanos() as f64 / f64::from(messages.max(1));
-    let allocations = (crate::micro::ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed) - a0)
-        as f64
-        / f64::from(messages.max(1));
+    let allocations = (crate::micro::allocations() - a0) as f64 / f64::from(messages.max(1));
     println!(
         "  StreamItems in-process {label:<9} {ns:>8.0} ns/message {allocations:>6.2} allocations/message ({bytes} bytes in {frames} frames)"
     );

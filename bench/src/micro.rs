@@ -10,20 +10,37 @@ use tower::ServiceExt;
 use crate::servers;
 
 /// Counts allocations, to print allocations per request.
+///
+/// Per thread: a process-wide atomic counter would be written by the
+/// client's and the server's threads at once in the socket benchmarks,
+/// its cache line moving between cores on every allocation — a cost of
+/// the instrument that falls hardest on whichever side allocates more.
 pub struct Counting;
 
-pub static ALLOCATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+thread_local! {
+    static ALLOCATED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// The allocations made so far on the calling thread.
+pub fn allocations() -> u64 {
+    ALLOCATED.with(std::cell::Cell::get)
+}
+
+fn count() {
+    // `try_with`: nothing to count into while the thread is torn down.
+    let _ = ALLOCATED.try_with(|n| n.set(n.get() + 1));
+}
 
 unsafe impl std::alloc::GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        count();
         unsafe { std::alloc::System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
         unsafe { std::alloc::System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        count();
         unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
     }
 }
@@ -103,15 +120,14 @@ pub fn run(iterations: usize, only: Option<&str>, server: Option<&str>) {
                 continue;
             }
             let prepared: Vec<_> = (0..iterations).map(|_| make()).collect();
-            let a0 = ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed);
+            let a0 = allocations();
             let t0 = Instant::now();
             match server_under_test {
                 Server::Router(router) => rt.block_on(drive(router, prepared)),
                 Server::Service(service) => rt.block_on(drive(service, prepared)),
             }
             let ns = t0.elapsed().as_nanos() as f64 / iterations as f64;
-            let allocations = (ALLOCATIONS.load(std::sync::atomic::Ordering::Relaxed) - a0) as f64
-                / iterations as f64;
+            let allocations = (allocations() - a0) as f64 / iterations as f64;
             println!(
                 "  {name:<20} {label:<13} {ns:>8.0} ns/request {allocations:>6.1} allocations/request"
             );
