@@ -137,7 +137,7 @@ pub(super) fn bind_incoming(
             operation: route.spec.operation,
             reply: ReplyTo::new(route, codec, rpc, stream_format),
         }),
-        Err(e) => Err(ready(route.spec, error_response(codec, e))),
+        Err(e) => Err(ready(route, error_response(codec, e))),
     }
 }
 
@@ -195,7 +195,7 @@ pub(super) fn start(
             "NOT_ACCEPTABLE",
             "acceptable replies are application/json and application/x-protobuf",
         );
-        return ready(spec, error_response(Codec::Json, error));
+        return ready(route, error_response(Codec::Json, error));
     };
     let (parts, body) = req.into_parts();
     let is_rpc = rpc.is_some();
@@ -242,11 +242,9 @@ pub(super) fn start(
     ))
 }
 
-pub(super) fn ready(
-    spec: &'static RouteSpec,
-    response: axum::response::Response,
-) -> ResponseFuture {
-    Box::pin(std::future::ready(Ok(with_operation(spec, response))))
+pub(super) fn ready(route: &RouteState, response: axum::response::Response) -> ResponseFuture {
+    let response = with_operation(route.spec, &route.config, response);
+    Box::pin(std::future::ready(Ok(response)))
 }
 
 /// Reads the body, then binds, calls the handler and encodes its reply.
@@ -274,15 +272,24 @@ pub(super) async fn read_then_respond(
             };
             route.call.call(incoming).await
         }
-        Err(e) => Ok(with_operation(route.spec, error_response(codec, e))),
+        Err(e) => Ok(with_operation(
+            route.spec,
+            &route.config,
+            error_response(codec, e),
+        )),
     }
 }
 
+/// `resp`, with the [`Operation`] in its extensions where the routes ask
+/// for it ([`Routes::operation_in_responses`]).
 pub(super) fn with_operation(
     spec: &'static RouteSpec,
+    config: &Config,
     mut resp: axum::response::Response,
 ) -> axum::response::Response {
-    resp.extensions_mut().insert(Operation(spec.operation));
+    if config.operation_in_responses {
+        resp.extensions_mut().insert(Operation(spec.operation));
+    }
     resp
 }
 

@@ -101,7 +101,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 4 << 20;
 /// The operation a request was routed to, `/{package}.{Service}/{Method}`:
 /// in the request extensions seen by [`Routes::layer`] layers (before
 /// binding, so they see it even when binding fails), in the response
-/// extensions for layers around the router, and [`Request::operation`].
+/// extensions for layers around the router when
+/// [`Routes::operation_in_responses`] asks, and [`Request::operation`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Operation(pub &'static str);
 

@@ -76,7 +76,7 @@ impl ReplyTo {
             ),
             Err(e) => error_response(self.codec, e),
         };
-        Ok(with_operation(self.spec, response))
+        Ok(with_operation(self.spec, &self.config, response))
     }
 }
 
@@ -342,6 +342,7 @@ mod tests {
             emit_defaults,
             keep_alive: std::time::Duration::from_secs(15),
             stream_idle_timeout: None,
+            operation_in_responses: false,
         }
     }
 

@@ -73,7 +73,10 @@ impl ReplyTo {
             trailers,
         } = match reply {
             Ok(response) => response,
-            Err(e) => return Ok(with_operation(self.spec, error_response(self.codec, e))),
+            Err(e) => {
+                let response = error_response(self.codec, e);
+                return Ok(with_operation(self.spec, &self.config, response));
+            }
         };
         let format = self.stream_format;
         let content_type = match format {
@@ -113,7 +116,7 @@ impl ReplyTo {
         if !trailers.is_empty() {
             response.extensions_mut().insert(ReplyTrailers(trailers));
         }
-        Ok(with_operation(self.spec, response))
+        Ok(with_operation(self.spec, &self.config, response))
     }
 }
 

@@ -755,3 +755,47 @@ async fn an_error_carries_its_headers_and_trailers_on_every_transport() {
     assert_eq!(status.metadata().get("x-checksum").unwrap(), "def");
     assert_eq!(protoway::Error::from_status(&status).reason(), "BUSY");
 }
+
+#[tokio::test]
+async fn operation_in_responses_for_layers_around_the_service_when_asked() {
+    use protoway::server::Operation;
+    for on in [false, true] {
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let record = seen.clone();
+        let service =
+            library::pb::library::v1::library_service_http::routes(library::Library::default())
+                .operation_in_responses(on)
+                .into_service();
+        // A layer around the whole service: it sees the request before any
+        // route is chosen, so only the response can name the operation.
+        let outer = tower::ServiceExt::<axum::extract::Request>::map_response(
+            service,
+            move |response: axum::response::Response| {
+                let operation = response.extensions().get::<Operation>().map(|o| o.0);
+                record.lock().unwrap().push(operation);
+                response
+            },
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            axum::serve(listener, tower::make::Shared::new(outer))
+                .await
+                .unwrap()
+        });
+        let mut client = LibraryServiceClient::connect(base.clone()).await.unwrap();
+        let request = GetShelfRequest {
+            name: "shelves/1".into(),
+        };
+        client.get_shelf(request).await.unwrap();
+        let json = reqwest::get(format!("{base}/v1/shelves/1")).await.unwrap();
+        assert_eq!(json.status(), 200);
+        let operation = "/library.v1.LibraryService/GetShelf";
+        let expected = if on { Some(operation) } else { None };
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [expected, expected],
+            "gRPC, then HTTP/JSON, operation_in_responses({on})"
+        );
+    }
+}
