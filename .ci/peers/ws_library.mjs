@@ -1,6 +1,7 @@
-// The library's bidi stream CheckBooks over WebSocket from npm's `ws`:
-// one JSON message per WebSocket message each way, a reply per request
-// before the next is sent, an `{"error": …}` message ending the stream.
+// The library's bidi stream CheckBooks over WebSocket from npm's `ws`, in
+// kratos v3's framing: one JSON message per WebSocket message each way, a
+// reply per request before the next is sent, a `\x1eerror:` message (the
+// Error's JSON) and a 1011 close ending the failed call.
 // usage: node ws_library.mjs ws://HOST:PORT
 import WebSocket from "ws";
 
@@ -20,7 +21,8 @@ const socket = new WebSocket(`${base}/v1/books:check`);
 const replies = [];
 let waiting = null;
 socket.on("message", (data) => {
-  replies.push(JSON.parse(data.toString()));
+  const text = data.toString();
+  replies.push(text.startsWith("\x1eerror:") ? { error: JSON.parse(text.slice(7)) } : JSON.parse(text));
   if (waiting) waiting();
 });
 const next = () =>
@@ -33,7 +35,7 @@ const next = () =>
     };
     if (replies.length) waiting();
   });
-const closed = new Promise((resolve) => socket.on("close", resolve));
+const closed = new Promise((resolve) => socket.on("close", (code) => resolve(code)));
 await new Promise((resolve, reject) => {
   socket.on("open", resolve);
   socket.on("error", reject);
@@ -45,12 +47,13 @@ function assert(ok, what) {
 
 socket.send(JSON.stringify({ name: odes.name }));
 const first = await next();
-assert(first.result && first.result.name === odes.name, `first reply ${JSON.stringify(first)}`);
+assert(first.name === odes.name, `first reply ${JSON.stringify(first)}`);
 socket.send(JSON.stringify({ name: dune.name }));
 const second = await next();
-assert(second.result && second.result.title === "Dune", `second reply ${JSON.stringify(second)}`);
+assert(second.title === "Dune", `second reply ${JSON.stringify(second)}`);
 socket.send(JSON.stringify({ name: "shelves/0/books/0" }));
 const error = await next();
 assert(error.error && error.error.reason === "BOOK_NOT_FOUND", `error ${JSON.stringify(error)}`);
-await closed;
-console.log("ws: bidi CheckBooks over WebSocket, 2 replies each before the next request, BOOK_NOT_FOUND ends it");
+const code = await closed;
+assert(code === 1011, `close code ${code}`);
+console.log("ws: bidi CheckBooks over WebSocket (kratos v3 framing), 2 replies each before the next request, BOOK_NOT_FOUND and a 1011 close end it");

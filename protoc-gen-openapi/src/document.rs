@@ -263,7 +263,7 @@ fn operation(
     }
     if method.is_client_streaming() || method.is_server_streaming() {
         // OpenAPI has no WebSocket operations: said in words.
-        let websocket = "A WebSocket (`GET` with `Upgrade: websocket` on this path) carries the same streams, one JSON message per WebSocket message, where the server enables it.";
+        let websocket = "A WebSocket (`GET` with `Upgrade: websocket` on this path) carries the same streams, one JSON message per WebSocket message (kratos v3's framing: U+001E then `end` ends the requests, U+001E then `error:` and the error's JSON end a failed call), where the server enables it.";
         let text = match op.get("description").and_then(Value::as_str) {
             Some(d) => format!("{d}\n\n{websocket}"),
             None => websocket.to_owned(),

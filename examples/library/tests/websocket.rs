@@ -1,6 +1,7 @@
 //! The library's streaming methods over WebSocket on their HTTP routes,
-//! from tokio-tungstenite: one JSON message per WebSocket message, replies
-//! as `{"result": …}`, a failed stream's last message `{"error": …}`.
+//! from tokio-tungstenite, in kratos v3's framing: one JSON message per
+//! WebSocket message each way, `\x1eend` ending the requests, a failed
+//! call's `\x1eerror:` message (the Error's JSON) and a 1011 close.
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
@@ -30,6 +31,28 @@ where
     }
 }
 
+/// The call's error message (`\x1eerror:` and the Error's JSON), then the
+/// close code.
+async fn failure<S>(socket: &mut S) -> (Value, u16)
+where
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    let error = match socket.next().await.expect("a message").expect("no error") {
+        Message::Text(text) => {
+            let json = text
+                .as_str()
+                .strip_prefix("\x1eerror:")
+                .expect("an error message");
+            serde_json::from_str(json).unwrap()
+        }
+        other => panic!("not an error message: {other:?}"),
+    };
+    match socket.next().await.expect("a close").expect("no error") {
+        Message::Close(Some(frame)) => (error, u16::from(frame.code)),
+        other => panic!("not a close: {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn bidi_over_websocket_answers_each_message_then_ends_at_an_error() {
     let base = serve().await;
@@ -42,46 +65,53 @@ async fn bidi_over_websocket_answers_each_message_then_ends_at_an_error() {
         .await
         .unwrap();
     let reply = next_json(&mut socket).await;
-    assert_eq!(reply["result"]["title"], "Leaves of Grass");
+    assert_eq!(reply["title"], "Leaves of Grass");
     socket
         .send(Message::text(r#"{"name":"shelves/2/books/3"}"#))
         .await
         .unwrap();
-    assert_eq!(next_json(&mut socket).await["result"]["title"], "Dune");
+    assert_eq!(next_json(&mut socket).await["title"], "Dune");
     socket
         .send(Message::text(r#"{"name":"shelves/9/books/9"}"#))
         .await
         .unwrap();
-    let error = next_json(&mut socket).await;
-    assert_eq!(error["error"]["reason"], "BOOK_NOT_FOUND");
-    assert_eq!(error["error"]["httpCode"], 404);
-    // Then the server closes.
-    assert!(matches!(
-        socket.next().await,
-        Some(Ok(Message::Close(_))) | None
-    ));
+    let (error, close) = failure(&mut socket).await;
+    assert_eq!(
+        (&error["reason"], &error["code"]),
+        (&"BOOK_NOT_FOUND".into(), &404.into())
+    );
+    assert_eq!(close, 1011);
 }
 
 #[tokio::test]
 async fn client_stream_over_websocket_replies_when_the_requests_end() {
     let base = serve().await;
-    let (mut socket, _) = tokio_tungstenite::connect_async(format!("{base}/v1/books:batchCreate"))
-        .await
-        .unwrap();
-    for title in ["ws1", "ws2"] {
-        let request = format!(r#"{{"parent":"shelves/1","book":{{"title":"{title}"}}}}"#);
-        socket.send(Message::text(request)).await.unwrap();
+    // kratos' control message ends the requests, as grpc-websocket-proxy
+    // clients' empty message does; the reply still comes, then a normal
+    // close.
+    for end in ["\x1eend", ""] {
+        let (mut socket, _) =
+            tokio_tungstenite::connect_async(format!("{base}/v1/books:batchCreate"))
+                .await
+                .unwrap();
+        for title in ["ws1", "ws2"] {
+            let request = format!(r#"{{"parent":"shelves/1","book":{{"title":"{title}"}}}}"#);
+            socket.send(Message::text(request)).await.unwrap();
+        }
+        socket.send(Message::text(end)).await.unwrap();
+        let reply = next_json(&mut socket).await;
+        let titles: Vec<&str> = reply["books"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["title"].as_str().unwrap())
+            .collect();
+        assert_eq!(titles, ["ws1", "ws2"], "ended with {end:?}");
+        match socket.next().await.expect("a close").expect("no error") {
+            Message::Close(Some(frame)) => assert_eq!(u16::from(frame.code), 1000),
+            other => panic!("not a close: {other:?}"),
+        }
     }
-    // An empty message ends the requests; the replies still come.
-    socket.send(Message::text("")).await.unwrap();
-    let reply = next_json(&mut socket).await;
-    let titles: Vec<&str> = reply["result"]["books"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["title"].as_str().unwrap())
-        .collect();
-    assert_eq!(titles, ["ws1", "ws2"]);
 }
 
 #[tokio::test]
@@ -110,13 +140,14 @@ async fn server_stream_over_websocket_and_an_error_before_any_reply() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     let event = watching.await.unwrap();
-    assert_eq!(event["result"]["kind"], "CREATED");
+    assert_eq!(event["kind"], "CREATED");
 
     let (mut socket, _) = tokio_tungstenite::connect_async(format!("{base}/v1/shelves/404:watch"))
         .await
         .unwrap();
-    let error = next_json(&mut socket).await;
-    assert_eq!(error["error"]["reason"], "SHELF_NOT_FOUND");
+    let (error, close) = failure(&mut socket).await;
+    assert_eq!(error["reason"], "SHELF_NOT_FOUND");
+    assert_eq!(close, 1011);
 }
 
 /// The generated reqwest client calls client and bidi streams over

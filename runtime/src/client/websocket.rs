@@ -1,7 +1,9 @@
 //! Feature `websocket`, client side: client and bidi streams over
-//! WebSocket on the method's HTTP route, as the server's `websocket`
-//! feature serves them — a JSON message per request, an empty message
-//! ending them, `{"result": …}` and `{"error": …}` messages back.
+//! WebSocket on the method's HTTP route, in kratos v3's framing as the
+//! server's `websocket` feature serves it — a JSON message per request and
+//! per reply, `\x1eend` ending the requests, `\x1eerror:` and the Error
+//! (its JSON, or kratos' text) ending a failed call, a close with any other
+//! code than 1000 a failure too.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -75,7 +77,7 @@ where
                 return;
             }
         }
-        let _ = sink.send(Message::text("")).await;
+        let _ = sink.send(Message::text("\x1eend")).await;
     });
     Ok(Response {
         message: crate::Streaming::new(Replies::<R> {
@@ -117,14 +119,19 @@ impl<R: serde::de::DeserializeOwned> crate::Stream for Replies<R> {
             }
             return match std::task::ready!(this.stream.poll_next_unpin(cx)) {
                 Some(Ok(Message::Text(text))) => {
-                    let item = ReplyLines::<R>::decode(text.as_bytes());
+                    let item = reply::<R>(text.as_bytes());
                     this.done = item.is_err();
                     Poll::Ready(Some(item))
                 }
                 Some(Ok(Message::Binary(data))) => {
-                    let item = ReplyLines::<R>::decode(&data);
+                    let item = reply::<R>(&data);
                     this.done = item.is_err();
                     Poll::Ready(Some(item))
+                }
+                Some(Ok(Message::Close(Some(frame)))) if u16::from(frame.code) != CLOSE_NORMAL => {
+                    this.done = true;
+                    let error = Error::new(500, "", frame.reason.as_str().to_owned());
+                    Poll::Ready(Some(Err(error)))
                 }
                 Some(Ok(Message::Close(_))) | None => {
                     this.done = true;
@@ -142,4 +149,18 @@ impl<R: serde::de::DeserializeOwned> crate::Stream for Replies<R> {
             };
         }
     }
+}
+
+/// The close code of a call that ended well.
+const CLOSE_NORMAL: u16 = 1000;
+
+/// One socket message: a reply, or the call's error (`\x1eerror:` and the
+/// Error's JSON from protoway, its text from kratos).
+fn reply<R: serde::de::DeserializeOwned>(data: &[u8]) -> Result<R, Error> {
+    if let Some(error) = data.strip_prefix(b"\x1eerror:") {
+        return Err(Error::from_json(error)
+            .unwrap_or_else(|_| Error::new(500, "", String::from_utf8_lossy(error).into_owned())));
+    }
+    serde_json::from_slice(data)
+        .map_err(|e| Error::new(502, "BAD_REPLY", format!("cannot decode the reply: {e}")))
 }

@@ -176,11 +176,21 @@ pub(super) fn start(
     };
     let stream_format = match (&rpc, spec.streams.replies()) {
         (Some(rpc), _) => stream::StreamFormat::Frames { direct: rpc.direct },
-        (None, true) => stream::StreamFormat::for_http(spec, accept),
+        (None, true) => match stream::StreamFormat::for_http(spec, accept) {
+            // One JSON reply per WebSocket message, not JSON lines.
+            #[cfg(feature = "websocket")]
+            stream::StreamFormat::Ndjson
+                if req.extensions().get::<websocket::WebSocketCall>().is_some() =>
+            {
+                stream::StreamFormat::Frames { direct: false }
+            }
+            format => format,
+        },
         (None, false) => stream::StreamFormat::Ndjson,
     };
     let codec = match (&rpc, stream_format) {
         (Some(rpc), _) => Some(rpc.codec),
+        (None, stream::StreamFormat::Frames { .. }) => Some(Codec::Json),
         // A stream of JSON lines or events, whatever else Accept lists.
         (None, stream::StreamFormat::Ndjson | stream::StreamFormat::Sse)
             if spec.streams.replies() =>

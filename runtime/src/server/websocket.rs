@@ -1,19 +1,19 @@
 //! Feature `websocket`: a streaming method's HTTP route over WebSocket. A
 //! `GET` with `Upgrade: websocket` on the route's path (whatever the
 //! route's method) opens a socket whose messages are the method's streams,
-//! as newline-delimited JSON is over plain HTTP, one line per WebSocket
-//! message — the framing of grpc-gateway's WebSocket proxy
-//! (tmc/grpc-websocket-proxy): requests are JSON messages; replies are
-//! `{"result": …}`, and a failed call's last message `{"error": …}` before
-//! the close. An empty message ends the request stream (WebSocket has no
-//! half-close: a Close frame ends both ways). Client and bidi streams get
-//! full duplex on HTTP/1.1 this way.
+//! in kratos v3's framing (`transport/http/stream.go`): each request and
+//! each reply one JSON text message (an `HttpBody` reply: its bytes); the
+//! control message `\x1eend` ends the requests (WebSocket has no
+//! half-close; an empty message does too, as grpc-websocket-proxy clients
+//! send it); a failed call sends `\x1eerror:` and the Error's JSON, then
+//! closes with 1011; a call that ends well closes with 1000. Client and
+//! bidi streams get full duplex on HTTP/1.1 this way.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use axum::extract::FromRequestParts;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 
 use super::*;
 use crate::stream::Stream;
@@ -86,6 +86,8 @@ pub(super) fn serve(
             HeaderValue::from_static(stream::NDJSON),
         );
         parts.headers.remove(header::ACCEPT);
+        // Replies go one per socket message, not as JSON lines.
+        parts.extensions.insert(WebSocketCall);
         Ok(upgrade.on_upgrade(move |socket| async move {
             let (send, receive) = tokio::sync::mpsc::channel(16);
             let req = http::Request::from_parts(parts, Body::from_stream(Received(receive)));
@@ -94,6 +96,16 @@ pub(super) fn serve(
         }))
     })
 }
+
+/// Marks a call made over a WebSocket: its replies are one message per
+/// body frame (`StreamFormat::Frames`), not JSON lines.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct WebSocketCall;
+
+/// kratos v3's control messages: the caller's requests end; the call
+/// failed (the Error's JSON follows).
+const END: &[u8] = b"\x1eend";
+const ERROR: &str = "\x1eerror:";
 
 /// The socket's messages, for the request body.
 struct Received(tokio::sync::mpsc::Receiver<Bytes>);
@@ -127,7 +139,7 @@ async fn relay(
     let mut send = Some(send);
     let mut call = Some(call);
     let mut body: Option<Body> = None;
-    // A client stream's one reply, gathered, sent as `{"result": …}`.
+    // A client stream's one reply, gathered, sent as one message.
     let mut whole = Vec::new();
     loop {
         let event = std::future::poll_fn(|cx| {
@@ -164,9 +176,9 @@ async fn relay(
                     }
                     Message::Ping(_) | Message::Pong(_) => continue,
                 };
-                if data.is_empty() {
-                    // An empty message ends the request stream; the socket
-                    // stays open for the replies (a Close would end both).
+                if data.is_empty() || data == END {
+                    // The request stream ends; the socket stays open for
+                    // the replies (a Close would end both).
                     send = None;
                     continue;
                 }
@@ -187,14 +199,19 @@ async fn relay(
                     body = Some(reply);
                     continue;
                 }
-                // Refused before any reply (binding, the handler's error):
-                // one error line, as a stream's error ends.
-                let line = match parts.extensions.get::<ErrorReply>() {
-                    Some(ErrorReply(error)) => stream_error_line(error),
-                    None => whole_text(reply).await,
+                // Refused before any reply (binding, the handler's error,
+                // a layer's answer): the call fails as a stream fails.
+                let error = match parts.extensions.get::<ErrorReply>() {
+                    Some(ErrorReply(error)) => error.clone(),
+                    None => {
+                        let text = match reply.collect().await {
+                            Ok(c) => String::from_utf8_lossy(&c.to_bytes()).into_owned(),
+                            Err(_) => String::new(),
+                        };
+                        Error::new(parts.status.as_u16(), "", text)
+                    }
                 };
-                let _ = socket.send(Message::Text(line.into())).await;
-                let _ = socket.send(Message::Close(None)).await;
+                fail(&mut socket, &error).await;
                 return;
             }
             Event::Reply(Some(Ok(frame))) => {
@@ -203,49 +220,63 @@ async fn relay(
                     whole.extend_from_slice(&data);
                     continue;
                 }
-                let text =
-                    String::from_utf8_lossy(data.strip_suffix(b"\n").unwrap_or(&data)).into_owned();
-                if socket.send(Message::Text(text.into())).await.is_err() {
+                if socket.send(message(data)).await.is_err() {
                     return; // the caller left: the call is dropped here
                 }
             }
             Event::Reply(None) if unary_reply => {
-                let mut line = String::from(r#"{"result":"#);
-                line.push_str(&String::from_utf8_lossy(&whole));
-                line.push('}');
-                let _ = socket.send(Message::Text(line.into())).await;
-                let _ = socket.send(Message::Close(None)).await;
+                let _ = socket.send(message(Bytes::from(whole))).await;
+                close(&mut socket, CLOSE_NORMAL, "").await;
                 return;
             }
             Event::Reply(Some(Err(e))) => {
                 let error = Error::find(&e)
                     .cloned()
                     .unwrap_or_else(|| Error::from_error(e));
-                let _ = socket
-                    .send(Message::Text(stream_error_line(&error).into()))
-                    .await;
-                let _ = socket.send(Message::Close(None)).await;
+                fail(&mut socket, &error).await;
                 return;
             }
             Event::Reply(None) => {
-                let _ = socket.send(Message::Close(None)).await;
+                close(&mut socket, CLOSE_NORMAL, "").await;
                 return;
             }
         }
     }
 }
 
-/// The error line of a stream (`{"error": …}`).
-fn stream_error_line(error: &Error) -> String {
-    let mut line = String::from(r#"{"error":"#);
-    line.push_str(&String::from_utf8_lossy(&stream::gateway_error_json(error)));
-    line.push('}');
-    line
+/// WebSocket close codes: the call ended; it failed (internal error).
+const CLOSE_NORMAL: u16 = 1000;
+const CLOSE_FAILED: u16 = 1011;
+
+/// A reply as a socket message: text when it is UTF-8 (JSON always is), as
+/// kratos sends it; an `HttpBody`'s other bytes binary.
+fn message(data: Bytes) -> Message {
+    if std::str::from_utf8(&data).is_ok() {
+        Message::Text(Utf8Bytes::try_from(data).unwrap_or_default())
+    } else {
+        Message::Binary(data)
+    }
 }
 
-async fn whole_text(body: Body) -> String {
-    match body.collect().await {
-        Ok(c) => String::from_utf8_lossy(&c.to_bytes()).into_owned(),
-        Err(_) => String::new(),
+/// Ends the call with `error`: `\x1eerror:` and its JSON, then a 1011
+/// close whose reason is its message (cut to the 123 bytes a close frame
+/// holds).
+async fn fail(socket: &mut WebSocket, error: &Error) {
+    let mut text = String::from(ERROR);
+    text.push_str(&String::from_utf8_lossy(&error.to_json()));
+    let _ = socket.send(Message::Text(text.into())).await;
+    let message = error.message();
+    let mut cut = message.len().min(123);
+    while !message.is_char_boundary(cut) {
+        cut -= 1;
     }
+    close(socket, CLOSE_FAILED, &message[..cut]).await;
+}
+
+async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
+    let frame = axum::extract::ws::CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = socket.send(Message::Close(Some(frame))).await;
 }
