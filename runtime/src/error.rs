@@ -294,6 +294,7 @@ impl Error {
 
     /// Appends the error's headers to a reply's, except the framing ones
     /// the reply sets itself (Content-Type, Content-Length).
+    #[cfg(feature = "axum")]
     pub(crate) fn append_headers_to(&self, headers: &mut http::HeaderMap) {
         for (name, value) in self.headers() {
             if name != http::header::CONTENT_TYPE && name != http::header::CONTENT_LENGTH {
