@@ -55,13 +55,38 @@ impl Catalog for PlainTonic {
     }
 }
 
-pub(crate) async fn serve_tonic() -> SocketAddr {
-    // axum::serve wants axum's body type, as protoway's service answers.
-    let service = tower::ServiceExt::<axum::extract::Request>::map_response(
+/// Plain tonic's server answering axum bodies (axum::serve wants them, as
+/// protoway's service answers).
+fn plain_tonic() -> impl tower::Service<
+    axum::extract::Request,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future: Send,
+> + Clone
++ Send
++ 'static {
+    tower::ServiceExt::<axum::extract::Request>::map_response(
         CatalogServer::new(PlainTonic),
         |r: axum::http::Response<tonic::body::Body>| r.map(axum::body::Body::new),
-    );
-    serve_nodelay(service).await
+    )
+}
+
+/// A gRPC call's request as a client sends it: `message` framed, POSTed to
+/// `path`.
+fn grpc_request(path: &str, message: &impl prost::Message) -> axum::extract::Request {
+    let message = message.encode_to_vec();
+    let mut framed = vec![0u8];
+    framed.extend((message.len() as u32).to_be_bytes());
+    framed.extend(&message);
+    axum::http::Request::post(path)
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(axum::body::Body::from(framed))
+        .expect("request")
+}
+
+pub(crate) async fn serve_tonic() -> SocketAddr {
+    serve_nodelay(plain_tonic()).await
 }
 
 pub(crate) async fn serve_protoway() -> SocketAddr {
@@ -261,7 +286,6 @@ pub fn run(settings: &Settings) {
 /// in-process (no sockets, no h2): what the two frameworks themselves cost
 /// per call, for a profiler.
 pub fn micro(iterations: usize, server: Option<&str>) {
-    use prost::Message;
     use tower::ServiceExt;
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -271,23 +295,10 @@ pub fn micro(iterations: usize, server: Option<&str>) {
         page_size: 10,
         page_token: "abc".into(),
         filter: "rust".into(),
-    }
-    .encode_to_vec();
-    let mut framed = vec![0u8];
-    framed.extend((request.len() as u32).to_be_bytes());
-    framed.extend(&request);
-    let make = || {
-        axum::http::Request::post("/bench.v1.Catalog/ListItems")
-            .header("content-type", "application/grpc")
-            .header("te", "trailers")
-            .body(axum::body::Body::from(framed.clone()))
-            .expect("request")
     };
+    let make = || grpc_request("/bench.v1.Catalog/ListItems", &request);
     let protoway = servers::generated();
-    let tonic = tower::ServiceExt::<axum::extract::Request>::map_response(
-        CatalogServer::new(PlainTonic),
-        |r: axum::http::Response<tonic::body::Body>| r.map(axum::body::Body::new),
-    );
+    let tonic = plain_tonic();
     let mut times = Vec::new();
     for label in ["protoway", "tonic"] {
         if server.is_some_and(|s| s != label) {
@@ -329,28 +340,18 @@ pub fn micro(iterations: usize, server: Option<&str>) {
 /// (no sockets), protoway against plain tonic, for instruction counts
 /// under callgrind: run it with two `N` and take the difference per message.
 pub fn stream_micro(messages: i32, server: Option<&str>) {
-    use prost::Message;
     use tower::ServiceExt;
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
-    let request = StreamItemsRequest {
-        shelf: "s1".into(),
-        count: messages,
-    }
-    .encode_to_vec();
-    let mut framed = vec![0u8];
-    framed.extend((request.len() as u32).to_be_bytes());
-    framed.extend(&request);
-    let request = axum::http::Request::post("/bench.v1.Catalog/StreamItems")
-        .header("content-type", "application/grpc")
-        .header("te", "trailers")
-        .body(axum::body::Body::from(framed))
-        .expect("request");
-    let tonic = tower::ServiceExt::<axum::extract::Request>::map_response(
-        CatalogServer::new(PlainTonic),
-        |r: axum::http::Response<tonic::body::Body>| r.map(axum::body::Body::new),
+    let request = grpc_request(
+        "/bench.v1.Catalog/StreamItems",
+        &StreamItemsRequest {
+            shelf: "s1".into(),
+            count: messages,
+        },
     );
+    let tonic = plain_tonic();
     let label = server.unwrap_or("protoway");
     let a0 = crate::micro::allocations();
     let t0 = Instant::now();

@@ -6,15 +6,11 @@ use rpc_it::library::v1::library_service_client::LibraryServiceClient;
 use rpc_it::library::v1::shelf_event::Kind;
 use rpc_it::library::v1::{Book, CreateBookRequest, GetBookRequest, WatchShelfRequest};
 
+mod common;
+use common::serve;
+
 async fn client() -> LibraryServiceClient<tonic::transport::Channel> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, library::app().into_make_service())
-            .await
-            .unwrap()
-    });
-    LibraryServiceClient::connect(format!("http://{addr}"))
+    LibraryServiceClient::connect(serve(library::app()).await)
         .await
         .unwrap()
 }
@@ -146,10 +142,7 @@ async fn watchers(library: &library::Library, n: usize) -> bool {
 #[tokio::test]
 async fn a_caller_that_leaves_drops_the_handlers_stream() {
     let library = library::Library::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = library::app_with(library.clone());
-    tokio::spawn(async move { axum::serve(listener, app.into_make_service()).await });
+    let base = serve(library::app_with(library.clone())).await;
     let mut client = LibraryServiceClient::connect(base.clone()).await.unwrap();
     let watch = WatchShelfRequest {
         name: "shelves/1".into(),
@@ -204,10 +197,7 @@ fn envelopes(mut body: &[u8]) -> Vec<(u8, Vec<u8>)> {
 #[tokio::test]
 async fn connect_streams_in_json_with_end_of_stream_messages() {
     let library = library::Library::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = library::app_with(library.clone());
-    tokio::spawn(async move { axum::serve(listener, app.into_make_service()).await });
+    let base = serve(library::app_with(library.clone())).await;
     let http = reqwest::Client::new();
     let call = |method: &str, body: Vec<u8>| {
         http.post(format!("{base}/library.v1.LibraryService/{method}"))
@@ -279,10 +269,7 @@ async fn connect_streams_in_json_with_end_of_stream_messages() {
 async fn grpc_web_server_stream_over_http1() {
     use prost::Message;
     let library = library::Library::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = library::app_with(library.clone());
-    tokio::spawn(async move { axum::serve(listener, app.into_make_service()).await });
+    let base = serve(library::app_with(library.clone())).await;
     let watch = WatchShelfRequest {
         name: "shelves/2".into(),
         max_events: 2,
@@ -358,14 +345,7 @@ async fn a_layer_sees_each_streamed_reply_in_the_body() {
                 })
             }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, routes.into_service().into_make_service())
-            .await
-            .unwrap()
-    });
-    let mut client = LibraryServiceClient::connect(format!("http://{addr}"))
+    let mut client = LibraryServiceClient::connect(serve(routes.into_service()).await)
         .await
         .unwrap();
     let requests =

@@ -13,16 +13,8 @@ async fn serve() -> String {
     serve_service(library::app()).await
 }
 
-async fn serve_service(service: protoway::server::RoutesService) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, service.into_make_service())
-            .await
-            .unwrap()
-    });
-    format!("http://{addr}")
-}
+mod common;
+use common::serve as serve_service;
 
 fn shelf(theme: &str) -> CreateShelfRequest {
     CreateShelfRequest {
