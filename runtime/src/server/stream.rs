@@ -91,6 +91,11 @@ impl ReplyTo {
         }
         if format == StreamFormat::Sse {
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            // As kratos v3 sends it: nginx would otherwise buffer the events.
+            headers.insert(
+                http::HeaderName::from_static("x-accel-buffering"),
+                HeaderValue::from_static("no"),
+            );
         }
         let encoded = Encoded {
             stream: Some(stream),

@@ -892,6 +892,7 @@ async fn a_server_stream_is_ndjson_or_server_sent_events() {
         .unwrap();
     assert_eq!(reply.headers()["content-type"], "text/event-stream");
     assert_eq!(reply.headers()["cache-control"], "no-cache");
+    assert_eq!(reply.headers()["x-accel-buffering"], "no");
     let text = reply.text().await.unwrap();
     let events: Vec<&str> = text.split("\n\n").filter(|e| !e.is_empty()).collect();
     assert_eq!(events.len(), 2, "{text}");
