@@ -6,15 +6,10 @@ use library::pb::library::v1::*;
 use protoway::client::CallOptions;
 use protoway::wkt::FieldMask;
 
+mod common;
+
 async fn client() -> LibraryServiceClient {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, library::app().into_make_service())
-            .await
-            .unwrap()
-    });
-    LibraryServiceClient::connect(format!("http://{addr}"))
+    LibraryServiceClient::connect(format!("http://{}", common::serve(library::app()).await))
 }
 
 #[tokio::test]

@@ -9,15 +9,10 @@ use library::pb::library::v1::library_service_http;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+mod common;
+
 async fn serve(service: protoway::server::RoutesService) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, service.into_make_service())
-            .await
-            .unwrap()
-    });
-    addr.to_string()
+    common::serve(service).await.to_string()
 }
 
 /// Sends `head` + `body` as written, reads the whole reply (the request asks

@@ -3,15 +3,10 @@
 
 use serde_json::{Value, json};
 
+mod common;
+
 async fn serve() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, library::app().into_make_service())
-            .await
-            .unwrap()
-    });
-    format!("http://{addr}")
+    format!("http://{}", common::serve(library::app()).await)
 }
 
 async fn call(method: &str, url: String, body: Option<Value>) -> (u16, Value) {

@@ -7,15 +7,10 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 
+mod common;
+
 async fn serve() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, library::app().into_make_service())
-            .await
-            .unwrap()
-    });
-    format!("ws://{addr}")
+    format!("ws://{}", common::serve(library::app()).await)
 }
 
 async fn next_json<S>(socket: &mut S) -> Value

@@ -102,12 +102,7 @@ pub(super) fn connect_stream(
             }
         };
         let req = http::Request::from_parts(parts, body);
-        let rpc = Rpc {
-            codec,
-            message,
-            direct: false,
-        };
-        let run = target.run(spec, req, Vec::new(), Some(rpc));
+        let run = target.run(spec, req, Vec::new(), Some(Rpc::new(codec, message)));
         let Some(Ok(response)) = within(deadline, run).await else {
             return Ok(ended(content_type, &deadline_exceeded()));
         };

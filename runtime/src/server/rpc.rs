@@ -41,6 +41,17 @@ pub(super) struct Rpc {
     pub(super) direct: bool,
 }
 
+impl Rpc {
+    /// `direct` is for [`Target::run`] to say.
+    pub(super) fn new(codec: Codec, message: Option<Bytes>) -> Rpc {
+        Rpc {
+            codec,
+            message,
+            direct: false,
+        }
+    }
+}
+
 /// A gRPC-Web request in JSON (`application/grpc-web+json`), through
 /// tonic-web (which sees `+proto`) to the gRPC side: binding and reply use
 /// JSON.
@@ -530,11 +541,7 @@ impl GrpcCall {
         *req.uri_mut() = std::mem::take(&mut self.uri);
         *req.headers_mut() = metadata.into_headers();
         *req.extensions_mut() = extensions;
-        let rpc = Rpc {
-            codec: self.codec,
-            message,
-            direct: false,
-        };
+        let rpc = Rpc::new(self.codec, message);
         self.target.run(self.spec, req, Vec::new(), Some(rpc))
     }
 
@@ -802,12 +809,7 @@ fn connect(
         );
         return after_body(req, connect_error(&error));
     }
-    let rpc = Rpc {
-        codec,
-        message,
-        direct: false,
-    };
-    let run = target.run(spec, req, Vec::new(), Some(rpc));
+    let run = target.run(spec, req, Vec::new(), Some(Rpc::new(codec, message)));
     Box::pin(async move {
         let Some(Ok(mut response)) = within(deadline, run).await else {
             return Ok(connect_error(&deadline_exceeded()));

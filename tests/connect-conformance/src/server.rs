@@ -367,43 +367,29 @@ impl ConformanceService for Conformance {
             };
             // Full duplex: a reply after each request, while replies are
             // left; half duplex: every request first. Then the rest.
-            let mut sent = 0;
+            let (mut sent, mut reading) = (0, true);
             loop {
-                if full_duplex {
-                    if sent >= definition.response_data.len() {
+                if full_duplex || !reading {
+                    let Some(data) = definition.response_data.get(sent) else {
                         break;
-                    }
+                    };
                     delay(definition.response_delay_ms).await;
-                    let data = definition.response_data[sent].to_vec();
-                    if send
-                        .send(Ok(payload(data, sent, &mut requests)))
-                        .await
-                        .is_err()
-                    {
+                    let reply = payload(data.to_vec(), sent, &mut requests);
+                    if send.send(Ok(reply)).await.is_err() {
                         return;
                     }
                     sent += 1;
                 }
-                match stream.message().await {
-                    Ok(Some(r)) => requests.push(any("BidiStreamRequest", &r)),
-                    Ok(None) => break,
-                    Err(e) => {
-                        let _ = send.send(Err(e)).await;
-                        return;
+                if reading {
+                    match stream.message().await {
+                        Ok(Some(r)) => requests.push(any("BidiStreamRequest", &r)),
+                        Ok(None) => reading = false,
+                        Err(e) => {
+                            let _ = send.send(Err(e)).await;
+                            return;
+                        }
                     }
                 }
-            }
-            while sent < definition.response_data.len() {
-                delay(definition.response_delay_ms).await;
-                let data = definition.response_data[sent].to_vec();
-                if send
-                    .send(Ok(payload(data, sent, &mut requests)))
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-                sent += 1;
             }
             if let Some(error) = definition.error.clone() {
                 let info = (sent == 0).then(|| conformance_payload::RequestInfo {
