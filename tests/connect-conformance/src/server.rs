@@ -97,34 +97,19 @@ async fn respond<R: Default>(
     reply: impl FnOnce(ConformancePayload) -> R,
 ) -> Result<Response<R>, protoway::Error> {
     let definition = definition.unwrap_or_default();
-    if definition.response_delay_ms > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(
-            definition.response_delay_ms.into(),
-        ))
-        .await;
-    }
+    delay(definition.response_delay_ms).await;
     let data = match definition.response {
         Some(unary_response_definition::Response::Error(error)) => {
             // The error as defined, then what the server saw (the suite
             // checks both, in this order).
-            let mut reply = protoway::Error::from_grpc(
-                GrpcCode::from_i32(error.code),
-                "",
-                error.message.unwrap_or_default(),
-            );
-            for detail in error.details {
-                reply = reply.with_detail(detail.type_url, detail.value.to_vec());
-            }
+            let mut reply = definition_error(error, Some(&info));
             for (name, value) in pairs(definition.response_headers) {
                 reply = reply.with_header(name, value);
             }
             for (name, value) in pairs(definition.response_trailers) {
                 reply = reply.with_trailer(name, value);
             }
-            return Err(reply.with_detail(
-                "type.googleapis.com/connectrpc.conformance.v1.ConformancePayload.RequestInfo",
-                info.encode_to_vec(),
-            ));
+            return Err(reply);
         }
         Some(unary_response_definition::Response::ResponseData(data)) => data,
         None => Default::default(),
