@@ -27,14 +27,14 @@ use serde_json::{Map, Value};
 
 use crate::Error;
 use crate::codec::Codec;
-
-#[cfg(feature = "websocket")]
-mod websocket;
 use crate::message::{DecodeMessage, EncodeMessage, wrap_json};
 use crate::path::Segment;
 use crate::route::{BodyRule, ErrorProto, FieldRef, Request, Response, ResponseBody, RouteSpec};
 use crate::spec::{Cardinality, Kind, MessageSpec, WellKnown};
 use crate::{percent, wire};
+
+#[cfg(feature = "websocket")]
+mod websocket;
 
 /// The longest piece of a non-Error reply body kept as an Error's message.
 const MAX_ERROR_TEXT: usize = 512;
@@ -457,7 +457,7 @@ struct StreamError {
 }
 
 impl<R: serde::de::DeserializeOwned> ReplyLines<R> {
-    pub(crate) fn decode(line: &[u8]) -> Result<R, Error> {
+    fn decode(line: &[u8]) -> Result<R, Error> {
         let bad = |e: String| Error::new(502, "BAD_REPLY", format!("cannot decode the reply: {e}"));
         let line: ReplyLine<R> = serde_json::from_slice(line).map_err(|e| bad(e.to_string()))?;
         match (line.result, line.error) {
