@@ -1,4 +1,7 @@
-//! Feature `axum`: an [`Error`] is a response: status = code, body = wire JSON.
+//! Feature `axum`: an [`Error`] is a response: status = code, body = wire JSON,
+//! and the `Error` itself in the response extensions ([`ErrorReply`]), so that
+//! whatever answers the caller in another protocol (gRPC, gRPC-Web, Connect)
+//! encodes the same error in that protocol's form.
 
 use axum::response::{IntoResponse, Response};
 use http::{StatusCode, header};
@@ -20,9 +23,16 @@ impl IntoResponse for Error {
             .into_response();
         // The error's own headers; the body's framing stays ours.
         self.append_headers_to(response.headers_mut());
+        response.extensions_mut().insert(ErrorReply(self));
         response
     }
 }
+
+/// The [`Error`] an error response was made from, in its extensions: a
+/// layer's `Error::into_response()` reaches a gRPC caller as a status with
+/// the message and `ErrorInfo`, a Connect caller as a Connect error.
+#[derive(Debug, Clone)]
+pub(crate) struct ErrorReply(pub(crate) Error);
 
 #[cfg(test)]
 mod tests {
@@ -43,5 +53,7 @@ mod tests {
         assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer");
         assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
         assert!(response.headers().get("x-trailer").is_none());
+        let ErrorReply(kept) = response.extensions().get::<ErrorReply>().unwrap();
+        assert_eq!((kept.code(), kept.reason()), (401, "NO_TOKEN"));
     }
 }

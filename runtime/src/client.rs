@@ -27,6 +27,7 @@ use serde_json::{Map, Value};
 
 use crate::Error;
 use crate::codec::Codec;
+use crate::context::CallContext;
 use crate::message::{DecodeMessage, EncodeMessage, wrap_json};
 use crate::path::Segment;
 use crate::route::{BodyRule, ErrorProto, FieldRef, Request, Response, ResponseBody, RouteSpec};
@@ -55,6 +56,8 @@ pub struct Client {
 pub struct CallOptions {
     headers: HeaderMap,
     timeout: Option<Duration>,
+    /// The time left of the inbound call's deadline ([`CallContext`]).
+    deadline: Option<Duration>,
     protobuf: bool,
 }
 
@@ -80,6 +83,14 @@ impl CallOptions {
     pub fn protobuf(mut self) -> Self {
         self.protobuf = true;
         self
+    }
+
+    /// The call's own timeout or the inbound deadline, whichever is sooner.
+    fn time_left(&self) -> Option<Duration> {
+        match (self.timeout, self.deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     fn codec(&self) -> Codec {
@@ -155,8 +166,10 @@ impl Client {
     {
         let codec = options.codec();
         let encoded = encode_dyn(spec, message, codec);
+        let mut options = options.clone();
+        self.carry_context(&mut options);
         CallFuture {
-            sent: self.send(spec, encoded, Cow::Owned(options.clone()), codec),
+            sent: self.send(spec, encoded, Cow::Owned(options), codec),
             decode: decode_response::<R>,
         }
     }
@@ -182,12 +195,43 @@ impl Client {
     }
 
     /// The options of a call made on behalf of `request`: its global
-    /// metadata (see [`Client::propagate_prefix`]).
+    /// metadata (see [`Client::propagate_prefix`]), and inside a handler
+    /// what its [`CallContext`] carries.
     fn forwarding(&self, request: &Request<dyn EncodeMessage + '_>) -> CallOptions {
-        CallOptions {
-            headers: crate::metadata::propagated(&request.parts.headers, &self.propagate),
+        self.forwarding_headers(&request.parts.headers)
+    }
+
+    /// [`Client::forwarding`] for the headers of any request.
+    pub(crate) fn forwarding_headers(&self, incoming: &HeaderMap) -> CallOptions {
+        let mut options = CallOptions {
+            headers: crate::metadata::propagated(incoming, &self.propagate),
             ..CallOptions::new()
-        }
+        };
+        self.carry_context(&mut options);
+        options
+    }
+
+    /// Inside a handler: the inbound call's global metadata (a name the
+    /// call sets itself wins: an explicit `Request` or header) and the time
+    /// left of its deadline. Outside one, nothing.
+    fn carry_context(&self, options: &mut CallOptions) {
+        CallContext::with_current(|context| {
+            let Some(context) = context else { return };
+            let metadata = context.metadata();
+            for name in metadata.keys() {
+                let crosses = self
+                    .propagate
+                    .iter()
+                    .any(|p| name.as_str().starts_with(p.as_str()));
+                if !crosses || options.headers.contains_key(name) {
+                    continue;
+                }
+                for value in metadata.get_all(name) {
+                    options.headers.append(name.clone(), value.clone());
+                }
+            }
+            options.deadline = context.remaining();
+        });
     }
 
     /// Sends an encoded request; the reply's status, headers and body, or
@@ -252,8 +296,12 @@ impl Client {
         for (name, value) in &options.as_ref().headers {
             builder = builder.header(name, value);
         }
-        if let Some(timeout) = options.timeout {
-            builder = builder.timeout(timeout);
+        if let Some(timeout) = options.time_left() {
+            // The server learns how long this caller waits (its handler's
+            // context gets the deadline, for the calls it makes in turn).
+            builder = builder
+                .header(GRPC_TIMEOUT, grpc_timeout_value(timeout))
+                .timeout(timeout);
         }
         let response = builder.send().await.map_err(transport_error)?;
         let status = response.status();
@@ -654,6 +702,19 @@ fn transport_error(e: reqwest::Error) -> Error {
         (502, "TRANSPORT")
     };
     Error::new(code, reason, format!("request failed: {e}")).with_cause(e)
+}
+
+const GRPC_TIMEOUT: HeaderName = HeaderName::from_static("grpc-timeout");
+
+/// `grpc-timeout`'s value for `timeout`: milliseconds (rounded up), or
+/// seconds past the header's eight digits.
+fn grpc_timeout_value(timeout: Duration) -> String {
+    let ms = timeout.as_nanos().div_ceil(1_000_000);
+    if ms < 100_000_000 {
+        format!("{ms}m")
+    } else {
+        format!("{}S", timeout.as_secs().min(99_999_999))
+    }
 }
 
 /// A request ready to send: everything but the base URL and headers.

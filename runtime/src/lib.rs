@@ -48,6 +48,8 @@ mod strs;
 pub mod wkt;
 
 #[cfg(feature = "route")]
+pub mod context;
+#[cfg(feature = "route")]
 pub mod message;
 #[cfg(feature = "route")]
 pub mod metadata;

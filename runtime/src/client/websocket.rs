@@ -53,11 +53,8 @@ where
             url.as_str(),
         )
         .map_err(|e| Error::new(500, "BAD_URL", format!("{url}: {e}")))?;
-    for (name, value) in client
-        .headers
-        .iter()
-        .chain(crate::metadata::propagated(&request.parts.headers, &client.propagate).iter())
-    {
+    let carried = client.forwarding_headers(&request.parts.headers).headers;
+    for (name, value) in client.headers.iter().chain(carried.iter()) {
         handshake.headers_mut().append(name, value.clone());
     }
     let (socket, reply) = tokio_tungstenite::connect_async(handshake)

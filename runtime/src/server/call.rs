@@ -91,18 +91,67 @@ where
                 parts,
                 operation,
                 reply,
-            }) => Box::into_pin((self.call)(
-                self.service.clone(),
-                Request {
-                    parts,
-                    operation,
-                    message,
-                },
-                reply,
-            )),
+            }) => {
+                let context = call_context(operation, &parts.headers, &reply);
+                let call = (self.call)(
+                    self.service.clone(),
+                    Request {
+                        parts,
+                        operation,
+                        message,
+                    },
+                    reply,
+                );
+                in_context(context, call)
+            }
             Err(failed) => failed,
         }
     }
+}
+
+/// The call context of a bound request, and the deadline an HTTP/JSON
+/// route enforces itself (the RPC transports enforce theirs).
+pub(super) struct ContextOf {
+    context: CallContext,
+    http_deadline: Option<(std::time::Instant, Codec)>,
+}
+
+/// The context a handler runs in: the call's operation, global metadata
+/// and deadline (`grpc-timeout`, read on HTTP/JSON too as grpc-gateway
+/// does, or `Connect-Timeout-Ms`).
+pub(super) fn call_context(operation: &'static str, headers: &HeaderMap, reply: &ReplyTo) -> ContextOf {
+    let context = CallContext::of(operation, headers, rpc::call_timeout(headers));
+    let http_deadline = match (reply.rpc, context.deadline()) {
+        (false, Some(deadline)) => Some((deadline, reply.codec)),
+        _ => None,
+    };
+    ContextOf {
+        context,
+        http_deadline,
+    }
+}
+
+/// Runs a generated call's future with its [`CallContext`] current, and
+/// an HTTP/JSON call's deadline: once it passes, the handler is dropped
+/// and the caller gets 504 `DEADLINE_EXCEEDED`. Compiled once, not per
+/// route.
+pub(super) fn in_context(context: ContextOf, call: ReplyFuture) -> ResponseFuture {
+    let call = Box::into_pin(call);
+    let ContextOf {
+        context,
+        http_deadline,
+    } = context;
+    Box::pin(context.scope(async move {
+        match http_deadline {
+            None => call.await,
+            Some((deadline, codec)) => {
+                match tokio::time::timeout_at(deadline.into(), call).await {
+                    Ok(reply) => reply,
+                    Err(_) => Ok(error_response(codec, rpc::deadline_exceeded())),
+                }
+            }
+        }
+    }))
 }
 
 /// What a bound request carries besides its message.

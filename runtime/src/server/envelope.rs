@@ -110,6 +110,9 @@ pub(super) fn connect_stream(
         if let Some(ErrorReply(error)) = parts.extensions.get::<ErrorReply>() {
             return Ok(ended(content_type, error));
         }
+        if !parts.status.is_success() {
+            return Ok(ended(content_type, &status_error(parts.status)));
+        }
         let trailers = parts
             .extensions
             .remove::<ReplyTrailers>()
@@ -140,7 +143,7 @@ async fn next(messages: &mut Envelopes) -> Option<Result<Bytes, Error>> {
 }
 
 /// A stream that ends before any message: its end-of-stream envelope.
-fn ended(content_type: &'static str, error: &Error) -> axum::response::Response {
+pub(super) fn ended(content_type: &'static str, error: &Error) -> axum::response::Response {
     let mut response =
         axum::response::Response::new(Body::from(end_of_stream(Some(error), error.trailers())));
     response

@@ -9,8 +9,21 @@ use super::*;
 /// match gets a JSON 404/405/400, or goes to the [`RoutesService::fallback`]
 /// router. [`Routes::into_router`] wraps it the other way round (an axum
 /// `Router` whose fallback it is), which costs a second routing step.
+/// [`Routes::layer`] layers wrap all of it.
 #[derive(Clone)]
 pub struct RoutesService {
+    dispatch: Dispatch,
+    /// [`Routes::layer`] layers, innermost first.
+    layers: Arc<[WrapEndpoint]>,
+    /// `dispatch` inside `layers`, when there are any.
+    layered: Option<Endpoint>,
+}
+
+/// Every transport's dispatch, in order: gRPC, gRPC-Web and Connect by
+/// their headers, the HTTP routes, WebSocket upgrades, the fallback
+/// router, then 404/405/400.
+#[derive(Clone)]
+pub(super) struct Dispatch {
     pub(super) matcher: Arc<Matcher<(&'static RouteSpec, Target)>>,
     /// The same targets by operation, for gRPC, gRPC-Web and Connect.
     pub(super) rpc: Arc<RpcTable>,
@@ -19,20 +32,38 @@ pub struct RoutesService {
 }
 
 impl RoutesService {
+    pub(super) fn new(dispatch: Dispatch, layers: Arc<[WrapEndpoint]>) -> RoutesService {
+        let layered = (!layers.is_empty()).then(|| {
+            let inner = dispatch.clone();
+            let innermost = BoxCloneSyncService::new(tower::service_fn(
+                move |req: http::Request<Body>| inner.call(req),
+            ));
+            layers.iter().fold(innermost, |inner, wrap| wrap(inner))
+        });
+        RoutesService {
+            dispatch,
+            layers,
+            layered,
+        }
+    }
+
     /// Sends every request no protoway route matches (unknown path, other
     /// method, undecodable path) to `router`, so an application's own axum
     /// routes (health, docs, metrics) sit beside the generated ones while
     /// generated routes keep the single routing step. What `router` does not
     /// route either gets protoway's JSON 404/405/400: `router`'s own
     /// fallback, if it has one, is replaced; route `/{*rest}` instead.
-    pub fn fallback(mut self, router: axum::Router) -> Self {
-        let unmatched = RoutesService {
-            matcher: self.matcher.clone(),
-            rpc: self.rpc.clone(),
+    /// [`Routes::layer`] layers cover it.
+    pub fn fallback(self, router: axum::Router) -> Self {
+        let unmatched = Dispatch {
             fallback: None,
+            ..self.dispatch.clone()
         };
-        self.fallback = Some(router.fallback_service(unmatched));
-        self
+        let dispatch = Dispatch {
+            fallback: Some(router.fallback_service(unmatched)),
+            ..self.dispatch
+        };
+        RoutesService::new(dispatch, self.layers)
     }
 
     /// The make-service `axum::serve` takes: every connection gets a clone.
@@ -44,7 +75,8 @@ impl RoutesService {
 impl std::fmt::Debug for RoutesService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RoutesService")
-            .field("routes", &self.matcher.len())
+            .field("routes", &self.dispatch.matcher.len())
+            .field("layers", &self.layers.len())
             .finish()
     }
 }
@@ -70,6 +102,32 @@ where
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
         // `Body::new` of a `Body` is the same body (no second box).
         let req = req.map(Body::new);
+        match &self.layered {
+            None => self.dispatch.call(req),
+            Some(layered) => super::chain::call(layered.clone(), req),
+        }
+    }
+}
+
+impl Service<http::Request<Body>> for Dispatch {
+    type Response = axum::response::Response;
+    type Error = Infallible;
+    type Future = ResponseFuture;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Infallible>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: http::Request<Body>) -> ResponseFuture {
+        Dispatch::call(self, req)
+    }
+}
+
+impl Dispatch {
+    fn call(&self, req: http::Request<Body>) -> ResponseFuture {
         // Transport first, decided once: gRPC and gRPC-Web by content
         // type; Connect by its header or `application/proto`; a JSON POST
         // without the header is Connect only where no HTTP route takes it.

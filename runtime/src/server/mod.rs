@@ -62,6 +62,7 @@ use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 
 use crate::bind::{self, JsonBuilder};
+use crate::context::CallContext;
 use crate::codec::{self, Codec};
 use crate::matcher::{Matcher, Outcome};
 use crate::message::{
@@ -71,11 +72,13 @@ use crate::path;
 use crate::spec::{Cardinality, FieldSpec, Kind, MessageSpec};
 use crate::{Error, wire};
 
+use crate::axum_support::ErrorReply;
 use crate::route::ErrorProto;
 pub use crate::route::{BodyRule, FieldRef, Request, Response, ResponseBody, RouteSpec};
 
 mod binding;
 mod call;
+mod chain;
 mod envelope;
 mod matching;
 mod reply;
@@ -88,12 +91,12 @@ mod websocket;
 pub use self::binding::BodyFieldFn;
 pub use self::call::{ReplyFuture, ServiceCall};
 pub use self::matching::RoutesService;
-pub use self::reply::{ReplyTo, error_response};
+pub use self::reply::ReplyTo;
 pub use self::routes::Routes;
 pub use crate::stream::Streaming;
 // The steps' own items, for one another (each file starts `use super::*`:
 // the imports above are the module's one import list).
-use self::{binding::*, call::*, reply::*, routes::*, rpc::*};
+use self::{binding::*, call::*, matching::Dispatch, reply::*, routes::*, rpc::*};
 
 /// Default request body limit: 4 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 4 << 20;

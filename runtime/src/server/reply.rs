@@ -217,8 +217,6 @@ pub(super) fn fill_defaults(spec: &MessageSpec, value: &mut Value) {
     }
 }
 
-/// An error as a response in `codec`: JSON (kratos' shape) or protobuf
-/// (`errors.Error`).
 /// A tower layer's error as the Error JSON reply.
 pub(super) fn layer_error_response(err: impl Into<tower::BoxError>) -> axum::response::Response {
     let err: tower::BoxError = err.into();
@@ -230,27 +228,24 @@ pub(super) fn layer_error_response(err: impl Into<tower::BoxError>) -> axum::res
     error_response(Codec::Json, error)
 }
 
-pub fn error_response(codec: Codec, err: Error) -> axum::response::Response {
-    let mut response = error_body(codec, &err);
-    // The RPC transports answer with their own error form.
-    response.extensions_mut().insert(ErrorReply(err));
-    response
+/// The error of a failed response that carries no [`Error`] (a tower-http
+/// layer's 401 or 408): the code of its status, its reason phrase as the
+/// message.
+pub(super) fn status_error(status: StatusCode) -> Error {
+    Error::new(
+        status.as_u16(),
+        "",
+        status.canonical_reason().unwrap_or("the request failed"),
+    )
 }
 
-/// A reply's trailers, in the response extensions for the RPC transports.
-#[derive(Debug, Clone)]
-pub(super) struct ReplyTrailers(pub(super) HeaderMap);
-
-/// An [`Error`] reply in the response extensions: the gRPC and Connect
-/// transports turn it into a status or a Connect error.
-#[derive(Debug, Clone)]
-pub(super) struct ErrorReply(pub(super) Error);
-
-fn error_body(codec: Codec, err: &Error) -> axum::response::Response {
+/// An error as a response in `codec`: JSON (kratos' shape) or protobuf
+/// (`errors.Error`), the `Error` in its extensions (the RPC transports
+/// answer with their own error form).
+pub(super) fn error_response(codec: Codec, err: Error) -> axum::response::Response {
     match codec {
-        Codec::Json => err.clone().into_response(),
+        Codec::Json => err.into_response(),
         Codec::Protobuf => {
-            let mut resp = err.clone().into_response();
             let proto = ErrorProto {
                 code: i32::from(err.code()),
                 reason: err.reason().to_string(),
@@ -261,6 +256,7 @@ fn error_body(codec: Codec, err: &Error) -> axum::response::Response {
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
             };
+            let mut resp = err.into_response();
             *resp.body_mut() = Body::from(prost::Message::encode_to_vec(&proto));
             resp.headers_mut().insert(
                 header::CONTENT_TYPE,
@@ -270,6 +266,10 @@ fn error_body(codec: Codec, err: &Error) -> axum::response::Response {
         }
     }
 }
+
+/// A reply's trailers, in the response extensions for the RPC transports.
+#[derive(Debug, Clone)]
+pub(super) struct ReplyTrailers(pub(super) HeaderMap);
 
 #[cfg(test)]
 mod tests {

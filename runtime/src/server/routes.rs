@@ -49,6 +49,35 @@ pub(super) struct RouteShape {
     pub(super) verb: Option<String>,
 }
 
+/// `layer` as a wrapper of [`Endpoint`]s: its response body boxed into
+/// axum's, its service's errors turned into Error replies.
+fn wrap_layer<L, B>(layer: L) -> WrapEndpoint
+where
+    L: Layer<Endpoint> + Clone + Send + Sync + 'static,
+    L::Service: Service<http::Request<Body>, Response = http::Response<B>>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    <L::Service as Service<http::Request<Body>>>::Error: Into<tower::BoxError>,
+    <L::Service as Service<http::Request<Body>>>::Future: Send + 'static,
+    B: axum::body::HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<tower::BoxError>,
+{
+    Arc::new(move |inner| {
+        let layered = layer.layer(inner);
+        BoxCloneSyncService::new(tower::service_fn(move |req: http::Request<Body>| {
+            let layered = layered.clone();
+            async move {
+                Ok::<_, Infallible>(match layered.oneshot(req).await {
+                    Ok(response) => response.map(Body::new),
+                    Err(e) => layer_error_response(e),
+                })
+            }
+        }))
+    })
+}
+
 impl RouteShape {
     /// # Panics
     ///
@@ -84,6 +113,9 @@ pub struct Routes {
     pub(super) entries: Vec<Entry>,
     /// Whole gRPC services served beside the routes.
     pub(super) grpc_services: Vec<(String, GrpcEndpoint)>,
+    /// [`Routes::layer`] layers, innermost first.
+    pub(super) service_layers: Vec<WrapEndpoint>,
+    pub(super) fallback: Option<axum::Router>,
     pub(super) config: Config,
 }
 
@@ -108,6 +140,8 @@ impl Default for Routes {
         Routes {
             entries: Vec::new(),
             grpc_services: Vec::new(),
+            service_layers: Vec::new(),
+            fallback: None,
             config: Config {
                 body_limit: DEFAULT_BODY_LIMIT,
                 body_timeout: None,
@@ -291,7 +325,10 @@ impl Routes {
         }
     }
 
-    /// Adds every route of `other` (its layers stay on its routes).
+    /// Adds every route of `other`. Its [`Routes::route_layer`] layers stay
+    /// on its routes; its [`Routes::layer`] layers become route layers of
+    /// its routes (they no longer see its unmatched requests); its fallback
+    /// is used if this one has none.
     ///
     /// # Panics
     ///
@@ -300,51 +337,90 @@ impl Routes {
     /// protoway-generated services never collide with themselves, since
     /// generation rejects such a pair.
     pub fn merge(mut self, other: Routes) -> Self {
-        for entry in other.entries {
+        for mut entry in other.entries {
+            entry.layers.extend(other.service_layers.iter().cloned());
             if let Some(shape) = &entry.shape {
                 self.reject_duplicate(entry.spec, shape);
             }
             self.entries.push(entry);
         }
         self.grpc_services.extend(other.grpc_services);
+        if self.fallback.is_none() {
+            self.fallback = other.fallback;
+        }
         self
     }
 
-    /// Wraps every route added so far in `layer`. It runs after matching,
-    /// before binding: [`Operation`] is in the request extensions.
+    /// Wraps the whole service in `layer`, as axum's `Router::layer`: it
+    /// sees every request before matching, on every transport (HTTP/JSON,
+    /// gRPC, gRPC-Web, Connect, WebSocket upgrades), CORS preflights, the
+    /// gRPC services added with [`Routes::grpc_service`] and the
+    /// [`Routes::fallback`] router, whatever is added after it. Layers
+    /// added later wrap the earlier ones. Any tower or tower-http layer
+    /// fits, whatever its response body type.
     ///
-    /// The layer's service may fail (`tower::timeout`, tower-http's
-    /// layers): its error becomes the Error JSON reply, a
-    /// [`crate::Error`] with its own code, a timeout (`tower::timeout`'s
-    /// `Elapsed`) 504 `TIMEOUT`, anything else 500.
-    pub fn layer<L>(mut self, layer: L) -> Self
+    /// What the layer answers by itself reaches each caller in its own
+    /// protocol: return a [`crate::Error`] (`error.into_response()`, or as
+    /// the layer's service error) and an HTTP caller gets kratos' error
+    /// JSON, a gRPC or gRPC-Web caller a status with the message and the
+    /// `google.rpc.ErrorInfo` detail, a Connect caller a Connect error. A
+    /// failed response without an `Error` (tower-http's 401 or 408) gets
+    /// the code of its HTTP status. Other errors of the layer's service are
+    /// 500, a timeout (`tower::timeout`'s `Elapsed`) 504 `TIMEOUT`. The
+    /// headers the layer set (CORS, request ids) are kept.
+    ///
+    /// No [`Operation`] yet: the request is not matched. Use
+    /// [`Routes::route_layer`] for layers that need it.
+    pub fn layer<L, B>(mut self, layer: L) -> Self
     where
         L: Layer<Endpoint> + Clone + Send + Sync + 'static,
-        L::Service: Service<http::Request<Body>, Response = axum::response::Response>
+        L::Service: Service<http::Request<Body>, Response = http::Response<B>>
             + Clone
             + Send
             + Sync
             + 'static,
         <L::Service as Service<http::Request<Body>>>::Error: Into<tower::BoxError>,
         <L::Service as Service<http::Request<Body>>>::Future: Send + 'static,
+        B: axum::body::HttpBody<Data = Bytes> + Send + 'static,
+        B::Error: Into<tower::BoxError>,
     {
-        let wrap: WrapEndpoint = Arc::new(move |inner| {
-            let layered = layer.layer(inner);
-            BoxCloneSyncService::new(tower::service_fn(move |req: http::Request<Body>| {
-                let layered = layered.clone();
-                async move {
-                    Ok::<_, Infallible>(
-                        layered
-                            .oneshot(req)
-                            .await
-                            .unwrap_or_else(layer_error_response),
-                    )
-                }
-            }))
-        });
+        self.service_layers.push(wrap_layer(layer));
+        self
+    }
+
+    /// Wraps every route added so far in `layer`, as axum's
+    /// `Router::route_layer`: it runs after matching, before binding, for
+    /// matched calls only, on every transport; [`Operation`] is in the
+    /// request extensions. Requests no route matches (404, 405) do not
+    /// reach it.
+    ///
+    /// What it answers by itself reaches each caller in its own protocol,
+    /// as with [`Routes::layer`].
+    pub fn route_layer<L, B>(mut self, layer: L) -> Self
+    where
+        L: Layer<Endpoint> + Clone + Send + Sync + 'static,
+        L::Service: Service<http::Request<Body>, Response = http::Response<B>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as Service<http::Request<Body>>>::Error: Into<tower::BoxError>,
+        <L::Service as Service<http::Request<Body>>>::Future: Send + 'static,
+        B: axum::body::HttpBody<Data = Bytes> + Send + 'static,
+        B::Error: Into<tower::BoxError>,
+    {
+        let wrap = wrap_layer(layer);
         for entry in &mut self.entries {
             entry.layers.push(wrap.clone());
         }
+        self
+    }
+
+    /// Sends every request no route answers (unknown path, other method,
+    /// undecodable path) to `router`: see [`RoutesService::fallback`].
+    /// [`Routes::layer`] layers cover it.
+    pub fn fallback(mut self, router: axum::Router) -> Self {
+        self.fallback = Some(router);
         self
     }
 
@@ -472,10 +548,15 @@ impl Routes {
                 (e.spec, target),
             );
         }
-        RoutesService {
+        let dispatch = Dispatch {
             matcher: Arc::new(matcher),
             rpc: Arc::new(rpc),
             fallback: None,
+        };
+        let service = RoutesService::new(dispatch, self.service_layers.into());
+        match self.fallback {
+            Some(router) => service.fallback(router),
+            None => service,
         }
     }
 

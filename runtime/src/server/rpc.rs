@@ -569,7 +569,7 @@ fn reply_parts(
         return Err(error.to_status());
     }
     if !parts.status.is_success() {
-        return Err(Error::new(parts.status.as_u16(), "", "").to_status());
+        return Err(status_error(parts.status).to_status());
     }
     Ok((parts, body))
 }
@@ -730,6 +730,23 @@ fn grpc_timeout(value: &str) -> Option<Duration> {
     })
 }
 
+/// The deadline a caller sent, on any transport: `grpc-timeout` (gRPC,
+/// gRPC-Web, and HTTP/JSON as grpc-gateway reads it) or
+/// `Connect-Timeout-Ms`. Invalid values are none here (the transports
+/// answer them).
+pub(super) fn call_timeout(headers: &HeaderMap) -> Option<Duration> {
+    if headers.is_empty() {
+        return None;
+    }
+    if let Some(value) = headers.get(GRPC_TIMEOUT) {
+        return value.to_str().ok().and_then(grpc_timeout);
+    }
+    let ms = headers.get(CONNECT_TIMEOUT_MS)?.to_str().ok()?;
+    (ms.len() <= 10)
+        .then(|| ms.parse().ok().map(Duration::from_millis))
+        .flatten()
+}
+
 /// `future`, unless `deadline` passes first (then the future is dropped).
 pub(super) async fn within<F: Future>(deadline: Option<Duration>, future: F) -> Option<F::Output> {
     match deadline {
@@ -816,6 +833,9 @@ fn connect(
         };
         if let Some(ErrorReply(error)) = response.extensions().get::<ErrorReply>() {
             return Ok(connect_error(error));
+        }
+        if !response.status().is_success() {
+            return Ok(connect_error(&status_error(response.status())));
         }
         // A unary Connect reply sends trailers as `trailer-` headers.
         if let Some(ReplyTrailers(trailers)) = response.extensions_mut().remove::<ReplyTrailers>() {

@@ -570,7 +570,8 @@ where
         });
         let message = request_stream::<M>(body, codec, rpc, raw, route.config.body_limit);
         let reply = ReplyTo::new(route, codec, rpc, stream_format);
-        Box::into_pin((self.call)(
+        let context = call_context(route.spec.operation, &parts.headers, &reply);
+        let call = (self.call)(
             self.service.clone(),
             Request {
                 parts,
@@ -578,6 +579,7 @@ where
                 message,
             },
             reply,
-        ))
+        );
+        in_context(context, call)
     }
 }

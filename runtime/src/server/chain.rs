@@ -1,0 +1,144 @@
+//! The service-level middleware chain: [`Routes::layer`] layers wrap the
+//! whole dispatch (every transport, mounted gRPC services, the fallback,
+//! CORS preflights, WebSocket upgrades), and what a layer answers by
+//! itself is put in the caller's protocol here, outside every layer.
+//!
+//! A response is the layer's own when it does not have the caller's
+//! protocol form: a gRPC caller's reply without a `application/grpc…`
+//! content type, a Connect caller's error without Connect's JSON, a
+//! Connect stream's reply that is not `application/connect+…`. The
+//! dispatch's own replies always have that form and pass untouched.
+
+use super::envelope::ended;
+use super::rpc::{Protocol, connect_error};
+use super::*;
+
+/// Serves `req` through the layered dispatch, then answers the caller in
+/// its protocol.
+pub(super) fn call(layered: Endpoint, req: http::Request<Body>) -> ResponseFuture {
+    let caller = Caller::of(&req);
+    Box::pin(async move {
+        let Ok(response) = layered.oneshot(req).await;
+        Ok(caller.answer(response))
+    })
+}
+
+/// Who is calling, as far as the form of an error goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    /// HTTP/JSON (and anything else): kratos' error JSON, as the layer
+    /// wrote it.
+    Http,
+    /// gRPC, or gRPC-Web with its content type: a trailers-only status.
+    Grpc(&'static str),
+    /// Connect unary (POST or GET): Connect's error JSON.
+    Connect,
+    /// Connect streaming with its content type: an end-of-stream message.
+    ConnectStream(&'static str),
+}
+
+impl Caller {
+    fn of(req: &http::Request<Body>) -> Caller {
+        match Protocol::of(req) {
+            Some(Protocol::Grpc(_)) => Caller::Grpc("application/grpc"),
+            Some(Protocol::GrpcWeb(_)) => {
+                let text = req
+                    .headers()
+                    .get(header::CONTENT_TYPE)
+                    .is_some_and(|v| v.as_bytes().starts_with(b"application/grpc-web-text"));
+                Caller::Grpc(if text {
+                    "application/grpc-web-text+proto"
+                } else {
+                    "application/grpc-web+proto"
+                })
+            }
+            Some(Protocol::Connect(_) | Protocol::ConnectGet) => Caller::Connect,
+            Some(Protocol::ConnectStream(Codec::Json)) => {
+                Caller::ConnectStream("application/connect+json")
+            }
+            Some(Protocol::ConnectStream(Codec::Protobuf)) => {
+                Caller::ConnectStream("application/connect+proto")
+            }
+            _ => Caller::Http,
+        }
+    }
+
+    /// `response` as this caller reads it.
+    fn answer(self, response: axum::response::Response) -> axum::response::Response {
+        let content_type = |response: &axum::response::Response, prefix: &[u8]| {
+            response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .is_some_and(|v| v.as_bytes().starts_with(prefix))
+        };
+        match self {
+            Caller::Http => response,
+            Caller::Grpc(_) if content_type(&response, b"application/grpc") => response,
+            Caller::Grpc(grpc) => match layer_error(&response) {
+                None => response,
+                Some(error) => {
+                    let mut status = error.to_status().into_http::<Body>();
+                    status
+                        .headers_mut()
+                        .insert(header::CONTENT_TYPE, HeaderValue::from_static(grpc));
+                    keep_layer_headers(response, status)
+                }
+            },
+            Caller::Connect => {
+                let connect_json = content_type(&response, b"application/json")
+                    && response.extensions().get::<ErrorReply>().is_none();
+                match layer_error(&response) {
+                    Some(error) if !connect_json => {
+                        let reply = connect_error(&error);
+                        keep_layer_headers(response, reply)
+                    }
+                    _ => response,
+                }
+            }
+            Caller::ConnectStream(_) if content_type(&response, b"application/connect+") => {
+                response
+            }
+            Caller::ConnectStream(connect) => match layer_error(&response) {
+                None => response,
+                Some(error) => {
+                    let reply = ended(connect, &error);
+                    keep_layer_headers(response, reply)
+                }
+            },
+        }
+    }
+}
+
+/// The error a layer answered with: its [`Error`], or for a failed
+/// response without one (tower-http's 401, 408, 413, …) the code of its
+/// status. `None` for a success (a CORS preflight's 200).
+fn layer_error(response: &axum::response::Response) -> Option<Error> {
+    if let Some(ErrorReply(error)) = response.extensions().get::<ErrorReply>() {
+        return Some(error.clone());
+    }
+    let status = response.status();
+    (status.is_client_error() || status.is_server_error()).then(|| status_error(status))
+}
+
+/// `reply` with the headers and extensions `layered` had besides its
+/// framing and error: what the layers added (CORS, request ids) stays; a
+/// name the reply sets itself (its content type, the status) is the
+/// reply's.
+fn keep_layer_headers(
+    layered: axum::response::Response,
+    mut reply: axum::response::Response,
+) -> axum::response::Response {
+    let (mut parts, _) = layered.into_parts();
+    crate::metadata::strip_framing(&mut parts.headers);
+    parts.extensions.remove::<ErrorReply>();
+    for name in parts.headers.keys() {
+        if reply.headers().contains_key(name) {
+            continue;
+        }
+        for value in parts.headers.get_all(name) {
+            reply.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    reply.extensions_mut().extend(parts.extensions);
+    reply
+}
