@@ -37,7 +37,6 @@ use std::time::{Duration, Instant};
 
 use http::HeaderMap;
 
-use crate::metadata::GLOBAL_METADATA_PREFIX;
 
 tokio::task_local! {
     static CURRENT: CallContext;
@@ -73,7 +72,10 @@ impl CallContext {
     ) -> CallContext {
         let mut metadata = HeaderMap::new();
         for (name, value) in headers {
-            if name.as_str().starts_with(GLOBAL_METADATA_PREFIX) {
+            if name
+                .as_str()
+                .starts_with(crate::metadata::GLOBAL_METADATA_PREFIX)
+            {
                 metadata.append(name.clone(), value.clone());
             }
         }

@@ -30,13 +30,34 @@ pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "
 /// `google.api.http` rules, gRPC, gRPC-Web and Connect — with the standard
 /// gRPC health and reflection services, and its OpenAPI document at
 /// `GET /openapi.yaml`: protoway's matcher routes the generated bindings,
-/// the axum router behind it (its fallback) everything else.
+/// the axum router behind it (its fallback) everything else. Behind the
+/// layers every request passes (see [`routes_with`]).
 pub fn app() -> protoway::server::RoutesService {
     app_with(Library::default())
 }
 
 /// [`app`] serving the given library (a test keeps a clone to look at it).
 pub fn app_with(library: Library) -> protoway::server::RoutesService {
+    with_layers(routes_with(library)).into_service()
+}
+
+/// `routes` behind the layers the example serves with, on the service
+/// level (every request, every transport, before matching): a request id
+/// (`x-request-id`, made unless the caller sent one, and sent back), a
+/// tracing span per request, and permissive CORS, outermost, so that a
+/// browser's preflight is answered before anything else runs.
+pub fn with_layers(routes: protoway::server::Routes) -> protoway::server::Routes {
+    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+    routes
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(tower_http::cors::CorsLayer::permissive())
+}
+
+/// The routes of [`app`] without its layers: the generated bindings, the
+/// health and reflection services and the docs router.
+pub fn routes_with(library: Library) -> protoway::server::Routes {
     let docs = axum::Router::new().route(
         "/openapi.yaml",
         axum::routing::get(|| async { ([("content-type", "application/yaml")], OPENAPI_YAML) }),
@@ -49,6 +70,5 @@ pub fn app_with(library: Library) -> protoway::server::RoutesService {
     pb::library::v1::library_service_http::routes(library)
         .grpc_service(health)
         .grpc_service(reflection)
-        .into_service()
         .fallback(docs)
 }

@@ -2,6 +2,14 @@
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
+    // The TraceLayer's spans and events (`RUST_LOG=tower_http=debug` shows
+    // each request).
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
     let addr = std::env::var("ADDR").unwrap_or_else(|_| "127.0.0.1:8000".to_owned());
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     let addr = listener.local_addr()?;

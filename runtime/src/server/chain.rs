@@ -3,11 +3,10 @@
 //! CORS preflights, WebSocket upgrades), and what a layer answers by
 //! itself is put in the caller's protocol here, outside every layer.
 //!
-//! A response is the layer's own when it does not have the caller's
-//! protocol form: a gRPC caller's reply without a `application/grpc…`
-//! content type, a Connect caller's error without Connect's JSON, a
-//! Connect stream's reply that is not `application/connect+…`. The
-//! dispatch's own replies always have that form and pass untouched.
+//! The dispatch's own replies are marked ([`Dispatched`], in the response
+//! extensions) and pass untouched, as does a reply already in the
+//! caller's protocol (a layer may rebuild a response and drop the mark);
+//! any other is the layer's own.
 
 use super::envelope::ended;
 use super::rpc::{Protocol, connect_error};
@@ -23,11 +22,24 @@ pub(super) fn call(layered: Endpoint, req: http::Request<Body>) -> ResponseFutur
     })
 }
 
+/// The mark of a reply the dispatch made, for [`Caller::answer`]: one
+/// extension per request, only where there are service layers.
+#[derive(Debug, Clone, Copy)]
+struct Dispatched;
+
+/// `reply`, marked as the dispatch's.
+pub(super) fn dispatched(reply: ResponseFuture) -> ResponseFuture {
+    Box::pin(async move {
+        let Ok(mut response) = reply.await;
+        response.extensions_mut().insert(Dispatched);
+        Ok(response)
+    })
+}
+
 /// Who is calling, as far as the form of an error goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Caller {
-    /// HTTP/JSON (and anything else): kratos' error JSON, as the layer
-    /// wrote it.
+    /// HTTP/JSON (and anything else): kratos' error JSON.
     Http,
     /// gRPC, or gRPC-Web with its content type: a trailers-only status.
     Grpc(&'static str),
@@ -64,7 +76,10 @@ impl Caller {
     }
 
     /// `response` as this caller reads it.
-    fn answer(self, response: axum::response::Response) -> axum::response::Response {
+    fn answer(self, mut response: axum::response::Response) -> axum::response::Response {
+        if response.extensions_mut().remove::<Dispatched>().is_some() {
+            return response;
+        }
         let content_type = |response: &axum::response::Response, prefix: &[u8]| {
             response
                 .headers()
@@ -72,7 +87,19 @@ impl Caller {
                 .is_some_and(|v| v.as_bytes().starts_with(prefix))
         };
         match self {
-            Caller::Http => response,
+            // A failed reply with no body (tower-http's 401, 408) gets the
+            // Error JSON of its status; anything else is the layer's.
+            Caller::Http => {
+                let bare = !response.headers().contains_key(header::CONTENT_TYPE)
+                    && axum::body::HttpBody::size_hint(response.body()).upper() == Some(0);
+                match layer_error(&response) {
+                    Some(error) if bare => {
+                        let reply = error_response(Codec::Json, error);
+                        keep_layer_headers(response, reply)
+                    }
+                    _ => response,
+                }
+            }
             Caller::Grpc(_) if content_type(&response, b"application/grpc") => response,
             Caller::Grpc(grpc) => match layer_error(&response) {
                 None => response,

@@ -36,7 +36,7 @@ impl RoutesService {
         let layered = (!layers.is_empty()).then(|| {
             let inner = dispatch.clone();
             let innermost = BoxCloneSyncService::new(tower::service_fn(
-                move |req: http::Request<Body>| inner.call(req),
+                move |req: http::Request<Body>| super::chain::dispatched(inner.call(req)),
             ));
             layers.iter().fold(innermost, |inner, wrap| wrap(inner))
         });

@@ -522,7 +522,7 @@ async fn http_body_in_and_out() {
 async fn layers_see_the_operation_even_when_binding_fails() {
     let seen: Arc<Mutex<Vec<String>>> = Arc::default();
     let record = seen.clone();
-    let routes = bookstore_http::routes(Store).layer(axum::middleware::from_fn(
+    let routes = bookstore_http::routes(Store).route_layer(axum::middleware::from_fn(
         move |req: axum::extract::Request, next: axum::middleware::Next| {
             let record = record.clone();
             async move {
@@ -819,7 +819,7 @@ async fn fallible_tower_layers_answer_with_the_error_json() {
         },
     );
     let base =
-        serve(slow.layer(tower::timeout::TimeoutLayer::new(Duration::from_millis(50)))).await;
+        serve(slow.route_layer(tower::timeout::TimeoutLayer::new(Duration::from_millis(50)))).await;
     assert_eq!(get(&base, "/v1/shelves/fast").await.0, 200);
     let (status, err) = get_error(&base, "/v1/shelves/slow").await;
     assert_eq!((status, err.reason()), (504, "TIMEOUT"));
@@ -849,7 +849,7 @@ async fn fallible_tower_layers_answer_with_the_error_json() {
     }
     for (own, status, reason) in [(true, 429, "RATE_LIMITED"), (false, 500, "")] {
         let layer = tower::layer::layer_fn(move |inner| Refuse(inner, own));
-        let base = serve(bookstore_http::routes(Store).layer(layer)).await;
+        let base = serve(bookstore_http::routes(Store).route_layer(layer)).await;
         let (got, err) = get_error(&base, "/v1/shelves/1").await;
         assert_eq!(got, status);
         if !reason.is_empty() {

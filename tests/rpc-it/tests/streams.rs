@@ -332,7 +332,7 @@ async fn a_layer_sees_each_streamed_reply_in_the_body() {
     let frames = std::sync::Arc::new(AtomicUsize::new(0));
     let counted = frames.clone();
     let routes =
-        library::pb::library::v1::library_service_http::routes(library::Library::default()).layer(
+        library::pb::library::v1::library_service_http::routes(library::Library::default()).route_layer(
             tower::util::MapResponseLayer::new(move |response: axum::response::Response| {
                 let counted = counted.clone();
                 response.map(|body| {

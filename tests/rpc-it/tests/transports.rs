@@ -283,7 +283,7 @@ async fn slow_server(
                 }))
             },
         )
-        .layer(tower::util::MapRequestLayer::new(
+        .route_layer(tower::util::MapRequestLayer::new(
             move |req: http::Request<axum::body::Body>| {
                 let operation = req.extensions().get::<Operation>().map(|o| o.0);
                 let content_type = req
