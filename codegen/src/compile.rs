@@ -15,37 +15,7 @@ use protox::file::{
 
 use crate::request::RawCodeGeneratorRequest;
 
-/// The protos protoway ships, by import name.
-pub const SHIPPED_PROTOS: &[(&str, &str)] = &[
-    (
-        "errors/errors.proto",
-        include_str!("../proto/errors/errors.proto"),
-    ),
-    (
-        "google/api/http.proto",
-        include_str!("../proto/google/api/http.proto"),
-    ),
-    (
-        "google/api/annotations.proto",
-        include_str!("../proto/google/api/annotations.proto"),
-    ),
-    (
-        "google/api/httpbody.proto",
-        include_str!("../proto/google/api/httpbody.proto"),
-    ),
-    (
-        "google/api/field_behavior.proto",
-        include_str!("../proto/google/api/field_behavior.proto"),
-    ),
-    (
-        "openapiv3/annotations.proto",
-        include_str!("../proto/openapiv3/annotations.proto"),
-    ),
-    (
-        "openapiv3/OpenAPIv3.proto",
-        include_str!("../proto/openapiv3/OpenAPIv3.proto"),
-    ),
-];
+pub use crate::shipped::SHIPPED_PROTOS;
 
 /// Resolves [`SHIPPED_PROTOS`].
 struct ShippedProtos;

@@ -19,6 +19,7 @@
 //! - [`diagnostic`]: generation errors that name file, line:column and element.
 //! - [`render`]: `quote` tokens to source via `syn` + `prettyplease` (rustfmt on request).
 //! - [`plugin`]: the stdin/stdout protocol shared by every plugin binary.
+//! - [`shipped`]: the annotation protos protoway ships, and their export.
 
 pub mod diagnostic;
 pub mod http;
@@ -29,6 +30,7 @@ pub mod params;
 pub mod plugin;
 pub mod render;
 pub mod request;
+pub mod shipped;
 pub mod source;
 pub mod wire;
 

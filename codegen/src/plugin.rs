@@ -120,13 +120,31 @@ pub fn main(name: &str, version: &str, about: &str, generate: Generator) -> Exit
 pub fn run(name: &str, version: &str, about: &str, generate: Generator, setup: Setup) -> ExitCode {
     if let Some(arg) = std::env::args().nth(1) {
         return match arg.as_str() {
+            "--export-protos" => {
+                let Some(dir) = std::env::args().nth(2) else {
+                    eprintln!("{name}: --export-protos DIR: name the directory");
+                    return ExitCode::from(2);
+                };
+                match crate::shipped::export(std::path::Path::new(&dir)) {
+                    Ok(written) => {
+                        for path in written {
+                            println!("{}", path.display());
+                        }
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => {
+                        eprintln!("{name}: --export-protos {dir}: {e}");
+                        ExitCode::FAILURE
+                    }
+                }
+            }
             "--version" | "-V" => {
                 println!("{name} {version}");
                 ExitCode::SUCCESS
             }
             "--help" | "-h" => {
                 println!(
-                    "{name} {version}\n{about}\n\nA protoc plugin: run it through protoc, e.g. protoc --{}_out=OUT_DIR file.proto",
+                    "{name} {version}\n{about}\n\nA protoc plugin: run it through protoc, e.g. protoc --{}_out=OUT_DIR file.proto\n\n--export-protos DIR  writes the protos protoway ships (google/api, errors, openapiv3) under DIR, for protoc -I or a buf module",
                     name.trim_start_matches("protoc-gen-")
                 );
                 ExitCode::SUCCESS
