@@ -8,8 +8,6 @@
 //! caller's protocol (a layer may rebuild a response and drop the mark);
 //! any other is the layer's own.
 
-use super::envelope::ended;
-use super::rpc::{Protocol, connect_error};
 use super::*;
 
 /// Serves `req` through the layered dispatch, then answers the caller in
@@ -104,11 +102,8 @@ impl Caller {
             Caller::Grpc(grpc) => match layer_error(&response) {
                 None => response,
                 Some(error) => {
-                    let mut status = error.to_status().into_http::<Body>();
-                    status
-                        .headers_mut()
-                        .insert(header::CONTENT_TYPE, HeaderValue::from_static(grpc));
-                    keep_layer_headers(response, status)
+                    let reply = grpc::error_reply(&error, grpc);
+                    keep_layer_headers(response, reply)
                 }
             },
             Caller::Connect => {
@@ -116,7 +111,7 @@ impl Caller {
                     && response.extensions().get::<ErrorReply>().is_none();
                 match layer_error(&response) {
                     Some(error) if !connect_json => {
-                        let reply = connect_error(&error);
+                        let reply = connect::error_reply(&error);
                         keep_layer_headers(response, reply)
                     }
                     _ => response,
@@ -128,7 +123,7 @@ impl Caller {
             Caller::ConnectStream(connect) => match layer_error(&response) {
                 None => response,
                 Some(error) => {
-                    let reply = ended(connect, &error);
+                    let reply = connect::ended(connect, &error);
                     keep_layer_headers(response, reply)
                 }
             },

@@ -137,7 +137,7 @@ impl Dispatch {
         let operation = || self.rpc.contains_key(req.uri().path());
         match protocol {
             Some(p @ (Protocol::Grpc(_) | Protocol::GrpcWeb(_))) => {
-                return serve(&self.rpc, p, req);
+                return protocol::serve(&self.rpc, p, req);
             }
             Some(
                 p @ (Protocol::Connect(_)
@@ -145,7 +145,7 @@ impl Dispatch {
                 | Protocol::ConnectGet
                 | Protocol::Unsupported(_)),
             ) if operation() => {
-                return serve(&self.rpc, p, req);
+                return protocol::serve(&self.rpc, p, req);
             }
             _ => {}
         }
@@ -169,7 +169,7 @@ impl Dispatch {
                 _ => None,
             };
             if let Some(p) = rpc {
-                return serve(&self.rpc, p, req);
+                return protocol::serve(&self.rpc, p, req);
             }
         }
         if !matches!(outcome, Outcome::Found { .. })

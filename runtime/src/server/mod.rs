@@ -79,8 +79,10 @@ pub use crate::route::{BodyRule, FieldRef, Request, Response, ResponseBody, Rout
 mod binding;
 mod call;
 mod chain;
-mod envelope;
+mod connect;
+mod grpc;
 mod matching;
+mod protocol;
 mod reply;
 mod routes;
 mod rpc;
@@ -96,7 +98,10 @@ pub use self::routes::Routes;
 pub use crate::stream::Streaming;
 // The steps' own items, for one another (each file starts `use super::*`:
 // the imports above are the module's one import list).
-use self::{binding::*, call::*, matching::Dispatch, reply::*, routes::*, rpc::*};
+use self::grpc::GrpcEndpoint;
+use self::protocol::Protocol;
+use self::rpc::{Rpc, RpcTable, after_body, deadline_exceeded, drain, no_method, within};
+use self::{binding::*, call::*, matching::Dispatch, reply::*, routes::*};
 
 /// Default request body limit: 4 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 4 << 20;
