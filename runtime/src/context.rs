@@ -37,7 +37,6 @@ use std::time::{Duration, Instant};
 
 use http::HeaderMap;
 
-
 tokio::task_local! {
     static CURRENT: CallContext;
 }
@@ -168,9 +167,9 @@ mod tests {
                 assert!(spawned.await.unwrap());
                 // … unless it is carried across.
                 let carried = CallContext::current().unwrap();
-                let spawned = tokio::spawn(carried.scope(async {
-                    CallContext::current().map(|c| c.metadata().len())
-                }));
+                let spawned = tokio::spawn(
+                    carried.scope(async { CallContext::current().map(|c| c.metadata().len()) }),
+                );
                 assert_eq!(spawned.await.unwrap(), Some(2));
             })
             .await;

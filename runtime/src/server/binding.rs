@@ -2,7 +2,17 @@
 //! path captures into the request message, in that order (later sources
 //! win).
 
-use super::*;
+use bytes::Bytes;
+use http::header;
+
+use super::call::RouteState;
+use super::reply::internal;
+use super::{BodyRule, FieldRef, RouteSpec};
+use crate::bind::JsonBuilder;
+use crate::codec::Codec;
+use crate::message::{DecodeMessage, invalid_json, merge_params, replace_with_params, wrap_json};
+use crate::spec::MessageSpec;
+use crate::{Error, bind, codec, wire};
 
 /// A request message's body field, for `body: "field"` rules naming a
 /// singular message field (generated: `|m| body_field(&mut m.book)`).

@@ -2,7 +2,26 @@
 //! service's method; compiled once per route, behind one trait object
 //! (see "Compile cost" in the module doc of `server`).
 
-use super::*;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::body::Body;
+use bytes::Bytes;
+use http::{HeaderMap, header};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+
+use super::binding::{BindingMessage, RequestTarget, bind_request};
+use super::reply::error_response;
+use super::routes::{Config, ResponseFuture};
+use super::rpc::Rpc;
+use super::{BodyFieldFn, BodyRule, Operation, ReplyTo, RouteSpec, rpc, stream};
+use crate::codec::Codec;
+use crate::context::CallContext;
+use crate::route::{Request, Response};
+use crate::{Error, codec};
+
+#[cfg(feature = "websocket")]
+use super::websocket;
 
 /// What every request of one route shares.
 pub(super) struct RouteState {
@@ -119,7 +138,11 @@ pub(super) struct ContextOf {
 /// The context a handler runs in: the call's operation, global metadata
 /// and deadline (`grpc-timeout`, read on HTTP/JSON too as grpc-gateway
 /// does, or `Connect-Timeout-Ms`).
-pub(super) fn call_context(operation: &'static str, headers: &HeaderMap, reply: &ReplyTo) -> ContextOf {
+pub(super) fn call_context(
+    operation: &'static str,
+    headers: &HeaderMap,
+    reply: &ReplyTo,
+) -> ContextOf {
     let context = CallContext::of(operation, headers, rpc::call_timeout(headers));
     let http_deadline = match (reply.rpc, context.deadline()) {
         (false, Some(deadline)) => Some((deadline, reply.codec)),
@@ -144,12 +167,10 @@ pub(super) fn in_context(context: ContextOf, call: ReplyFuture) -> ResponseFutur
     Box::pin(context.scope(async move {
         match http_deadline {
             None => call.await,
-            Some((deadline, codec)) => {
-                match tokio::time::timeout_at(deadline.into(), call).await {
-                    Ok(reply) => reply,
-                    Err(_) => Ok(error_response(codec, rpc::deadline_exceeded())),
-                }
-            }
+            Some((deadline, codec)) => match tokio::time::timeout_at(deadline.into(), call).await {
+                Ok(reply) => reply,
+                Err(_) => Ok(error_response(codec, rpc::deadline_exceeded())),
+            },
         }
     }))
 }

@@ -8,7 +8,17 @@
 //! caller's protocol (a layer may rebuild a response and drop the mark);
 //! any other is the layer's own.
 
-use super::*;
+use axum::body::Body;
+use http::header;
+use tower::ServiceExt;
+
+use super::protocol::Protocol;
+use super::reply::{error_response, status_error};
+use super::routes::{Endpoint, ResponseFuture};
+use super::{connect, grpc};
+use crate::Error;
+use crate::axum_support::ErrorReply;
+use crate::codec::Codec;
 
 /// Serves `req` through the layered dispatch, then answers the caller in
 /// its protocol.

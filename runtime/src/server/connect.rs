@@ -10,13 +10,25 @@
 //! as the other transports do. This module holds Connect's facts: its
 //! headers, `Connect-Timeout-Ms` and its parser, the error JSON.
 
+use std::convert::Infallible;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
+use axum::body::Body;
 use base64::Engine;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use serde_json::Value;
 
-use super::*;
+use super::reply::{ReplyTrailers, status_error};
+use super::routes::ResponseFuture;
+use super::rpc::{Rpc, RpcTable, after_body, deadline_exceeded, no_method, within};
+use super::{DEFAULT_BODY_LIMIT, stream};
+use crate::Error;
+use crate::axum_support::ErrorReply;
+use crate::codec::Codec;
 use crate::route::Streams;
 use crate::status::GrpcCode;
 use crate::stream::Stream;
@@ -32,7 +44,12 @@ pub(super) fn timeout(headers: &HeaderMap) -> Result<Option<Duration>, Error> {
     let Some(value) = headers.get(TIMEOUT_MS) else {
         return Ok(None);
     };
-    match value.to_str().ok().filter(|v| v.len() <= 10).and_then(|v| v.parse().ok()) {
+    match value
+        .to_str()
+        .ok()
+        .filter(|v| v.len() <= 10)
+        .and_then(|v| v.parse().ok())
+    {
         Some(ms) => Ok(Some(Duration::from_millis(ms))),
         None => Err(Error::from_grpc(
             GrpcCode::InvalidArgument,
@@ -557,5 +574,4 @@ mod tests {
         assert_eq!(GrpcCode::ResourceExhausted.connect_http_status(), 429);
         assert_eq!(GrpcCode::Cancelled.connect_http_status(), 499);
     }
-
 }

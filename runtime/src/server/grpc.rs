@@ -10,18 +10,36 @@
 //! Kept for speed: a reply's one buffer is taken as it is, not collected;
 //! a stream of replies is tonic's named stream type, not a boxed one.
 
+use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::Body;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, header};
+use http_body_util::BodyExt;
 use tonic::codec::{DecodeBuf, Decoder, EncodeBuf, Encoder};
+use tower::util::BoxCloneSyncService;
+use tower::{Layer, Service, ServiceExt};
 
-use super::*;
+use super::reply::{ReplyTrailers, status_error};
+use super::routes::{ResponseFuture, Target};
+use super::rpc::{Rpc, RpcTable, deadline_exceeded, drain, no_method, within};
+use super::{DEFAULT_BODY_LIMIT, RouteSpec, stream};
+use crate::Error;
+use crate::axum_support::ErrorReply;
+use crate::codec::Codec;
 use crate::route::Streams;
 use crate::stream::Stream;
 
 const GRPC_TIMEOUT: http::HeaderName = http::HeaderName::from_static("grpc-timeout");
 
 /// A gRPC call over h2 in `codec` (`application/grpc`, `+proto`, `+json`).
-pub(super) fn serve(table: &Arc<RpcTable>, codec: Codec, req: http::Request<Body>) -> ResponseFuture {
+pub(super) fn serve(
+    table: &Arc<RpcTable>,
+    codec: Codec,
+    req: http::Request<Body>,
+) -> ResponseFuture {
     match codec {
         Codec::Json => {
             let call = grpc_call(table, req, Codec::Json);
@@ -509,5 +527,4 @@ mod tests {
             assert_eq!(parse_timeout(bad), None, "{bad}");
         }
     }
-
 }

@@ -2,7 +2,23 @@
 //! `Allow`, 400 for an unusable path), puts the [`Operation`] into the
 //! request extensions and runs the route, through its layers if any.
 
-use super::*;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::body::Body;
+use bytes::Bytes;
+use http::{HeaderValue, header};
+use tower::util::BoxCloneSyncService;
+use tower::{Service, ServiceExt};
+
+use super::protocol::Protocol;
+use super::reply::error_response;
+use super::routes::{Endpoint, ResponseFuture, Target, WrapEndpoint};
+use super::rpc::{Rpc, RpcTable};
+use super::{Operation, PathValues, RouteSpec, protocol};
+use crate::Error;
+use crate::codec::Codec;
+use crate::matcher::{Matcher, Outcome};
 
 /// The generated routes as a tower service: protoway's matcher decides
 /// first, so a matched request costs one routing step. What it does not
@@ -35,9 +51,10 @@ impl RoutesService {
     pub(super) fn new(dispatch: Dispatch, layers: Arc<[WrapEndpoint]>) -> RoutesService {
         let layered = (!layers.is_empty()).then(|| {
             let inner = dispatch.clone();
-            let innermost = BoxCloneSyncService::new(tower::service_fn(
-                move |req: http::Request<Body>| super::chain::dispatched(inner.call(req)),
-            ));
+            let innermost =
+                BoxCloneSyncService::new(tower::service_fn(move |req: http::Request<Body>| {
+                    super::chain::dispatched(inner.call(req))
+                }));
             layers.iter().fold(innermost, |inner, wrap| wrap(inner))
         });
         RoutesService {

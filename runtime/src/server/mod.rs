@@ -47,33 +47,6 @@
 //! field is decoded straight into it. Matching, binding, negotiation and reply
 //! encoding are compiled once, in `protoway`.
 
-// What the steps below use, imported once for all of them.
-use std::convert::Infallible;
-use std::future::Future;
-use std::sync::Arc;
-
-use axum::body::Body;
-use axum::response::IntoResponse;
-use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, StatusCode, header};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
-use serde_json::Value;
-use tower::util::BoxCloneSyncService;
-use tower::{Layer, Service, ServiceExt};
-
-use crate::bind::{self, JsonBuilder};
-use crate::context::CallContext;
-use crate::codec::{self, Codec};
-use crate::matcher::{Matcher, Outcome};
-use crate::message::{
-    DecodeMessage, EncodeMessage, invalid_json, merge_params, replace_with_params, wrap_json,
-};
-use crate::path;
-use crate::spec::{Cardinality, FieldSpec, Kind, MessageSpec};
-use crate::{Error, wire};
-
-use crate::axum_support::ErrorReply;
-use crate::route::ErrorProto;
 pub use crate::route::{BodyRule, FieldRef, Request, Response, ResponseBody, RouteSpec};
 
 mod binding;
@@ -96,12 +69,6 @@ pub use self::matching::RoutesService;
 pub use self::reply::ReplyTo;
 pub use self::routes::Routes;
 pub use crate::stream::Streaming;
-// The steps' own items, for one another (each file starts `use super::*`:
-// the imports above are the module's one import list).
-use self::grpc::GrpcEndpoint;
-use self::protocol::Protocol;
-use self::rpc::{Rpc, RpcTable, after_body, deadline_exceeded, drain, no_method, within};
-use self::{binding::*, call::*, matching::Dispatch, reply::*, routes::*};
 
 /// Default request body limit: 4 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 4 << 20;

@@ -3,7 +3,16 @@
 //! protocol's module: `grpc` (gRPC, gRPC-Web) or `connect` (unary, GET,
 //! streaming). An RPC request no protocol reads is answered here.
 
-use super::*;
+use std::sync::Arc;
+
+use axum::body::Body;
+use http::{HeaderValue, StatusCode, header};
+
+use super::routes::ResponseFuture;
+use super::rpc::{RpcTable, after_body};
+use super::{connect, grpc};
+use crate::Error;
+use crate::codec::Codec;
 use crate::status::GrpcCode;
 
 /// An RPC protocol, decided once per request from its headers.
@@ -101,7 +110,6 @@ impl Protocol {
     }
 }
 
-
 /// Serves `req` over `protocol` when its path names an operation.
 pub(super) fn serve(
     table: &Arc<RpcTable>,
@@ -157,7 +165,6 @@ fn unsupported(status: u16, req: &http::Request<Body>) -> axum::response::Respon
     response
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,7 +179,7 @@ mod tests {
 
     #[test]
     fn the_protocol_is_read_from_the_content_type_once() {
-        use Protocol::*;
+        use super::Protocol::*;
         assert_eq!(
             Protocol::of(&request("application/grpc", false)),
             Some(Grpc(Codec::Protobuf))
@@ -208,4 +215,3 @@ mod tests {
         assert_eq!(Protocol::of(&request("text/plain", false)), None);
     }
 }
-

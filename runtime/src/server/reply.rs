@@ -2,7 +2,22 @@
 //! route's `response_body` in the negotiated codec; an Error as kratos'
 //! JSON or its protobuf form.
 
-use super::*;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::response::IntoResponse;
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use serde_json::Value;
+
+use super::call::{RouteState, with_operation};
+use super::routes::Config;
+use super::{ResponseBody, RouteSpec, stream};
+use crate::codec::Codec;
+use crate::message::EncodeMessage;
+use crate::route::{ErrorProto, Response};
+use crate::spec::{Cardinality, FieldSpec, Kind, MessageSpec};
+use crate::{Error, wire};
 
 /// Where a handler's reply goes: encoded as the route and the request's
 /// negotiated codec say. Generated call functions end with
@@ -274,6 +289,7 @@ pub(super) struct ReplyTrailers(pub(super) HeaderMap);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http_body_util::BodyExt;
 
     async fn body(response: axum::response::Response) -> (u16, Value) {
         let status = response.status().as_u16();

@@ -2,7 +2,25 @@
 //! bindings, their tower layers and the router settings, then compiles
 //! them into the [`RoutesService`] that serves them.
 
-use super::*;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::body::Body;
+use bytes::Bytes;
+use tower::util::BoxCloneSyncService;
+use tower::{Layer, Service, ServiceExt};
+
+use super::call::{Bound, CallFn, CallRoute, RouteState, call_closure, start};
+use super::grpc::GrpcEndpoint;
+use super::matching::Dispatch;
+use super::reply::layer_error_response;
+use super::rpc::{Rpc, RpcTable};
+use super::{
+    BodyFieldFn, DEFAULT_BODY_LIMIT, PathValues, RouteSpec, RoutesService, ServiceCall, stream,
+};
+use crate::matcher::Matcher;
+use crate::route::{Request, Response};
+use crate::{Error, path};
 
 /// Router settings.
 #[derive(Debug, Clone)]
@@ -54,11 +72,8 @@ pub(super) struct RouteShape {
 fn wrap_layer<L, B>(layer: L) -> WrapEndpoint
 where
     L: Layer<Endpoint> + Clone + Send + Sync + 'static,
-    L::Service: Service<http::Request<Body>, Response = http::Response<B>>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
+    L::Service:
+        Service<http::Request<Body>, Response = http::Response<B>> + Clone + Send + Sync + 'static,
     <L::Service as Service<http::Request<Body>>>::Error: Into<tower::BoxError>,
     <L::Service as Service<http::Request<Body>>>::Future: Send + 'static,
     B: axum::body::HttpBody<Data = Bytes> + Send + 'static,

@@ -13,7 +13,16 @@
 
 use std::time::Duration;
 
-use super::*;
+use axum::body::Body;
+use bytes::Bytes;
+use http::HeaderMap;
+use http_body_util::BodyExt;
+
+use super::grpc::GrpcEndpoint;
+use super::routes::{ResponseFuture, Target};
+use super::{DEFAULT_BODY_LIMIT, RouteSpec, connect, grpc};
+use crate::Error;
+use crate::codec::Codec;
 use crate::status::GrpcCode;
 
 /// How an RPC request reached its route's target ([`Target::run`]): the
@@ -39,7 +48,6 @@ impl Rpc {
         }
     }
 }
-
 
 /// Reads what is left of a request body (up to the default limit) before
 /// an early answer: an HTTP/1.1 connection whose request body was not read
@@ -146,10 +154,12 @@ pub(super) fn deadline_exceeded() -> Error {
 }
 
 /// `response`, once the request body is read (see [`drain`]).
-pub(super) fn after_body(req: http::Request<Body>, response: axum::response::Response) -> ResponseFuture {
+pub(super) fn after_body(
+    req: http::Request<Body>,
+    response: axum::response::Response,
+) -> ResponseFuture {
     Box::pin(async move {
         drain(req.into_body()).await;
         Ok(response)
     })
 }
-

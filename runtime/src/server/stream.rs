@@ -10,13 +10,25 @@
 //! no layer is between a route and an RPC transport, the replies skip the
 //! body and go to the transport as a stream ([`HandedOver`]: for speed).
 
+use std::convert::Infallible;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use crate::stream::{Stream, Streaming};
+use axum::body::Body;
+use bytes::Bytes;
+use http::{HeaderValue, header};
 
-use super::*;
+use super::call::{CallRoute, Incoming, call_context, in_context, with_operation};
+use super::reply::{ReplyTrailers, error_response};
+use super::routes::ResponseFuture;
+use super::{BodyRule, ReplyTo, ResponseBody, RouteSpec, ServiceCall, binding, reply, rpc};
+use crate::codec::Codec;
+use crate::message::{EncodeMessage, invalid_json};
+use crate::route::{Request, Response};
+use crate::stream::{Stream, Streaming};
+use crate::{Error, wire};
 
 /// How a stream of replies goes on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,13 +9,23 @@
 //! closes with 1011; a call that ends well closes with 1000. Client and
 //! bidi streams get full duplex on HTTP/1.1 this way.
 
+use std::convert::Infallible;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use axum::body::Body;
 use axum::extract::FromRequestParts;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::response::IntoResponse;
+use bytes::Bytes;
+use http::{HeaderValue, header};
+use http_body_util::BodyExt;
 
-use super::*;
+use super::routes::{ResponseFuture, Target};
+use super::{RouteSpec, stream};
+use crate::Error;
+use crate::axum_support::ErrorReply;
+use crate::matcher::{Matcher, Outcome};
 use crate::stream::Stream;
 
 /// Whether `req` asks to open a WebSocket.

@@ -17,31 +17,34 @@ use common::serve;
 /// The last hop: answers with what reached it, as a shelf: `name` the
 /// global metadata and credentials it saw, `theme` its deadline in ms.
 async fn last_hop() -> String {
-    let routes = Routes::new().add(&ROUTE_GET_SHELF_0, |req: Request<GetShelfRequest>| async move {
-        let headers = req.headers();
-        let seen = |name: &str| {
-            headers
-                .get_all(name)
-                .iter()
-                .map(|v| v.to_str().unwrap().to_owned())
-                .collect::<Vec<_>>()
-                .join("+")
-        };
-        let context = CallContext::current().expect("a handler runs in its call's context");
-        assert_eq!(context.operation(), "/library.v1.LibraryService/GetShelf");
-        Ok(Response::new(Shelf {
-            name: format!(
-                "user={} auth={} local={}",
-                seen("x-md-global-user"),
-                seen("authorization"),
-                seen("x-md-local-tenant")
-            ),
-            theme: context
-                .remaining()
-                .map(|d| d.as_millis().to_string())
-                .unwrap_or_default(),
-        }))
-    });
+    let routes = Routes::new().add(
+        &ROUTE_GET_SHELF_0,
+        |req: Request<GetShelfRequest>| async move {
+            let headers = req.headers();
+            let seen = |name: &str| {
+                headers
+                    .get_all(name)
+                    .iter()
+                    .map(|v| v.to_str().unwrap().to_owned())
+                    .collect::<Vec<_>>()
+                    .join("+")
+            };
+            let context = CallContext::current().expect("a handler runs in its call's context");
+            assert_eq!(context.operation(), "/library.v1.LibraryService/GetShelf");
+            Ok(Response::new(Shelf {
+                name: format!(
+                    "user={} auth={} local={}",
+                    seen("x-md-global-user"),
+                    seen("authorization"),
+                    seen("x-md-local-tenant")
+                ),
+                theme: context
+                    .remaining()
+                    .map(|d| d.as_millis().to_string())
+                    .unwrap_or_default(),
+            }))
+        },
+    );
     serve(routes.into_service()).await
 }
 
@@ -107,10 +110,11 @@ async fn over_http(first: &str) -> Shelf {
 }
 
 async fn over_grpc(first: &str) -> Shelf {
-    let mut client =
-        rpc_it::library::v1::library_service_client::LibraryServiceClient::connect(first.to_owned())
-            .await
-            .unwrap();
+    let mut client = rpc_it::library::v1::library_service_client::LibraryServiceClient::connect(
+        first.to_owned(),
+    )
+    .await
+    .unwrap();
     let mut request = tonic::Request::new(rpc_it::library::v1::GetShelfRequest {
         name: "shelves/1".into(),
     });
@@ -128,7 +132,10 @@ async fn over_grpc(first: &str) -> Shelf {
 
 /// The deadline the last hop saw: below the first one's 5 s, above 0.
 fn assert_deadline_carried(shelf: &Shelf) {
-    let ms: u64 = shelf.theme.parse().unwrap_or_else(|_| panic!("no deadline: {shelf:?}"));
+    let ms: u64 = shelf
+        .theme
+        .parse()
+        .unwrap_or_else(|_| panic!("no deadline: {shelf:?}"));
     assert!(ms > 0 && ms < 5_000, "{ms} ms");
 }
 
@@ -136,7 +143,10 @@ fn assert_deadline_carried(shelf: &Shelf) {
 async fn metadata_and_deadline_cross_two_hops_over_http_and_grpc() {
     let first = chain("plain").await;
     for shelf in [over_http(&first).await, over_grpc(&first).await] {
-        assert_eq!(shelf.name, "user=alice auth= local=", "only global metadata crosses");
+        assert_eq!(
+            shelf.name, "user=alice auth= local=",
+            "only global metadata crosses"
+        );
         assert_deadline_carried(&shelf);
     }
 }
@@ -153,13 +163,19 @@ async fn outside_a_handler_nothing_is_carried() {
         })
         .await
         .unwrap();
-    assert_eq!((shelf.name.as_str(), shelf.theme.as_str()), ("user= auth= local=", ""));
+    assert_eq!(
+        (shelf.name.as_str(), shelf.theme.as_str()),
+        ("user= auth= local=", "")
+    );
 }
 
 #[tokio::test]
 async fn a_spawned_task_carries_the_context_only_when_given_it() {
     let shelf = over_http(&chain("spawn").await).await;
-    assert_eq!((shelf.name.as_str(), shelf.theme.as_str()), ("user= auth= local=", ""));
+    assert_eq!(
+        (shelf.name.as_str(), shelf.theme.as_str()),
+        ("user= auth= local=", "")
+    );
     let shelf = over_http(&chain("spawn-carried").await).await;
     assert_eq!(shelf.name, "user=alice auth= local=");
     assert_deadline_carried(&shelf);

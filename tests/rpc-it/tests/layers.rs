@@ -43,7 +43,10 @@ async fn auth(
 
 /// What each transport's caller got back from a server that refuses it:
 /// (transport, the Error it read).
-async fn refused_everywhere(base: &str, token: Option<&str>) -> Vec<(&'static str, Result<(), Error>)> {
+async fn refused_everywhere(
+    base: &str,
+    token: Option<&str>,
+) -> Vec<(&'static str, Result<(), Error>)> {
     let http = reqwest::Client::new();
     let with_token = |r: reqwest::RequestBuilder| match token {
         Some(t) => r.header("authorization", format!("Bearer {t}")),
@@ -99,11 +102,14 @@ async fn refused_everywhere(base: &str, token: Option<&str>) -> Vec<(&'static st
             tonic::Status::ok("")
         }
     };
-    seen.push(("grpc-web", grpc_result(if status.code() == tonic::Code::Ok {
-        Ok(())
-    } else {
-        Err(status)
-    })));
+    seen.push((
+        "grpc-web",
+        grpc_result(if status.code() == tonic::Code::Ok {
+            Ok(())
+        } else {
+            Err(status)
+        }),
+    ));
 
     // Connect unary: Connect's error JSON.
     let reply = with_token(http.post(format!("{base}/library.v1.LibraryService/GetShelf")))
@@ -189,7 +195,12 @@ async fn connect_result(reply: reqwest::Response) -> Result<(), Error> {
 
 #[tokio::test]
 async fn an_auth_layer_on_the_service_answers_every_transport_in_its_protocol() {
-    let base = serve(routes().layer(axum::middleware::from_fn(auth)).into_service()).await;
+    let base = serve(
+        routes()
+            .layer(axum::middleware::from_fn(auth))
+            .into_service(),
+    )
+    .await;
     let refused = refused_everywhere(&base, None).await;
     assert_eq!(refused.len(), 6);
     for (transport, got) in refused {
@@ -290,7 +301,11 @@ async fn a_cors_preflight_is_answered_for_routes_rpcs_and_the_fallback() {
             .await
             .unwrap();
         assert_eq!(reply.status(), 200, "{path}");
-        assert_eq!(reply.headers()["access-control-allow-origin"], "*", "{path}");
+        assert_eq!(
+            reply.headers()["access-control-allow-origin"],
+            "*",
+            "{path}"
+        );
     }
     // The call itself carries the header too, on every transport.
     let reply = http
@@ -341,7 +356,10 @@ async fn a_layers_error_reaches_every_caller_and_keeps_the_cors_headers() {
         .await
         .unwrap();
     assert_eq!(reply.headers()["access-control-allow-origin"], "*");
-    assert_eq!(reply.headers()["content-type"], "application/grpc-web+proto");
+    assert_eq!(
+        reply.headers()["content-type"],
+        "application/grpc-web+proto"
+    );
     assert_eq!(reply.headers()["grpc-status"], "16");
     assert_eq!(reply.headers()["grpc-message"], "sign%20in%20first");
 }

@@ -332,19 +332,20 @@ async fn a_layer_sees_each_streamed_reply_in_the_body() {
     let frames = std::sync::Arc::new(AtomicUsize::new(0));
     let counted = frames.clone();
     let routes =
-        library::pb::library::v1::library_service_http::routes(library::Library::default()).route_layer(
-            tower::util::MapResponseLayer::new(move |response: axum::response::Response| {
-                let counted = counted.clone();
-                response.map(|body| {
-                    axum::body::Body::new(body.map_frame(move |frame| {
-                        if frame.is_data() {
-                            counted.fetch_add(1, Ordering::Relaxed);
-                        }
-                        frame
-                    }))
-                })
-            }),
-        );
+        library::pb::library::v1::library_service_http::routes(library::Library::default())
+            .route_layer(tower::util::MapResponseLayer::new(
+                move |response: axum::response::Response| {
+                    let counted = counted.clone();
+                    response.map(|body| {
+                        axum::body::Body::new(body.map_frame(move |frame| {
+                            if frame.is_data() {
+                                counted.fetch_add(1, Ordering::Relaxed);
+                            }
+                            frame
+                        }))
+                    })
+                },
+            ));
     let mut client = LibraryServiceClient::connect(serve(routes.into_service()).await)
         .await
         .unwrap();
