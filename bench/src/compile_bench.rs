@@ -27,7 +27,15 @@ pub struct Settings {
     pub only: Option<String>,
     /// `dev` or `release`.
     pub profile: String,
+    /// The committed figures the glue's LLVM IR is checked against
+    /// (`bench/compile-baseline.txt`): more than [`GROWTH_LIMIT`] over fails.
+    pub baseline: Option<PathBuf>,
+    /// Write the figures measured into `baseline` instead of checking.
+    pub write_baseline: bool,
 }
+
+/// How much the glue's LLVM IR may grow over the committed baseline.
+const GROWTH_LIMIT: f64 = 1.10;
 
 struct Subject {
     name: &'static str,
@@ -80,6 +88,7 @@ pub fn run(settings: &Settings) -> bool {
         warm.elapsed().as_secs_f64()
     );
     let mut ok = true;
+    let mut measured = Vec::new();
     for subject in &subjects {
         if settings
             .only
@@ -164,11 +173,143 @@ pub fn run(settings: &Settings) -> bool {
             (all - declared).max(0.0)
         );
         ok &= ratio <= 0.30;
+        // The deterministic figure CI checks: what the glue adds to the
+        // crate's LLVM IR (functions defined, lines), a proxy for rustc's
+        // work that does not swing with the machine's load.
+        let ir = |variant: &str| llvm_ir(&work, &format!("{}-{variant}", subject.name));
+        match (ir("messages"), ir("glue")) {
+            (Some(messages), Some(glue)) => {
+                let glue_ir = GlueIr {
+                    subject: subject.name,
+                    functions: glue.functions.saturating_sub(messages.functions),
+                    lines: glue.lines.saturating_sub(messages.lines),
+                };
+                println!(
+                    "  LLVM IR of the glue (dev, one codegen unit): {} functions, {} lines (messages: {} functions, {} lines)",
+                    glue_ir.functions, glue_ir.lines, messages.functions, messages.lines
+                );
+                measured.push(glue_ir);
+            }
+            _ => return false,
+        }
     }
     if !ok {
         println!("\ntarget missed");
     }
-    true
+    match (&settings.baseline, settings.write_baseline) {
+        (Some(path), true) => {
+            let mut text = String::from(
+                "# protoway-bench compile --write-baseline: what the generated glue adds to a\n\
+                 # crate's LLVM IR (dev profile, one codegen unit): subject functions lines.\n\
+                 # CI fails when a figure grows more than 10% over it.\n",
+            );
+            for m in &measured {
+                let _ = writeln!(text, "{} {} {}", m.subject, m.functions, m.lines);
+            }
+            if let Err(e) = std::fs::write(path, text) {
+                eprintln!("compile bench: writing {}: {e}", path.display());
+                return false;
+            }
+            println!("baseline written to {}", path.display());
+            true
+        }
+        (Some(path), false) => check_baseline(path, &measured),
+        (None, _) => true,
+    }
+}
+
+/// What the glue adds to one subject's LLVM IR.
+struct GlueIr {
+    subject: &'static str,
+    functions: usize,
+    lines: usize,
+}
+
+/// Each measured subject against its committed figures: false when one
+/// grew more than [`GROWTH_LIMIT`].
+fn check_baseline(path: &Path, measured: &[GlueIr]) -> bool {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("compile bench: reading {}: {e}", path.display());
+            return false;
+        }
+    };
+    let mut ok = true;
+    for m in measured {
+        let Some((functions, lines)) = text
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .find(|f| f.len() == 3 && f[0] == m.subject)
+            .and_then(|f| Some((f[1].parse::<f64>().ok()?, f[2].parse::<f64>().ok()?)))
+        else {
+            eprintln!(
+                "compile bench: {} has no figures for {}",
+                path.display(),
+                m.subject
+            );
+            ok = false;
+            continue;
+        };
+        let (f, l) = (m.functions as f64 / functions, m.lines as f64 / lines);
+        let within = f <= GROWTH_LIMIT && l <= GROWTH_LIMIT;
+        println!(
+            "  {}: glue IR {:.3}x the baseline's functions, {:.3}x its lines (limit {GROWTH_LIMIT}){}",
+            m.subject,
+            f,
+            l,
+            if within {
+                ""
+            } else {
+                "  GREW: find what the generated code or the runtime's generic API instantiates more"
+            }
+        );
+        ok &= within;
+    }
+    if !ok {
+        println!(
+            "\nthe glue's compile cost grew past the baseline (a deliberate change: `protoway-bench compile --write-baseline --baseline {}`)",
+            path.display()
+        );
+    }
+    ok
+}
+
+/// A crate's LLVM IR size.
+struct Ir {
+    functions: usize,
+    lines: usize,
+}
+
+/// Builds `package` (dev profile) with `--emit=llvm-ir` into one codegen
+/// unit and counts its IR: functions defined and lines.
+fn llvm_ir(work: &Path, package: &str) -> Option<Ir> {
+    let out = work.join("target/ir").join(package);
+    let _ = std::fs::remove_dir_all(&out);
+    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .current_dir(work)
+        .args(["rustc", "--quiet", "--lib", "-p", package, "--"])
+        .arg("--emit=llvm-ir")
+        .args(["-C", "codegen-units=1", "--out-dir"])
+        .arg(&out)
+        .env("CARGO_TARGET_DIR", work.join("target"))
+        .env("CARGO_INCREMENTAL", "0")
+        .status();
+    if !matches!(status, Ok(s) if s.success()) {
+        eprintln!("compile bench: cargo rustc --emit=llvm-ir -p {package} failed: {status:?}");
+        return None;
+    }
+    let ll = std::fs::read_dir(&out)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "ll"))?;
+    let text = std::fs::read_to_string(ll).ok()?;
+    Some(Ir {
+        functions: text.lines().filter(|l| l.starts_with("define ")).count(),
+        lines: text.lines().count(),
+    })
 }
 
 fn protos_in(googleapis: &Path, api: &str) -> Vec<PathBuf> {

@@ -47,7 +47,7 @@ const USAGE: &str = "usage: protoway-bench http [--secs S] [--rounds N] [--concu
        protoway-bench stream --wire N [--server protoway|tonic]
        protoway-bench stream [--rounds N] [--messages M]
        protoway-bench codegen [--limit N] [--googleapis DIR]
-       protoway-bench compile [--api google/cloud/dataproc/v1] [--rounds N] [--only library|googleapis] [--profile dev|release]
+       protoway-bench compile [--api google/cloud/dataproc/v1] [--rounds N] [--only library|googleapis] [--profile dev|release] [--baseline FILE [--write-baseline]]
        protoway-bench micro [--iterations N] [--only GET|JSON|protobuf] [--server generated|hand-written|router]
        protoway-bench load --addr HOST:PORT [--requests N] [--concurrency C] [--pid PID]";
 
@@ -143,6 +143,8 @@ fn main() -> ExitCode {
                 rounds: flag(&args, "--rounds", 7),
                 only: text_flag(&args, "--only"),
                 profile: flag(&args, "--profile", "dev".to_owned()),
+                baseline: text_flag(&args, "--baseline").map(PathBuf::from),
+                write_baseline: args.iter().any(|a| a == "--write-baseline"),
             });
             if !ok {
                 return ExitCode::FAILURE;

@@ -46,7 +46,9 @@ pub(crate) fn details_of(error: &crate::Error) -> Vec<crate::ErrorDetail> {
 }
 
 /// `error` (made from a gRPC code and message) with what `details` carry:
-/// reason and metadata from an ErrorInfo, the rest as its details.
+/// reason and metadata from an ErrorInfo, the rest as its details (what
+/// the client and the gRPC side read).
+#[cfg(any(feature = "client", feature = "tonic"))]
 pub(crate) fn with_details(
     mut error: crate::Error,
     details: impl IntoIterator<Item = crate::ErrorDetail>,

@@ -1,27 +1,31 @@
 //! protoway: the runtime that protoway-generated code calls.
 //!
-//! Entry points:
+//! Entry points (features `server`, `grpc` and `client` are on by default):
 //!
 //! - [`Error`]: the error every generated handler and client speaks, with
 //!   kratos-compatible wire JSON (`{"code","reason","message","metadata"}`).
-//! - `server::Routes` (feature `server`): what a generated
+//! - [`server::Routes`] (feature `server`): what a generated
 //!   `<service>_http::routes(service)` returns; merge services, add tower
-//!   layers, then `into_service()` or `router()` to serve it with axum.
-//! - `route` (with `server` or `client`): the route model both sides share:
-//!   `route::Request` / `route::Response` (what handlers take and give,
-//!   also as `server::Request` / `server::Response`) and `route::RouteSpec`
-//!   (one generated binding).
-//! - `client::Client` (feature `client`, no axum): the connection a
+//!   layers ([`Routes::layer`](server::Routes::layer) for the whole
+//!   service, [`Routes::route_layer`](server::Routes::route_layer) for
+//!   matched calls), then [`into_service`](server::Routes::into_service)
+//!   to serve it with axum. Handlers take a [`server::Request`] and give a
+//!   [`server::Response`].
+//! - [`client::Client`] (feature `client`, no axum): the connection a
 //!   generated `<Service>Client` calls through (reqwest; `rustls` for
-//!   HTTPS); `client::IntoRequest`, what its methods take.
-//! - `metadata`: which headers a forwarded call sends (kratos' global
+//!   HTTPS); [`client::IntoRequest`], what its methods take.
+//! - [`context::CallContext`]: the inbound call a handler serves, whose
+//!   global metadata and deadline generated clients send on.
+//! - [`route`]: the model server and client share ([`route::RouteSpec`],
+//!   one generated binding).
+//! - [`metadata`]: which headers cross a service boundary (kratos' global
 //!   metadata only).
 //! - [`path`]: the one `google.api.http` path template parser.
 //! - [`spec`]: the message tables generated code declares.
-//! - `wkt` (feature `wkt`): Timestamp and FieldMask with proto3-JSON serde.
+//! - [`wkt`]: Timestamp and FieldMask with proto3-JSON serde.
 //! - [`status`]: HTTP ⇄ gRPC status mapping (kratos' table).
-//! - Feature `axum`: [`Error`] is an `IntoResponse`.
-//! - Feature `tonic`: [`Error`] ⇄ `tonic::Status` with a `google.rpc.ErrorInfo` detail.
+//! - Feature `axum`: [`Error`] is an `IntoResponse`; feature `tonic`:
+//!   [`Error`] ⇄ `tonic::Status` with a `google.rpc.ErrorInfo` detail.
 
 // Internals the generated code, the plugins, the tests and the fuzz targets
 // reach, with no stability promise: hidden from the documented API.

@@ -12,10 +12,12 @@ use axum::body::Body;
 use http::header;
 use tower::ServiceExt;
 
+use super::connect;
+#[cfg(feature = "grpc")]
+use super::grpc;
 use super::protocol::Protocol;
 use super::reply::{error_response, status_error};
 use super::routes::{Endpoint, ResponseFuture};
-use super::{connect, grpc};
 use crate::Error;
 use crate::axum_support::ErrorReply;
 use crate::codec::Codec;
@@ -109,6 +111,9 @@ impl Caller {
                 }
             }
             Caller::Grpc(_) if content_type(&response, b"application/grpc") => response,
+            #[cfg(not(feature = "grpc"))]
+            Caller::Grpc(_) => response,
+            #[cfg(feature = "grpc")]
             Caller::Grpc(grpc) => match layer_error(&response) {
                 None => response,
                 Some(error) => {

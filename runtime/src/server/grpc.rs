@@ -4,8 +4,9 @@
 //! (frames ⇄ bytes), not tonic-prost's per-message codec: the message is
 //! decoded by the route's own `DecodeMessage`, as on the HTTP path, so no
 //! code is compiled per message type for gRPC. This module holds gRPC's
-//! facts: its content types, `grpc-timeout` and its parser, an Error as a
-//! status.
+//! facts: its content types, its framing, an Error as a status
+//! (`grpc-timeout`, which HTTP/JSON callers send too, is `rpc`'s).
+//! Feature `grpc`.
 //!
 //! Kept for speed: a reply's one buffer is taken as it is, not collected;
 //! a stream of replies is tonic's named stream type, not a boxed one.
@@ -16,7 +17,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, header};
+use http::{HeaderValue, header};
 use http_body_util::BodyExt;
 use tonic::codec::{DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tower::util::BoxCloneSyncService;
@@ -24,15 +25,13 @@ use tower::{Layer, Service, ServiceExt};
 
 use super::reply::{ReplyTrailers, status_error};
 use super::routes::{ResponseFuture, Target};
-use super::rpc::{Rpc, RpcTable, deadline_exceeded, drain, no_method, within};
+use super::rpc::{Rpc, RpcTable, deadline_exceeded, drain, grpc_timeout, no_method, within};
 use super::{DEFAULT_BODY_LIMIT, RouteSpec, stream};
 use crate::Error;
 use crate::axum_support::ErrorReply;
 use crate::codec::Codec;
 use crate::route::Streams;
 use crate::stream::Stream;
-
-const GRPC_TIMEOUT: http::HeaderName = http::HeaderName::from_static("grpc-timeout");
 
 /// A gRPC call over h2 in `codec` (`application/grpc`, `+proto`, `+json`).
 pub(super) fn serve(
@@ -101,13 +100,6 @@ pub(super) fn error_reply(error: &Error, content_type: &'static str) -> axum::re
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     reply
-}
-
-/// The caller's `grpc-timeout`: `None` without one, `Err` for a value
-/// that is not one.
-pub(super) fn timeout(headers: &HeaderMap) -> Option<Result<Duration, ()>> {
-    let value = headers.get(GRPC_TIMEOUT)?;
-    Some(value.to_str().ok().and_then(parse_timeout).ok_or(()))
 }
 
 /// A gRPC-Web request in JSON (`application/grpc-web+json`), through
@@ -257,7 +249,7 @@ where
             Ok(status.into_http())
         });
     };
-    let deadline = timeout(req.headers()).and_then(Result::ok);
+    let deadline = grpc_timeout(req.headers()).and_then(Result::ok);
     // Moved, not cloned (a clone allocates): tonic reads no URI.
     let uri = std::mem::take(req.uri_mut());
     Box::pin(async move {
@@ -491,40 +483,4 @@ async fn whole(mut body: Body) -> Result<Bytes, axum::Error> {
     all.extend_from_slice(&first);
     all.extend_from_slice(&rest);
     Ok(all.freeze())
-}
-
-/// `grpc-timeout`: up to 8 digits and a unit (H, M, S, m, u, n).
-fn parse_timeout(value: &str) -> Option<Duration> {
-    let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
-    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let n: u64 = digits.parse().ok()?;
-    Some(match unit {
-        "H" => Duration::from_secs(n * 3600),
-        "M" => Duration::from_secs(n * 60),
-        "S" => Duration::from_secs(n),
-        "m" => Duration::from_millis(n),
-        "u" => Duration::from_micros(n),
-        "n" => Duration::from_nanos(n),
-        _ => return None,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn grpc_timeouts_in_every_unit() {
-        assert_eq!(parse_timeout("1H"), Some(Duration::from_secs(3600)));
-        assert_eq!(parse_timeout("2M"), Some(Duration::from_secs(120)));
-        assert_eq!(parse_timeout("3S"), Some(Duration::from_secs(3)));
-        assert_eq!(parse_timeout("250m"), Some(Duration::from_millis(250)));
-        assert_eq!(parse_timeout("7u"), Some(Duration::from_micros(7)));
-        assert_eq!(parse_timeout("9n"), Some(Duration::from_nanos(9)));
-        for bad in ["", "S", "123456789S", "1x", "-1S", "1.5S"] {
-            assert_eq!(parse_timeout(bad), None, "{bad}");
-        }
-    }
 }

@@ -53,6 +53,7 @@ mod binding;
 mod call;
 mod chain;
 mod connect;
+#[cfg(feature = "grpc")]
 mod grpc;
 mod matching;
 mod protocol;

@@ -8,9 +8,11 @@ use std::sync::Arc;
 use axum::body::Body;
 use http::{HeaderValue, StatusCode, header};
 
+use super::connect;
+#[cfg(feature = "grpc")]
+use super::grpc;
 use super::routes::ResponseFuture;
 use super::rpc::{RpcTable, after_body};
-use super::{connect, grpc};
 use crate::Error;
 use crate::codec::Codec;
 use crate::status::GrpcCode;
@@ -117,8 +119,16 @@ pub(super) fn serve(
     req: http::Request<Body>,
 ) -> ResponseFuture {
     match protocol {
+        #[cfg(feature = "grpc")]
         Protocol::Grpc(codec) => grpc::serve(table, codec, req),
+        #[cfg(feature = "grpc")]
         Protocol::GrpcWeb(codec) => grpc::serve_web(table, codec, req),
+        // Without the `grpc` feature: a content type this server does not read.
+        #[cfg(not(feature = "grpc"))]
+        Protocol::Grpc(_) | Protocol::GrpcWeb(_) => {
+            let response = unsupported(415, &req);
+            after_body(req, response)
+        }
         Protocol::Connect(codec) => connect::unary(table, codec, None, req),
         Protocol::ConnectStream(codec) => connect::stream(table, codec, req),
         Protocol::ConnectGet => connect::get(table, req),

@@ -11,6 +11,7 @@ use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 
 use super::call::{Bound, CallFn, CallRoute, RouteState, call_closure, start};
+#[cfg(feature = "grpc")]
 use super::grpc::GrpcEndpoint;
 use super::matching::Dispatch;
 use super::reply::layer_error_response;
@@ -127,6 +128,7 @@ pub(super) enum Target {
 pub struct Routes {
     pub(super) entries: Vec<Entry>,
     /// Whole gRPC services served beside the routes.
+    #[cfg(feature = "grpc")]
     pub(super) grpc_services: Vec<(String, GrpcEndpoint)>,
     /// [`Routes::layer`] layers, innermost first.
     pub(super) service_layers: Vec<WrapEndpoint>,
@@ -154,6 +156,7 @@ impl Default for Routes {
     fn default() -> Self {
         Routes {
             entries: Vec::new(),
+            #[cfg(feature = "grpc")]
             grpc_services: Vec::new(),
             service_layers: Vec::new(),
             fallback: None,
@@ -359,6 +362,7 @@ impl Routes {
             }
             self.entries.push(entry);
         }
+        #[cfg(feature = "grpc")]
         self.grpc_services.extend(other.grpc_services);
         if self.fallback.is_none() {
             self.fallback = other.fallback;
@@ -443,7 +447,8 @@ impl Routes {
     /// every gRPC and gRPC-Web call to `/{S::NAME}/…`. One call each for the
     /// standard services: health (`tonic_health::server::health_reporter()`)
     /// and server reflection (`tonic_reflection::server::Builder`), or any
-    /// tonic-generated server.
+    /// tonic-generated server. Feature `grpc`.
+    #[cfg(feature = "grpc")]
     pub fn grpc_service<S>(mut self, service: S) -> Self
     where
         S: Service<
@@ -523,6 +528,7 @@ impl Routes {
         let config = Arc::new(self.config);
         let mut matcher = Matcher::new();
         let mut rpc = RpcTable {
+            #[cfg(feature = "grpc")]
             services: self.grpc_services,
             ..RpcTable::default()
         };

@@ -18,9 +18,10 @@ use bytes::Bytes;
 use http::HeaderMap;
 use http_body_util::BodyExt;
 
+#[cfg(feature = "grpc")]
 use super::grpc::GrpcEndpoint;
 use super::routes::{ResponseFuture, Target};
-use super::{DEFAULT_BODY_LIMIT, RouteSpec, connect, grpc};
+use super::{DEFAULT_BODY_LIMIT, RouteSpec, connect};
 use crate::Error;
 use crate::codec::Codec;
 use crate::status::GrpcCode;
@@ -73,6 +74,7 @@ pub(super) struct RpcTable {
         std::hash::BuildHasherDefault<PathHasher>,
     >,
     /// `/{service name}/` and the service ([`Routes::grpc_service`]).
+    #[cfg(feature = "grpc")]
     pub(super) services: Vec<(String, GrpcEndpoint)>,
 }
 
@@ -85,6 +87,7 @@ impl RpcTable {
         self.operations.contains_key(path)
     }
 
+    #[cfg(feature = "grpc")]
     pub(super) fn service(&self, path: &str) -> Option<&GrpcEndpoint> {
         self.services
             .iter()
@@ -135,7 +138,7 @@ pub(super) fn call_timeout(headers: &HeaderMap) -> Option<Duration> {
     if headers.is_empty() {
         return None;
     }
-    if let Some(timeout) = grpc::timeout(headers) {
+    if let Some(timeout) = grpc_timeout(headers) {
         return timeout.ok();
     }
     connect::timeout(headers).ok().flatten()
@@ -162,4 +165,50 @@ pub(super) fn after_body(
         drain(req.into_body()).await;
         Ok(response)
     })
+}
+
+const GRPC_TIMEOUT: http::HeaderName = http::HeaderName::from_static("grpc-timeout");
+
+/// The caller's `grpc-timeout` (gRPC's deadline header, which HTTP/JSON
+/// callers send too, as grpc-gateway reads it): `None` without one, `Err`
+/// for a value that is not one.
+pub(super) fn grpc_timeout(headers: &HeaderMap) -> Option<Result<Duration, ()>> {
+    let value = headers.get(GRPC_TIMEOUT)?;
+    Some(value.to_str().ok().and_then(parse_timeout).ok_or(()))
+}
+
+/// `grpc-timeout`: up to 8 digits and a unit (H, M, S, m, u, n).
+fn parse_timeout(value: &str) -> Option<Duration> {
+    let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
+    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(n * 3600),
+        "M" => Duration::from_secs(n * 60),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grpc_timeouts_in_every_unit() {
+        assert_eq!(parse_timeout("1H"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse_timeout("2M"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_timeout("3S"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_timeout("250m"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_timeout("7u"), Some(Duration::from_micros(7)));
+        assert_eq!(parse_timeout("9n"), Some(Duration::from_nanos(9)));
+        for bad in ["", "S", "123456789S", "1x", "-1S", "1.5S"] {
+            assert_eq!(parse_timeout(bad), None, "{bad}");
+        }
+    }
 }

@@ -93,6 +93,15 @@ async fn answer(method: &str, path: &str, headers: &[(&str, &str)], body: Vec<u8
     }
 }
 
+/// One row of the table: method, path, headers, body, who answers.
+type Case = (
+    &'static str,
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+    Vec<u8>,
+    Answer,
+);
+
 const GET_SHELF: &str = "/library.v1.LibraryService/GetShelf";
 
 #[tokio::test]
@@ -101,7 +110,7 @@ async fn each_request_is_answered_by_the_step_its_headers_and_path_name() {
     let json = || br#"{"name":"shelves/1"}"#.to_vec();
     let grpc = ("content-type", "application/grpc");
     let connect = ("connect-protocol-version", "1");
-    let cases: Vec<(&str, &str, Vec<(&str, &str)>, Vec<u8>, Answer)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "POST",
             GET_SHELF,
