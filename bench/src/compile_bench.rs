@@ -285,14 +285,23 @@ struct Ir {
 /// Builds `package` (dev profile) with `--emit=llvm-ir` into one codegen
 /// unit and counts its IR: functions defined and lines.
 fn llvm_ir(work: &Path, package: &str) -> Option<Ir> {
-    let out = work.join("target/ir").join(package);
-    let _ = std::fs::remove_dir_all(&out);
+    // rustc writes `<crate>-<hash>.ll` beside the crate's other outputs.
+    let deps = work.join("target/debug/deps");
+    let stem = format!("{}-", package.replace('-', "_"));
+    let ours = |p: &Path| {
+        p.extension().is_some_and(|e| e == "ll")
+            && p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(&stem))
+    };
+    for old in std::fs::read_dir(&deps).ok()?.flatten() {
+        if ours(&old.path()) {
+            let _ = std::fs::remove_file(old.path());
+        }
+    }
     let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .current_dir(work)
         .args(["rustc", "--quiet", "--lib", "-p", package, "--"])
-        .arg("--emit=llvm-ir")
-        .args(["-C", "codegen-units=1", "--out-dir"])
-        .arg(&out)
+        .args(["--emit=llvm-ir", "-C", "codegen-units=1"])
         .env("CARGO_TARGET_DIR", work.join("target"))
         .env("CARGO_INCREMENTAL", "0")
         .status();
@@ -300,11 +309,11 @@ fn llvm_ir(work: &Path, package: &str) -> Option<Ir> {
         eprintln!("compile bench: cargo rustc --emit=llvm-ir -p {package} failed: {status:?}");
         return None;
     }
-    let ll = std::fs::read_dir(&out)
+    let ll = std::fs::read_dir(&deps)
         .ok()?
         .flatten()
         .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|e| e == "ll"))?;
+        .find(|p| ours(p))?;
     let text = std::fs::read_to_string(ll).ok()?;
     Some(Ir {
         functions: text.lines().filter(|l| l.starts_with("define ")).count(),

@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use protoway::matcher::Matcher;
+use protoway::internals::matcher::Matcher;
 
 fn matcher() -> &'static Matcher<u8> {
     static M: OnceLock<Matcher<u8>> = OnceLock::new();

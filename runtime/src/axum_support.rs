@@ -32,6 +32,7 @@ impl IntoResponse for Error {
 /// layer's `Error::into_response()` reaches a gRPC caller as a status with
 /// the message and `ErrorInfo`, a Connect caller as a Connect error.
 #[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "server"), allow(dead_code))] // read by the server's transports
 pub(crate) struct ErrorReply(pub(crate) Error);
 
 #[cfg(test)]

@@ -27,27 +27,41 @@
 //! - Feature `axum`: [`Error`] is an `IntoResponse`; feature `tonic`:
 //!   [`Error`] ⇄ `tonic::Status` with a `google.rpc.ErrorInfo` detail.
 
-// Internals the generated code, the plugins, the tests and the fuzz targets
-// reach, with no stability promise: hidden from the documented API.
-#[doc(hidden)]
-pub mod bind;
-mod bind_wire;
-#[doc(hidden)]
-pub mod codec;
 mod error;
 #[cfg(any(feature = "server", feature = "client", feature = "tonic"))]
 mod error_info;
+
+/// Crate-private modules, public only through [`internals`] (a private
+/// module cannot be re-exported, so each is declared twice). Each serves
+/// the server, the client or both: one side alone leaves parts unused.
+macro_rules! internal_modules {
+    ($($name:ident),*) => {$(
+        #[cfg(all(feature = "route", not(feature = "internals")))]
+        #[cfg_attr(not(all(feature = "server", feature = "client")), allow(dead_code))]
+        mod $name;
+        #[cfg(feature = "internals")]
+        #[doc(hidden)]
+        pub mod $name;
+    )*};
+}
+internal_modules!(codec, mapping, matcher, percent, strs, wire);
+
+/// protoway's internals, for its own tests, benchmarks and fuzz targets
+/// (feature `internals`): binding, matching, codecs and wire scanning,
+/// with no stability promise.
+#[cfg(feature = "internals")]
 #[doc(hidden)]
-pub mod matcher;
-#[doc(hidden)]
-pub mod percent;
-#[doc(hidden)]
-pub mod wire;
+pub mod internals {
+    pub use crate::codec;
+    pub use crate::mapping::bind;
+    pub use crate::matcher;
+    pub use crate::percent;
+    pub use crate::wire;
+}
 
 pub mod path;
 pub mod spec;
 pub mod status;
-mod strs;
 #[cfg(feature = "wkt")]
 pub mod wkt;
 

@@ -9,7 +9,7 @@
 //! its messages: no second serde deserializer, no second `Buf` type.
 
 use crate::Error;
-use crate::bind::{JsonBuilder, ParamTarget, finish_into, without_position};
+use crate::mapping::bind::{JsonBuilder, ParamTarget, finish_into, without_position};
 
 /// How decoded JSON or protobuf meets the message already there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

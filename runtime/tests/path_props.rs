@@ -5,7 +5,7 @@
 //! it, capturing the values that were put in.
 
 use proptest::prelude::*;
-use protoway::matcher::{Matcher, Outcome};
+use protoway::internals::matcher::{Matcher, Outcome};
 use protoway::path;
 
 /// A literal segment: unreserved characters only.

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use protoway::matcher::{Matcher, Outcome};
+use protoway::internals::matcher::{Matcher, Outcome};
 use protoway::path::{self, Segment, Token};
 use serde_json::Value;
 

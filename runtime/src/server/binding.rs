@@ -8,11 +8,12 @@ use http::header;
 use super::call::RouteState;
 use super::reply::internal;
 use super::{BodyRule, FieldRef, RouteSpec};
-use crate::bind::JsonBuilder;
 use crate::codec::Codec;
+use crate::mapping::bind;
+use crate::mapping::bind::JsonBuilder;
 use crate::message::{DecodeMessage, invalid_json, merge_params, replace_with_params, wrap_json};
 use crate::spec::MessageSpec;
-use crate::{Error, bind, codec, wire};
+use crate::{Error, codec, wire};
 
 /// A request message's body field, for `body: "field"` rules naming a
 /// singular message field (generated: `|m| body_field(&mut m.book)`).

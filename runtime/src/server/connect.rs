@@ -175,7 +175,7 @@ fn get_message(
     let (mut encoding, mut message, mut base64_flag) = (None, None, false);
     for pair in req.uri().query().unwrap_or("").split('&') {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let value = crate::bind::form_decode(value)
+        let value = crate::mapping::bind::form_decode(value)
             .ok_or_else(|| unknown(StatusCode::BAD_REQUEST, format!("bad escape in {key:?}")))?;
         match key {
             "encoding" => encoding = Some(value.into_owned()),

@@ -202,7 +202,7 @@ async fn unimplemented_methods_answer_501() {
 /// way the server does, through protobuf wire bytes, reads back as given.
 #[test]
 fn integer_encodings_bind_through_wire_bytes() {
-    use protoway::bind::JsonBuilder;
+    use protoway::internals::bind::JsonBuilder;
     let query = "path_repeated_sint32_value=-12&path_repeated_sint32_value=2147483647\
         &path_repeated_sint64_value=-13&path_repeated_sint64_value=-9223372036854775808\
         &path_repeated_sfixed32_value=-10&path_repeated_sfixed64_value=-11\

@@ -19,7 +19,7 @@ use conformance::vectors::queryvectors::query_vectors_http;
 use conformance::vectors::test::StructPb;
 use conformance::vectors::testproto::Complex;
 use protoway::client::encode_request;
-use protoway::codec::Codec;
+use protoway::internals::codec::Codec;
 use protoway::server::RouteSpec;
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -19,7 +19,7 @@ use conformance::vectors::Echo;
 use conformance::vectors::grpc::gateway::runtime::internal::examplepb::Proto3Message;
 use conformance::vectors::queryvectors::query_vectors_http;
 use protoway::Error;
-use protoway::bind::{JsonBuilder, finish};
+use protoway::internals::bind::{JsonBuilder, finish};
 use protoway::wkt::FieldMask;
 use serde_json::Value;
 

@@ -10,7 +10,7 @@ use http_it::bookstore::v1::{Nested, QueryMessage};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use prost::Message;
-use protoway::bind::{JsonBuilder, ParamTarget, finish_into};
+use protoway::internals::bind::{JsonBuilder, ParamTarget, finish_into};
 use protoway::message::{merge_params, replace_with_params};
 
 /// The reference: parameters applied through the message's JSON mapping

@@ -487,7 +487,7 @@ async fn errors_carry_reason_metadata_in_either_codec() {
     let bytes = resp.bytes().await.unwrap();
     // errors.Error: code = 1, reason = 2.
     assert_eq!(
-        protoway::wire::extract_len_field(&bytes, 2).unwrap(),
+        protoway::internals::wire::extract_len_field(&bytes, 2).unwrap(),
         b"SHELF_NOT_FOUND"
     );
 }

@@ -13,7 +13,7 @@
 
 use std::borrow::Cow;
 
-use crate::bind::Node;
+use crate::mapping::bind::Node;
 use crate::spec::{Cardinality, FieldSpec, Kind, MessageSpec};
 use crate::wire::{put_len_field, put_varint};
 

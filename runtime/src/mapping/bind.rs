@@ -589,7 +589,7 @@ impl JsonBuilder<'_> {
             return Some(Vec::new());
         }
         let mut out = Vec::with_capacity(64);
-        crate::bind_wire::write_message(self.spec?, &self.object, &mut out)?;
+        super::bind_wire::write_message(self.spec?, &self.object, &mut out)?;
         Some(out)
     }
 }
