@@ -23,7 +23,7 @@ pub enum EnumType {
 }
 
 /// A typed option's value as plugin parameter text.
-pub trait ParameterValue {
+pub(crate) trait ParameterValue {
     fn parameter(self) -> &'static str;
 }
 

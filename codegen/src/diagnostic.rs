@@ -32,45 +32,72 @@ pub enum Problem {
     /// The rule sets none of get, put, post, delete, patch or custom.
     NoMethod,
     /// `custom.kind` is not an HTTP method token.
-    MethodToken { method: String },
+    MethodToken {
+        /// The kind as written.
+        method: String,
+    },
     /// The path template does not parse.
-    Template { template: String, error: ParseError },
+    Template {
+        /// The template as written.
+        template: String,
+        /// Where and why it does not parse.
+        error: ParseError,
+    },
     /// A path variable names a field that cannot be bound from a path.
     PathField {
+        /// The template holding the variable.
         template: String,
+        /// The variable's field path (`book.name`).
         field: String,
+        /// Why it cannot be bound.
         reason: PathFieldReason,
     },
     /// `body` or `response_body` names a field that cannot be used.
     BodyField {
         /// `body` or `response_body`.
         option: &'static str,
+        /// The field path as written.
         field: String,
+        /// Why it cannot be used.
         reason: BodyFieldReason,
     },
     /// An additional binding with additional bindings of its own.
     NestedAdditionalBindings,
     /// Lenient: a GET or DELETE rule with a body, which is ignored.
-    BodyIgnored { method: String, template: String },
+    BodyIgnored {
+        /// `GET` or `DELETE`.
+        method: String,
+        /// The rule's template.
+        template: String,
+    },
     /// Lenient: a binding matching exactly the requests of an earlier one.
     DuplicateBinding {
+        /// The binding left out (method and template).
         binding: String,
+        /// The earlier binding it duplicates.
         earlier: String,
         /// Left out with a warning (not strict).
         left_out: bool,
     },
     /// Lenient: two routes OpenAPI writes as the same path and method.
     OpenApiCollision {
+        /// The later binding (method and template).
         binding: String,
+        /// The HTTP method both have.
         method: String,
+        /// The OpenAPI path both are written as.
         path: String,
+        /// The earlier binding.
         earlier: String,
     },
     /// An `errors` option that is not an HTTP status; `lenient` for
     /// kratos' 600, accepted with a warning.
     StatusCode {
+        /// `errors.code` or `errors.default_code`.
         option: &'static str,
+        /// The value given.
         code: i32,
+        /// Accepted with a warning (kratos' 600).
         lenient: bool,
     },
     /// Anything else: parameters, options, names.
@@ -82,15 +109,20 @@ pub enum Problem {
 pub enum PathFieldReason {
     /// `segment` is not a field of `message`.
     Missing {
+        /// The name not found.
         segment: String,
+        /// The message searched.
         message: String,
     },
+    /// The field is a map.
     Map,
+    /// The field is repeated.
     Repeated,
     /// The last field is a message (named), not a scalar.
     Message(String),
     /// `segment` is followed by more names but is not a message.
     NotAMessage {
+        /// The scalar field followed by more names.
         segment: String,
     },
 }
@@ -99,12 +131,22 @@ pub enum PathFieldReason {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BodyFieldReason {
     /// `segment` is not a field of `message`.
-    Missing { segment: String, message: String },
+    Missing {
+        /// The name not found.
+        segment: String,
+        /// The message searched.
+        message: String,
+    },
     /// The dotted path goes through `segment`, not a singular message.
-    NotASingularMessage { segment: String },
+    NotASingularMessage {
+        /// The field that is not a singular message.
+        segment: String,
+    },
 }
 
 impl Diagnostic {
+    /// A diagnostic of `element` in `file` at `position` (line, column;
+    /// 1-based), saying `problem`.
     pub fn new(
         file: impl Into<String>,
         position: Option<(u32, u32)>,

@@ -34,10 +34,13 @@ pub struct HttpOptions {
 pub struct Binding {
     /// `GET`, a custom token, or `*`.
     pub method: String,
+    /// The path template as written (`/v1/{name=shelves/*}`).
     pub template: String,
     /// The field path (proto names) of each path variable, in template order.
     pub path_fields: Vec<Vec<String>>,
+    /// Where the request body goes.
     pub body: Body,
+    /// What the response body is.
     pub response_body: ResponseBody,
 }
 
@@ -57,26 +60,39 @@ impl Binding {
 /// A top-level field named by a rule.
 #[derive(Debug, Clone)]
 pub struct FieldRef {
+    /// Proto name.
     pub name: String,
+    /// JSON name.
     pub json_name: String,
+    /// Field number.
     pub number: u32,
 }
 
+/// Where a rule's request body goes (the runtime's `route::BodyRule`).
 #[derive(Debug)]
 pub enum Body {
+    /// No body: everything from query and path.
     None,
+    /// `body: "*"`: the whole message.
     All,
+    /// `body: "*"` of a `google.api.HttpBody` request: raw bytes.
     AllHttpBody,
     /// The body field's path, outermost first (`payload.input_value`).
     Field(Vec<FieldRef>),
+    /// A `body` field that is a `google.api.HttpBody`: raw bytes.
     FieldHttpBody(Vec<FieldRef>),
 }
 
+/// What a rule's response body is (the runtime's `route::ResponseBody`).
 #[derive(Debug)]
 pub enum ResponseBody {
+    /// The whole reply message.
     Whole,
+    /// The reply is a `google.api.HttpBody`: sent raw.
     HttpBody,
+    /// `response_body: "<field>"`.
     Field(FieldRef),
+    /// `response_body` names a `google.api.HttpBody` field: sent raw.
     FieldHttpBody(FieldRef),
 }
 

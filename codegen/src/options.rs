@@ -83,14 +83,23 @@ pub fn is_deprecated(element: &impl Element) -> bool {
 /// `google.api.FieldBehavior` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FieldBehavior {
+    /// `OPTIONAL`.
     Optional,
+    /// `REQUIRED`.
     Required,
+    /// `OUTPUT_ONLY`.
     OutputOnly,
+    /// `INPUT_ONLY`.
     InputOnly,
+    /// `IMMUTABLE`.
     Immutable,
+    /// `UNORDERED_LIST`.
     UnorderedList,
+    /// `NON_EMPTY_DEFAULT`.
     NonEmptyDefault,
+    /// `IDENTIFIER`.
     Identifier,
+    /// A value this version does not know.
     Unknown(i32),
 }
 
@@ -128,14 +137,19 @@ pub fn field_behavior(f: &FieldDescriptor) -> Vec<FieldBehavior> {
 /// `google.api.HttpRule`, wire-compatible with the spec's message.
 #[derive(Clone, PartialEq, Message)]
 pub struct HttpRule {
+    /// The method it applies to (in `google.api.Http` rules).
     #[prost(string, tag = "1")]
     pub selector: String,
+    /// The method and path template.
     #[prost(oneof = "HttpPattern", tags = "2, 3, 4, 5, 6, 8")]
     pub pattern: Option<HttpPattern>,
+    /// The field the request body goes to (`*` for all).
     #[prost(string, tag = "7")]
     pub body: String,
+    /// The reply field sent as the response body.
     #[prost(string, tag = "12")]
     pub response_body: String,
+    /// More bindings of the same method.
     #[prost(message, repeated, tag = "11")]
     pub additional_bindings: Vec<HttpRule>,
 }
@@ -143,16 +157,22 @@ pub struct HttpRule {
 /// The method and path template of an [`HttpRule`].
 #[derive(Clone, PartialEq, prost::Oneof)]
 pub enum HttpPattern {
+    /// `get: "<template>"`.
     #[prost(string, tag = "2")]
     Get(String),
+    /// `put: "<template>"`.
     #[prost(string, tag = "3")]
     Put(String),
+    /// `post: "<template>"`.
     #[prost(string, tag = "4")]
     Post(String),
+    /// `delete: "<template>"`.
     #[prost(string, tag = "5")]
     Delete(String),
+    /// `patch: "<template>"`.
     #[prost(string, tag = "6")]
     Patch(String),
+    /// `custom: {kind, path}`.
     #[prost(message, tag = "8")]
     Custom(CustomHttpPattern),
 }
@@ -160,8 +180,10 @@ pub enum HttpPattern {
 /// `google.api.CustomHttpPattern`: any method token, `*` for any method.
 #[derive(Clone, PartialEq, Message)]
 pub struct CustomHttpPattern {
+    /// The method token.
     #[prost(string, tag = "1")]
     pub kind: String,
+    /// The path template.
     #[prost(string, tag = "2")]
     pub path: String,
 }

@@ -26,6 +26,7 @@ impl Emit {
     /// Parameter values, in documentation order.
     pub const CHOICES: &'static [&'static str] = &["file", "include", "insert"];
 
+    /// The `emit` parameter's value; `None` for one not in [`Emit::CHOICES`].
     pub fn parse(value: &str) -> Option<Emit> {
         match value {
             "file" => Some(Emit::File),
@@ -41,6 +42,7 @@ impl Emit {
 pub struct Output {
     /// `errors` in `helloworld.v1.errors.rs`.
     pub suffix: &'static str,
+    /// Where the code goes (parameter `emit`).
     pub emit: Emit,
     /// File stem for the empty package, as prost's `default_package_filename`.
     pub default_package_filename: String,
@@ -55,6 +57,7 @@ pub struct Output {
 pub const MODULE_INSERTION_POINT: &str = "module";
 
 impl Output {
+    /// The defaults for the plugin whose files end `.{suffix}.rs`.
     pub fn new(suffix: &'static str) -> Output {
         Output {
             suffix,

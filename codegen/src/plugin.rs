@@ -51,6 +51,9 @@ pub fn each_package(
     }
 }
 
+/// The response to an encoded `CodeGeneratorRequest`: `generate`'s files,
+/// or its diagnostics as the response's error; `Err` when `bytes` is not a
+/// request.
 pub fn respond(bytes: &[u8], generate: Generator) -> Result<Response, String> {
     let request = Request::decode(bytes)?;
     Ok(respond_to(&request, generate))

@@ -15,13 +15,16 @@ use crate::wire::Value;
 /// `google.protobuf.compiler.CodeGeneratorRequest` with `proto_file` left encoded.
 #[derive(Clone, PartialEq, Message)]
 pub struct RawCodeGeneratorRequest {
+    /// The files protoc asks code for (their dependencies are only read).
     #[prost(string, repeated, tag = "1")]
     pub file_to_generate: Vec<String>,
+    /// The plugin parameter (`key=value,flag`).
     #[prost(string, optional, tag = "2")]
     pub parameter: Option<String>,
     /// Encoded `FileDescriptorProto`s, dependencies first.
     #[prost(bytes = "vec", repeated, tag = "15")]
     pub proto_file: Vec<Vec<u8>>,
+    /// protoc's version.
     #[prost(message, optional, tag = "3")]
     pub compiler_version: Option<prost_types::compiler::Version>,
 }
@@ -160,6 +163,8 @@ impl Request {
             .unwrap_or_default()
     }
 
+    /// A diagnostic of `element`, located (file, line:column) from the
+    /// request's source info.
     pub fn diagnostic(
         &self,
         element: &impl crate::source::Element,

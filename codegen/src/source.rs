@@ -15,8 +15,11 @@ use crate::wire::Value;
 /// The comments attached to one element, as protoc records them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Comments {
+    /// Comment blocks before the element, separated from it by a blank line.
     pub leading_detached: Vec<String>,
+    /// The comment right before the element.
     pub leading: Option<String>,
+    /// The comment after the element, on its line or the next.
     pub trailing: Option<String>,
 }
 
@@ -47,6 +50,7 @@ impl Comments {
         lines
     }
 
+    /// No comment at all.
     pub fn is_empty(&self) -> bool {
         self.leading.is_none() && self.trailing.is_none() && self.leading_detached.is_empty()
     }
@@ -143,6 +147,7 @@ fn path_hash(path: impl Iterator<Item = i32>) -> u64 {
 
 /// What every descriptor kind has in common, for locating and naming it.
 pub trait Element {
+    /// The file declaring the element.
     fn file(&self) -> FileDescriptor;
     /// The `source_code_info` path of the element.
     fn path(&self) -> &[i32];

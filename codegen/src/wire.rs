@@ -10,16 +10,20 @@ use prost::encoding::{WireType, decode_key, decode_varint};
 /// One field of an encoded message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field<'a> {
+    /// Field number.
     pub number: u32,
     /// Where the field's key starts and where its value ends, in the message.
     pub start: usize,
+    /// Where the field's value ends.
     pub end: usize,
+    /// The value.
     pub value: Value<'a>,
 }
 
 /// A field's value, as far as the wire type tells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Value<'a> {
+    /// A varint (integers, enums, bools).
     Varint(u64),
     /// Length-delimited: a string, bytes, a message or a packed repeated field.
     Bytes(&'a [u8]),

@@ -36,19 +36,26 @@ pub enum Naming {
     Proto,
 }
 
+/// Parameter `output_mode`: how many documents (gnostic's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputMode {
+    /// One document for every file of the request.
     Merged,
+    /// One document per proto file, beside it.
     SourceRelative,
 }
 
+/// Parameter `format`: the document's syntax.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// YAML (the default).
     Yaml,
+    /// JSON.
     Json,
 }
 
 impl Format {
+    /// The file extension, without the dot.
     pub fn extension(self) -> &'static str {
         match self {
             Format::Yaml => "yaml",
@@ -56,6 +63,7 @@ impl Format {
         }
     }
 
+    /// `doc` as text in this format.
     pub fn render(self, doc: &Value) -> String {
         match self {
             Format::Yaml => format!(
@@ -81,27 +89,40 @@ pub enum ErrorSchema {
     Status,
 }
 
+/// Every parameter of the plugin, parsed.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// `info.version` (parameter `version`).
     pub version: String,
+    /// `info.title`; the service's name without one.
     pub title: Option<String>,
+    /// `info.description`; the service's comment without one.
     pub description: Option<String>,
+    /// Field names: JSON or proto (parameter `naming`).
     pub naming: Naming,
+    /// Schemas named with the package (`library.v1.Book`).
     pub fq_schema_naming: bool,
+    /// Enums as strings (parameter `enum_type=string`).
     pub enum_as_string: bool,
     /// How many times one message type may recur in a flattened query
     /// parameter path.
     pub depth: usize,
+    /// A `default` error response on every operation.
     pub default_response: bool,
+    /// One document or one per file.
     pub output_mode: OutputMode,
     /// `3.0.3`, `3.1.0` or `3.2.0`.
     pub openapi: String,
+    /// YAML or JSON.
     pub format: Format,
+    /// The body the default response describes.
     pub error_schema: ErrorSchema,
+    /// The route options shared with the http plugin.
     pub http: HttpOptions,
 }
 
 impl Config {
+    /// The plugin parameter parsed; an error naming a bad or unknown key.
     pub fn from_parameter(parameter: &str) -> Result<Config, String> {
         let p = Params::parse(parameter, PARAMETERS)?;
         let depth = match p.get("depth") {

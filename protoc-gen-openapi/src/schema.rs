@@ -15,8 +15,11 @@ use crate::config::{Config, ErrorSchema, Naming};
 
 /// Component schemas, and the messages still to describe.
 pub struct Schemas<'a> {
+    /// The request whose messages are described.
     pub request: &'a Request,
+    /// The plugin's parameters.
     pub config: &'a Config,
+    /// `components.schemas`, by schema name.
     pub components: BTreeMap<String, Value>,
     pending: Vec<MessageDescriptor>,
     queued: BTreeSet<String>,
@@ -26,6 +29,7 @@ pub struct Schemas<'a> {
 const DURATION_PATTERN: &str = r"^-?(?:0|[1-9][0-9]{0,11})(?:\.[0-9]{1,9})?s$";
 
 impl<'a> Schemas<'a> {
+    /// No schemas yet.
     pub fn new(request: &'a Request, config: &'a Config) -> Self {
         Schemas {
             request,

@@ -40,6 +40,7 @@ pub struct Config {
 }
 
 impl Config {
+    /// The plugin parameter parsed; an error naming a bad or unknown key.
     pub fn from_parameter(parameter: &str) -> Result<Config, String> {
         let params = Params::parse(parameter, PARAMETERS)?;
         let (output, runtime_crate) = params.common("errors")?;

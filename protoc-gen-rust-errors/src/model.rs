@@ -63,6 +63,7 @@ pub struct ErrorEnum {
     pub rust_path: String,
     /// Proto name relative to the package (`Outer.Reason`), for docs.
     pub proto_name: String,
+    /// Marked `deprecated` in the proto.
     pub deprecated: bool,
     /// Every prost variant (aliases folded), each with its code if any.
     pub variants: Vec<Variant>,
@@ -73,8 +74,11 @@ pub struct ErrorEnum {
 /// A prost enum variant and its effective code.
 #[derive(Debug, Clone)]
 pub struct Variant {
+    /// prost's variant name (`UserNotFound`).
     pub rust_name: String,
+    /// Its `errors.code`, or the enum's default code.
     pub code: Option<u16>,
+    /// Marked `deprecated` in the proto.
     pub deprecated: bool,
 }
 
@@ -85,8 +89,11 @@ pub struct ErrorValue {
     pub reason: String,
     /// `user_not_found` (prefixed with the parent messages for nested enums).
     pub fn_suffix: String,
+    /// The HTTP status its errors carry.
     pub code: u16,
+    /// Marked `deprecated` in the proto.
     pub deprecated: bool,
+    /// The value's proto comment, line by line.
     pub doc: Vec<String>,
 }
 

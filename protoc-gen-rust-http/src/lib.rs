@@ -78,6 +78,7 @@ impl Config {
         }
     }
 
+    /// The plugin parameter parsed; an error naming a bad or unknown key.
     pub fn from_parameter(parameter: &str) -> Result<Config, String> {
         let params = Params::parse(parameter, PARAMETERS)?;
         let (output, runtime_crate) = params.common("http")?;

@@ -38,8 +38,11 @@ pub struct Service {
     pub module: String,
     /// Trait name, `Greeter`.
     pub trait_name: String,
+    /// The service's proto comment, line by line.
     pub doc: Vec<String>,
+    /// Marked `deprecated` in the proto.
     pub deprecated: bool,
+    /// The methods served, in proto order.
     pub methods: Vec<Method>,
     /// Methods left out, with the reason (rendered as comments).
     pub skipped: Vec<(String, String)>,
@@ -62,13 +65,17 @@ pub struct Method {
     pub output: String,
     /// Fully-qualified request / reply names (for the tables).
     pub input_full: String,
+    /// The reply's fully-qualified name.
     pub output_full: String,
+    /// The method's proto comment, line by line.
     pub doc: Vec<String>,
+    /// Marked `deprecated` in the proto.
     pub deprecated: bool,
     /// `idempotency_level = NO_SIDE_EFFECTS`.
     pub no_side_effects: bool,
     /// `stream` on the request / the reply.
     pub client_streaming: bool,
+    /// `stream` on the reply.
     pub server_streaming: bool,
     /// Its HTTP bindings; none for a method served over gRPC, gRPC-Web
     /// and Connect only (one `RouteSpec::rpc_only` route).
@@ -82,17 +89,26 @@ pub struct Method {
 /// A message's binding table.
 #[derive(Debug)]
 pub struct MessageTable {
+    /// `library.v1.Book`.
     pub full_name: String,
+    /// Its fields, in number order.
     pub fields: Vec<FieldTable>,
 }
 
+/// One field of a [`MessageTable`] (the runtime's `spec::FieldSpec`).
 #[derive(Debug)]
 pub struct FieldTable {
+    /// Proto name.
     pub name: String,
+    /// JSON name.
     pub json_name: String,
+    /// Field number.
     pub number: u32,
+    /// Its kind.
     pub kind: KindRef,
+    /// `Singular`, `Optional` or `Repeated` (the runtime's `Cardinality`).
     pub cardinality: &'static str,
+    /// The real oneof it is a member of.
     pub oneof: Option<String>,
 }
 
@@ -103,14 +119,20 @@ pub enum KindRef {
     Scalar(&'static str),
     /// `WellKnown(Timestamp)` and friends.
     WellKnown(&'static str),
+    /// An enum, by its table's full name.
     Enum(String),
+    /// A message, by its table's full name.
     Message(String),
+    /// A map: key and value kinds.
     Map(Box<KindRef>, Box<KindRef>),
 }
 
+/// An enum's value names and numbers, for binding names to numbers.
 #[derive(Debug)]
 pub struct EnumTable {
+    /// `library.v1.Kind`.
     pub full_name: String,
+    /// Every value: proto name and number.
     pub values: Vec<(String, i32)>,
 }
 

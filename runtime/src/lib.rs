@@ -32,12 +32,14 @@ mod error;
 mod error_info;
 
 /// Crate-private modules, public only through [`internals`] (a private
-/// module cannot be re-exported, so each is declared twice). Each serves
-/// the server, the client or both: one side alone leaves parts unused.
+/// module cannot be re-exported, so each is declared twice; their items
+/// are `pub` for that door). Each serves the server, the client or both:
+/// one side alone leaves parts unused.
 macro_rules! internal_modules {
     ($($name:ident),*) => {$(
         #[cfg(all(feature = "route", not(feature = "internals")))]
         #[cfg_attr(not(all(feature = "server", feature = "client")), allow(dead_code))]
+        #[allow(unreachable_pub)]
         mod $name;
         #[cfg(feature = "internals")]
         #[doc(hidden)]

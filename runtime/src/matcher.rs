@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use crate::path::{self, Segment, Template};
+use crate::path::{Segment, Template};
 use crate::percent;
 use crate::strs::{self, Strs};
 
@@ -96,14 +96,15 @@ impl<T> Matcher<T> {
         Self::default()
     }
 
-    /// Adds a route.
+    /// Adds a route (tests; the server adds parsed ones).
+    #[cfg(any(test, feature = "internals"))]
     pub fn insert(
         &mut self,
         method: &str,
         template: &str,
         value: T,
-    ) -> Result<(), path::ParseError> {
-        let t = path::parse(template)?;
+    ) -> Result<(), crate::path::ParseError> {
+        let t = crate::path::parse(template)?;
         self.insert_parsed(MethodFilter::new(method), &t, value);
         Ok(())
     }
@@ -146,7 +147,8 @@ impl<T> Matcher<T> {
         self.routes.len()
     }
 
-    /// True when no route was added.
+    /// True when no route was added (tests).
+    #[cfg(any(test, feature = "internals"))]
     pub fn is_empty(&self) -> bool {
         self.routes.is_empty()
     }

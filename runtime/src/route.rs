@@ -382,6 +382,7 @@ impl<T> Response<T> {
         &mut self.trailers
     }
 
+    /// Reply headers, mutably.
     pub fn headers_mut(&mut self) -> &mut HeaderMap {
         &mut self.headers
     }

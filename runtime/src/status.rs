@@ -8,22 +8,39 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(i32)]
 pub enum GrpcCode {
+    /// `OK`.
     Ok = 0,
+    /// `CANCELLED` (HTTP 499).
     Cancelled = 1,
+    /// `UNKNOWN` (500).
     Unknown = 2,
+    /// `INVALID_ARGUMENT` (400).
     InvalidArgument = 3,
+    /// `DEADLINE_EXCEEDED` (504).
     DeadlineExceeded = 4,
+    /// `NOT_FOUND` (404).
     NotFound = 5,
+    /// `ALREADY_EXISTS` (409).
     AlreadyExists = 6,
+    /// `PERMISSION_DENIED` (403).
     PermissionDenied = 7,
+    /// `RESOURCE_EXHAUSTED` (429).
     ResourceExhausted = 8,
+    /// `FAILED_PRECONDITION` (400).
     FailedPrecondition = 9,
+    /// `ABORTED` (409).
     Aborted = 10,
+    /// `OUT_OF_RANGE` (400).
     OutOfRange = 11,
+    /// `UNIMPLEMENTED` (501).
     Unimplemented = 12,
+    /// `INTERNAL` (500).
     Internal = 13,
+    /// `UNAVAILABLE` (503).
     Unavailable = 14,
+    /// `DATA_LOSS` (500).
     DataLoss = 15,
+    /// `UNAUTHENTICATED` (401).
     Unauthenticated = 16,
 }
 

@@ -588,6 +588,7 @@ impl<R: serde::de::DeserializeOwned> crate::Stream for ReplyLines<R> {
 /// `client.get_shelf(request)` both work; with a `Request` only its global
 /// metadata is sent along.
 pub trait IntoRequest<M> {
+    /// The request to send.
     fn into_request(self) -> Request<M>;
 }
 

@@ -627,7 +627,9 @@ pub(crate) fn without_position(e: &serde_json::Error) -> String {
     }
 }
 
-/// The built parameters as a new `M` (deserialized from their JSON text).
+/// The built parameters as a new `M` (deserialized from their JSON text):
+/// for tests (the server merges into a message it made).
+#[cfg(any(test, feature = "internals"))]
 pub fn finish<M: serde::de::DeserializeOwned>(builder: JsonBuilder<'_>) -> Result<M, Error> {
     struct Fresh<M>(Option<M>);
     impl<M: serde::de::DeserializeOwned> ParamTarget for Fresh<M> {
