@@ -8,11 +8,13 @@
 //! A task-local, not an argument: the service trait keeps its signature
 //! (`async fn get_shelf(&self, Request<M>)`), a plain message
 //! (`client.get_shelf(GetShelfRequest { .. })`) propagates as a forwarded
-//! `Request` does, and code that never calls downstream pays one small
-//! value per call. The cost is the task-local's rule: it is the handler's
-//! future's, and does not cross `tokio::spawn` (a new task) or reach a
-//! stream of replies polled after the handler returned. Carry it across
-//! with [`CallContext::current`] and [`CallContext::scope`]:
+//! `Request` does, and a call that carries neither metadata nor a
+//! deadline pays nothing (it has no context: there is nothing to carry;
+//! its operation is [`Request::operation`](crate::route::Request::operation)).
+//! The cost is the task-local's rule: it is the handler's future's, and
+//! does not cross `tokio::spawn` (a new task) or reach a stream of replies
+//! polled after the handler returned. Carry it across with
+//! [`CallContext::current`] and [`CallContext::scope`]:
 //!
 //! ```
 //! # async fn f() {
@@ -60,24 +62,15 @@ impl CallContext {
         }
     }
 
-    /// The inbound call's context, from its headers: the global metadata,
-    /// and `deadline` (what the transport read from `grpc-timeout` or
-    /// `Connect-Timeout-Ms`, from now).
+    /// The inbound call's context: its global metadata, and the deadline
+    /// `timeout` from now (what the caller sent as `grpc-timeout` or
+    /// `Connect-Timeout-Ms`).
     #[cfg(feature = "server")]
     pub(crate) fn of(
         operation: &'static str,
-        headers: &HeaderMap,
+        metadata: HeaderMap,
         timeout: Option<Duration>,
     ) -> CallContext {
-        let mut metadata = HeaderMap::new();
-        for (name, value) in headers {
-            if name
-                .as_str()
-                .starts_with(crate::metadata::GLOBAL_METADATA_PREFIX)
-            {
-                metadata.append(name.clone(), value.clone());
-            }
-        }
         CallContext {
             operation,
             metadata,
@@ -85,7 +78,9 @@ impl CallContext {
         }
     }
 
-    /// The context of the call this task is serving, if any.
+    /// The context of the call this task is serving, if any (none outside
+    /// a handler, and for a call with neither global metadata nor a
+    /// deadline).
     pub fn current() -> Option<CallContext> {
         CURRENT.try_with(CallContext::clone).ok()
     }
@@ -147,13 +142,11 @@ mod tests {
 
     #[cfg(feature = "server")]
     #[tokio::test]
-    async fn only_global_metadata_and_the_deadline_are_kept_and_spawn_needs_scope() {
-        let mut headers = HeaderMap::new();
-        headers.insert("authorization", HeaderValue::from_static("Bearer secret"));
-        headers.insert("x-md-local-tenant", HeaderValue::from_static("a"));
-        headers.append("x-md-global-trace", HeaderValue::from_static("t1"));
-        headers.append("x-md-global-trace", HeaderValue::from_static("t2"));
-        let context = CallContext::of("/a.B/C", &headers, Some(Duration::from_secs(5)));
+    async fn the_context_is_the_scopes_and_crosses_a_spawn_only_when_carried() {
+        let mut metadata = HeaderMap::new();
+        metadata.append("x-md-global-trace", HeaderValue::from_static("t1"));
+        metadata.append("x-md-global-trace", HeaderValue::from_static("t2"));
+        let context = CallContext::of("/a.B/C", metadata, Some(Duration::from_secs(5)));
         assert_eq!(context.metadata().len(), 2);
         assert!(context.remaining().unwrap() <= Duration::from_secs(5));
         assert!(CallContext::current().is_none());

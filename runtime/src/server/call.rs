@@ -14,9 +14,10 @@ use super::binding::{BindingMessage, RequestTarget, bind_request};
 use super::reply::error_response;
 use super::routes::{Config, ResponseFuture};
 use super::rpc::Rpc;
-use super::{BodyFieldFn, BodyRule, Operation, ReplyTo, RouteSpec, rpc, stream};
+use super::{BodyFieldFn, BodyRule, Operation, ReplyTo, RouteSpec, connect, rpc, stream};
 use crate::codec::Codec;
 use crate::context::CallContext;
+use crate::metadata::GLOBAL_METADATA_PREFIX;
 use crate::route::{Request, Response};
 use crate::{Error, codec};
 
@@ -137,33 +138,52 @@ pub(super) struct ContextOf {
 
 /// The context a handler runs in: the call's operation, global metadata
 /// and deadline (`grpc-timeout`, read on HTTP/JSON too as grpc-gateway
-/// does, or `Connect-Timeout-Ms`).
+/// does, or `Connect-Timeout-Ms`), read in one pass over the headers.
+/// `None` for a call that carries neither: nothing to propagate, and no
+/// scope to pay for (one allocation per call).
 pub(super) fn call_context(
     operation: &'static str,
     headers: &HeaderMap,
     reply: &ReplyTo,
-) -> ContextOf {
-    let context = CallContext::of(operation, headers, rpc::call_timeout(headers));
+) -> Option<ContextOf> {
+    let mut metadata = HeaderMap::new();
+    let mut timeout = None;
+    for (name, value) in headers {
+        if name.as_str().starts_with(GLOBAL_METADATA_PREFIX) {
+            metadata.append(name.clone(), value.clone());
+        } else if name == rpc::GRPC_TIMEOUT {
+            timeout = rpc::parse_grpc_timeout(value);
+        } else if name == connect::TIMEOUT_MS && timeout.is_none() {
+            timeout = connect::parse_timeout_ms(value);
+        }
+    }
+    if metadata.is_empty() && timeout.is_none() {
+        return None;
+    }
+    let context = CallContext::of(operation, metadata, timeout);
     let http_deadline = match (reply.rpc, context.deadline()) {
         (false, Some(deadline)) => Some((deadline, reply.codec)),
         _ => None,
     };
-    ContextOf {
+    Some(ContextOf {
         context,
         http_deadline,
-    }
+    })
 }
 
 /// Runs a generated call's future with its [`CallContext`] current, and
 /// an HTTP/JSON call's deadline: once it passes, the handler is dropped
 /// and the caller gets 504 `DEADLINE_EXCEEDED`. Compiled once, not per
 /// route.
-pub(super) fn in_context(context: ContextOf, call: ReplyFuture) -> ResponseFuture {
+pub(super) fn in_context(context: Option<ContextOf>, call: ReplyFuture) -> ResponseFuture {
     let call = Box::into_pin(call);
-    let ContextOf {
+    let Some(ContextOf {
         context,
         http_deadline,
-    } = context;
+    }) = context
+    else {
+        return call;
+    };
     Box::pin(context.scope(async move {
         match http_deadline {
             None => call.await,

@@ -36,7 +36,19 @@ use crate::stream::Stream;
 /// `Connect-Protocol-Version`: what marks a Connect unary call.
 pub(super) const PROTOCOL_VERSION: http::HeaderName =
     http::HeaderName::from_static("connect-protocol-version");
-const TIMEOUT_MS: http::HeaderName = http::HeaderName::from_static("connect-timeout-ms");
+/// `Connect-Timeout-Ms`: the caller's deadline.
+pub(super) const TIMEOUT_MS: http::HeaderName = http::HeaderName::from_static("connect-timeout-ms");
+
+/// A `Connect-Timeout-Ms` value: at most 10 digits; `None` for one that
+/// is not.
+pub(super) fn parse_timeout_ms(value: &http::HeaderValue) -> Option<Duration> {
+    value
+        .to_str()
+        .ok()
+        .filter(|v| v.len() <= 10)
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_millis)
+}
 
 /// The caller's `Connect-Timeout-Ms`: at most 10 digits, as the protocol
 /// says; `Ok(None)` without one; an error naming a bad value.
@@ -44,13 +56,8 @@ pub(super) fn timeout(headers: &HeaderMap) -> Result<Option<Duration>, Error> {
     let Some(value) = headers.get(TIMEOUT_MS) else {
         return Ok(None);
     };
-    match value
-        .to_str()
-        .ok()
-        .filter(|v| v.len() <= 10)
-        .and_then(|v| v.parse().ok())
-    {
-        Some(ms) => Ok(Some(Duration::from_millis(ms))),
+    match parse_timeout_ms(value) {
+        Some(timeout) => Ok(Some(timeout)),
         None => Err(Error::from_grpc(
             GrpcCode::InvalidArgument,
             "INVALID_ARGUMENT",

@@ -68,7 +68,7 @@ pub use self::binding::BodyFieldFn;
 pub use self::call::{ReplyFuture, ServiceCall};
 pub use self::matching::RoutesService;
 pub use self::reply::ReplyTo;
-pub use self::routes::Routes;
+pub use self::routes::{Routes, RoutesLayer};
 pub use crate::stream::Streaming;
 
 /// Default request body limit: 4 MiB.

@@ -6,7 +6,6 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::body::Body;
-use bytes::Bytes;
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 
@@ -68,30 +67,66 @@ pub(super) struct RouteShape {
     pub(super) verb: Option<String>,
 }
 
-/// `layer` as a wrapper of [`Endpoint`]s: its response body boxed into
-/// axum's, its service's errors turned into Error replies.
-fn wrap_layer<L, B>(layer: L) -> WrapEndpoint
+/// A tower layer [`Routes::layer`] and [`Routes::route_layer`] take: any
+/// [`Layer`] whose service takes `http::Request<axum::body::Body>` and
+/// answers an `http::Response` with any body (axum's, tower-http's
+/// wrappers), failing with any error (which becomes an Error reply).
+/// Implemented for every such layer; it cannot be implemented by hand.
+pub trait RoutesLayer: sealed::Sealed {
+    /// The layer as a wrapper of endpoints: its response body boxed into
+    /// axum's, its service's errors turned into Error replies.
+    #[doc(hidden)]
+    fn into_wrap(self) -> WrapEndpoint;
+}
+
+mod sealed {
+    /// Seals [`super::RoutesLayer`].
+    pub trait Sealed {}
+
+    /// A response of any body, as axum's.
+    pub trait IntoAxumResponse {
+        /// The same response, its body boxed.
+        fn into_axum(self) -> axum::response::Response;
+    }
+
+    impl<B> IntoAxumResponse for http::Response<B>
+    where
+        B: axum::body::HttpBody<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<tower::BoxError>,
+    {
+        fn into_axum(self) -> axum::response::Response {
+            self.map(axum::body::Body::new)
+        }
+    }
+}
+
+type LayerService<L> = <L as Layer<Endpoint>>::Service;
+
+impl<L> sealed::Sealed for L where L: Layer<Endpoint> {}
+
+impl<L> RoutesLayer for L
 where
     L: Layer<Endpoint> + Clone + Send + Sync + 'static,
-    L::Service:
-        Service<http::Request<Body>, Response = http::Response<B>> + Clone + Send + Sync + 'static,
-    <L::Service as Service<http::Request<Body>>>::Error: Into<tower::BoxError>,
-    <L::Service as Service<http::Request<Body>>>::Future: Send + 'static,
-    B: axum::body::HttpBody<Data = Bytes> + Send + 'static,
-    B::Error: Into<tower::BoxError>,
+    LayerService<L>: Service<http::Request<Body>> + Clone + Send + Sync + 'static,
+    <LayerService<L> as Service<http::Request<Body>>>::Response: sealed::IntoAxumResponse,
+    <LayerService<L> as Service<http::Request<Body>>>::Error: Into<tower::BoxError>,
+    <LayerService<L> as Service<http::Request<Body>>>::Future: Send + 'static,
 {
-    Arc::new(move |inner| {
-        let layered = layer.layer(inner);
-        BoxCloneSyncService::new(tower::service_fn(move |req: http::Request<Body>| {
-            let layered = layered.clone();
-            async move {
-                Ok::<_, Infallible>(match layered.oneshot(req).await {
-                    Ok(response) => response.map(Body::new),
-                    Err(e) => layer_error_response(e),
-                })
-            }
-        }))
-    })
+    fn into_wrap(self) -> WrapEndpoint {
+        let layer = self;
+        Arc::new(move |inner| {
+            let layered = layer.layer(inner);
+            BoxCloneSyncService::new(tower::service_fn(move |req: http::Request<Body>| {
+                let layered = layered.clone();
+                async move {
+                    Ok::<_, Infallible>(match layered.oneshot(req).await {
+                        Ok(response) => sealed::IntoAxumResponse::into_axum(response),
+                        Err(e) => layer_error_response(e),
+                    })
+                }
+            }))
+        })
+    }
 }
 
 impl RouteShape {
@@ -390,20 +425,8 @@ impl Routes {
     ///
     /// No [`Operation`] yet: the request is not matched. Use
     /// [`Routes::route_layer`] for layers that need it.
-    pub fn layer<L, B>(mut self, layer: L) -> Self
-    where
-        L: Layer<Endpoint> + Clone + Send + Sync + 'static,
-        L::Service: Service<http::Request<Body>, Response = http::Response<B>>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        <L::Service as Service<http::Request<Body>>>::Error: Into<tower::BoxError>,
-        <L::Service as Service<http::Request<Body>>>::Future: Send + 'static,
-        B: axum::body::HttpBody<Data = Bytes> + Send + 'static,
-        B::Error: Into<tower::BoxError>,
-    {
-        self.service_layers.push(wrap_layer(layer));
+    pub fn layer<L: RoutesLayer>(mut self, layer: L) -> Self {
+        self.service_layers.push(layer.into_wrap());
         self
     }
 
@@ -415,20 +438,8 @@ impl Routes {
     ///
     /// What it answers by itself reaches each caller in its own protocol,
     /// as with [`Routes::layer`].
-    pub fn route_layer<L, B>(mut self, layer: L) -> Self
-    where
-        L: Layer<Endpoint> + Clone + Send + Sync + 'static,
-        L::Service: Service<http::Request<Body>, Response = http::Response<B>>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        <L::Service as Service<http::Request<Body>>>::Error: Into<tower::BoxError>,
-        <L::Service as Service<http::Request<Body>>>::Future: Send + 'static,
-        B: axum::body::HttpBody<Data = Bytes> + Send + 'static,
-        B::Error: Into<tower::BoxError>,
-    {
-        let wrap = wrap_layer(layer);
+    pub fn route_layer<L: RoutesLayer>(mut self, layer: L) -> Self {
+        let wrap = layer.into_wrap();
         for entry in &mut self.entries {
             entry.layers.push(wrap.clone());
         }

@@ -21,7 +21,7 @@ use http_body_util::BodyExt;
 #[cfg(feature = "grpc")]
 use super::grpc::GrpcEndpoint;
 use super::routes::{ResponseFuture, Target};
-use super::{DEFAULT_BODY_LIMIT, RouteSpec, connect};
+use super::{DEFAULT_BODY_LIMIT, RouteSpec};
 use crate::Error;
 use crate::codec::Codec;
 use crate::status::GrpcCode;
@@ -130,20 +130,6 @@ pub(super) fn no_method(path: &str) -> Error {
     )
 }
 
-/// The deadline a caller sent, on any transport: `grpc-timeout` (gRPC,
-/// gRPC-Web, and HTTP/JSON as grpc-gateway reads it) or
-/// `Connect-Timeout-Ms`. Invalid values are none here (the transports
-/// answer them).
-pub(super) fn call_timeout(headers: &HeaderMap) -> Option<Duration> {
-    if headers.is_empty() {
-        return None;
-    }
-    if let Some(timeout) = grpc_timeout(headers) {
-        return timeout.ok();
-    }
-    connect::timeout(headers).ok().flatten()
-}
-
 /// `future`, unless `deadline` passes first (then the future is dropped).
 pub(super) async fn within<F: Future>(deadline: Option<Duration>, future: F) -> Option<F::Output> {
     match deadline {
@@ -167,14 +153,21 @@ pub(super) fn after_body(
     })
 }
 
-const GRPC_TIMEOUT: http::HeaderName = http::HeaderName::from_static("grpc-timeout");
+/// `grpc-timeout`: gRPC's deadline header, which HTTP/JSON callers send
+/// too (grpc-gateway reads it).
+pub(super) const GRPC_TIMEOUT: http::HeaderName = http::HeaderName::from_static("grpc-timeout");
 
 /// The caller's `grpc-timeout` (gRPC's deadline header, which HTTP/JSON
 /// callers send too, as grpc-gateway reads it): `None` without one, `Err`
 /// for a value that is not one.
 pub(super) fn grpc_timeout(headers: &HeaderMap) -> Option<Result<Duration, ()>> {
     let value = headers.get(GRPC_TIMEOUT)?;
-    Some(value.to_str().ok().and_then(parse_timeout).ok_or(()))
+    Some(parse_grpc_timeout(value).ok_or(()))
+}
+
+/// A `grpc-timeout` value; `None` for one that is not.
+pub(super) fn parse_grpc_timeout(value: &http::HeaderValue) -> Option<Duration> {
+    value.to_str().ok().and_then(parse_timeout)
 }
 
 /// `grpc-timeout`: up to 8 digits and a unit (H, M, S, m, u, n).
