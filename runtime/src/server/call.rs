@@ -11,7 +11,7 @@ use http::{HeaderMap, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use super::binding::{BindingMessage, RequestTarget, bind_request};
-use super::reply::error_response;
+use super::reply::{error_response, rpc_error_response};
 use super::routes::{Config, ResponseFuture};
 use super::rpc::Rpc;
 use super::{BodyFieldFn, BodyRule, Operation, ReplyTo, RouteSpec, connect, rpc, stream};
@@ -227,6 +227,7 @@ pub(super) fn bind_incoming(
             operation: route.spec.operation,
             reply: ReplyTo::new(route, codec, rpc, stream_format),
         }),
+        Err(e) if rpc => Err(ready(route, rpc_error_response(e))),
         Err(e) => Err(ready(route, error_response(codec, e))),
     }
 }

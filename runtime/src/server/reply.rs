@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::call::{RouteState, with_operation};
 use super::routes::Config;
 use super::{ResponseBody, RouteSpec, stream};
+use crate::axum_support::ErrorReply;
 use crate::codec::Codec;
 use crate::message::EncodeMessage;
 use crate::route::{ErrorProto, Response};
@@ -89,6 +90,7 @@ impl ReplyTo {
                 status,
                 headers,
             ),
+            Err(e) if self.rpc => rpc_error_response(e),
             Err(e) => error_response(self.codec, e),
         };
         Ok(with_operation(self.spec, &self.config, response))
@@ -230,6 +232,23 @@ pub(super) fn fill_defaults(spec: &MessageSpec, value: &mut Value) {
             None => {}
         }
     }
+}
+
+/// An error for an RPC transport to answer in its own form (a gRPC status,
+/// Connect's JSON): its status and headers, the `Error` in the extensions,
+/// no body (the transport never reads one; encoding kratos' JSON or
+/// `errors.Error` here would be thrown away). A route layer sees the
+/// status and the `Error`.
+pub(super) fn rpc_error_response(err: Error) -> axum::response::Response {
+    let status = StatusCode::from_u16(err.code())
+        .ok()
+        .filter(|s| !s.is_informational())
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = axum::response::Response::new(Body::empty());
+    *response.status_mut() = status;
+    err.append_headers_to(response.headers_mut());
+    response.extensions_mut().insert(ErrorReply(err));
+    response
 }
 
 /// A tower layer's error as the Error JSON reply.
