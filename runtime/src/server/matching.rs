@@ -23,9 +23,9 @@ use crate::matcher::{Matcher, Outcome};
 /// The generated routes as a tower service: protoway's matcher decides
 /// first, so a matched request costs one routing step. What it does not
 /// match gets a JSON 404/405/400, or goes to the [`RoutesService::fallback`]
-/// router. [`Routes::into_router`] wraps it the other way round (an axum
+/// router. [`Routes::into_router`](super::Routes::into_router) wraps it the other way round (an axum
 /// `Router` whose fallback it is), which costs a second routing step.
-/// [`Routes::layer`] layers wrap all of it.
+/// [`Routes::layer`](super::Routes::layer) layers wrap all of it.
 #[derive(Clone)]
 pub struct RoutesService {
     dispatch: Dispatch,
@@ -70,7 +70,7 @@ impl RoutesService {
     /// generated routes keep the single routing step. What `router` does not
     /// route either gets protoway's JSON 404/405/400: `router`'s own
     /// fallback, if it has one, is replaced; route `/{*rest}` instead.
-    /// [`Routes::layer`] layers cover it.
+    /// [`Routes::layer`](super::Routes::layer) layers cover it.
     pub fn fallback(self, router: axum::Router) -> Self {
         let unmatched = Dispatch {
             fallback: None,

@@ -1,6 +1,6 @@
 //! Feature `server`: what generated axum servers call. [`Routes`] collects
 //! the generated routes of one or more services, matches requests with
-//! [`crate::matcher`], binds body/query/path into the request message, calls
+//! protoway's matcher, binds body/query/path into the request message, calls
 //! the service trait and encodes the reply with the negotiated codec.
 //!
 //! Order of a request: match (404/405/400) → [`Operation`] into the request

@@ -32,7 +32,7 @@ pub(super) struct Config {
     pub(super) keep_alive: std::time::Duration,
     /// How long a stream of replies may send nothing before it ends.
     pub(super) stream_idle_timeout: Option<std::time::Duration>,
-    /// [`Operation`] in every response's extensions.
+    /// [`Operation`](super::Operation) in every response's extensions.
     pub(super) operation_in_responses: bool,
 }
 
@@ -423,7 +423,7 @@ impl Routes {
     /// 500, a timeout (`tower::timeout`'s `Elapsed`) 504 `TIMEOUT`. The
     /// headers the layer set (CORS, request ids) are kept.
     ///
-    /// No [`Operation`] yet: the request is not matched. Use
+    /// No [`Operation`](super::Operation) yet: the request is not matched. Use
     /// [`Routes::route_layer`] for layers that need it.
     pub fn layer<L: RoutesLayer>(mut self, layer: L) -> Self {
         self.service_layers.push(layer.into_wrap());
@@ -432,7 +432,7 @@ impl Routes {
 
     /// Wraps every route added so far in `layer`, as axum's
     /// `Router::route_layer`: it runs after matching, before binding, for
-    /// matched calls only, on every transport; [`Operation`] is in the
+    /// matched calls only, on every transport; [`Operation`](super::Operation) is in the
     /// request extensions. Requests no route matches (404, 405) do not
     /// reach it.
     ///
@@ -493,7 +493,7 @@ impl Routes {
         self
     }
 
-    /// Puts the [`Operation`] into every response's extensions too, for
+    /// Puts the [`Operation`](super::Operation) into every response's extensions too, for
     /// layers around the whole service (a metrics or access-log layer
     /// outside [`Routes::into_service`], which sees the request before any
     /// route is chosen). Default `false`: it costs an extension map and two
