@@ -5,8 +5,8 @@
 use bytes::Bytes;
 use http::header;
 
-use super::call::RouteState;
 use super::reply::internal;
+use super::values::RouteState;
 use super::{BodyRule, FieldRef, RouteSpec};
 use crate::codec::Codec;
 use crate::mapping::bind;

@@ -11,52 +11,16 @@ use http::{HeaderMap, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use super::binding::{BindingMessage, RequestTarget, bind_request};
-use super::reply::{error_response, rpc_error_response};
-use super::routes::{Config, ResponseFuture};
-use super::rpc::Rpc;
-use super::{BodyFieldFn, BodyRule, Operation, ReplyTo, RouteSpec, connect, rpc, stream};
+use super::reply::{error_response, rpc_error_response, with_operation};
+#[cfg(feature = "websocket")]
+use super::values::WebSocketCall;
+use super::values::{CallRoute, Incoming, ResponseFuture, RouteState, Rpc, StreamFormat};
+use super::{BodyFieldFn, BodyRule, ReplyTo, rpc};
 use crate::codec::Codec;
 use crate::context::CallContext;
 use crate::metadata::GLOBAL_METADATA_PREFIX;
 use crate::route::{Request, Response};
 use crate::{Error, codec};
-
-#[cfg(feature = "websocket")]
-use super::websocket;
-
-/// What every request of one route shares.
-pub(super) struct RouteState {
-    pub(super) spec: &'static RouteSpec,
-    pub(super) call: CallFn,
-    pub(super) config: Arc<Config>,
-}
-
-/// Binds and calls one route: its [`Bound`] behind a trait object, so
-/// that everything around it is compiled once.
-pub(super) type CallFn = Arc<dyn CallRoute>;
-
-/// One route's request: bound, handed to the service, its reply encoded.
-pub(super) trait CallRoute: Send + Sync {
-    fn call(&self, incoming: Incoming<'_>) -> ResponseFuture;
-}
-
-/// A matched request with its body read: what a route binds from.
-pub(super) struct Incoming<'a> {
-    pub(super) route: &'a RouteState,
-    pub(super) parts: Box<http::request::Parts>,
-    pub(super) bytes: Bytes,
-    /// The unread body, for a route whose requests stream (else empty).
-    pub(super) body: Body,
-    /// Path captures.
-    pub(super) values: &'a [String],
-    /// The negotiated reply codec.
-    pub(super) codec: Codec,
-    /// An RPC transport's request: the body is the whole message, the
-    /// reply the whole reply, in `codec`.
-    pub(super) rpc: bool,
-    /// How a stream of replies goes out.
-    pub(super) stream_format: stream::StreamFormat,
-}
 
 /// A generated call function: the service's method called with the bound
 /// request, its reply sent through [`ReplyTo`], as one boxed future:
@@ -153,8 +117,8 @@ pub(super) fn call_context(
             metadata.append(name.clone(), value.clone());
         } else if name == rpc::GRPC_TIMEOUT {
             timeout = rpc::parse_grpc_timeout(value);
-        } else if name == connect::TIMEOUT_MS && timeout.is_none() {
-            timeout = connect::parse_timeout_ms(value);
+        } else if name == rpc::CONNECT_TIMEOUT_MS && timeout.is_none() {
+            timeout = rpc::parse_connect_timeout(value);
         }
     }
     if metadata.is_empty() && timeout.is_none() {
@@ -266,26 +230,22 @@ pub(super) fn start(
             .and_then(|v| v.to_str().ok()),
     };
     let stream_format = match (&rpc, spec.streams.replies()) {
-        (Some(rpc), _) => stream::StreamFormat::Frames { direct: rpc.direct },
-        (None, true) => match stream::StreamFormat::for_http(spec, accept) {
+        (Some(rpc), _) => StreamFormat::Frames { direct: rpc.direct },
+        (None, true) => match StreamFormat::for_http(spec, accept) {
             // One JSON reply per WebSocket message, not JSON lines.
             #[cfg(feature = "websocket")]
-            stream::StreamFormat::Ndjson
-                if req.extensions().get::<websocket::WebSocketCall>().is_some() =>
-            {
-                stream::StreamFormat::Frames { direct: false }
+            StreamFormat::Ndjson if req.extensions().get::<WebSocketCall>().is_some() => {
+                StreamFormat::Frames { direct: false }
             }
             format => format,
         },
-        (None, false) => stream::StreamFormat::Ndjson,
+        (None, false) => StreamFormat::Ndjson,
     };
     let codec = match (&rpc, stream_format) {
         (Some(rpc), _) => Some(rpc.codec),
-        (None, stream::StreamFormat::Frames { .. }) => Some(Codec::Json),
+        (None, StreamFormat::Frames { .. }) => Some(Codec::Json),
         // A stream of JSON lines or events, whatever else Accept lists.
-        (None, stream::StreamFormat::Ndjson | stream::StreamFormat::Sse)
-            if spec.streams.replies() =>
-        {
+        (None, StreamFormat::Ndjson | StreamFormat::Sse) if spec.streams.replies() => {
             Some(Codec::Json)
         }
         (None, _) => codec::negotiate(accept),
@@ -353,7 +313,7 @@ pub(super) async fn read_then_respond(
     route: Arc<RouteState>,
     codec: Codec,
     rpc: bool,
-    stream_format: stream::StreamFormat,
+    stream_format: StreamFormat,
     parts: Box<http::request::Parts>,
     body: Body,
     values: Vec<String>,
@@ -379,19 +339,6 @@ pub(super) async fn read_then_respond(
             error_response(codec, e),
         )),
     }
-}
-
-/// `resp`, with the [`Operation`] in its extensions where the routes ask
-/// for it ([`Routes::operation_in_responses`]).
-pub(super) fn with_operation(
-    spec: &'static RouteSpec,
-    config: &Config,
-    mut resp: axum::response::Response,
-) -> axum::response::Response {
-    if config.operation_in_responses {
-        resp.extensions_mut().insert(Operation(spec.operation));
-    }
-    resp
 }
 
 pub(super) async fn read_body(

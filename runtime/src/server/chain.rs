@@ -13,14 +13,15 @@ use http::header;
 use tower::ServiceExt;
 
 use super::connect;
-#[cfg(feature = "grpc")]
-use super::grpc;
 use super::protocol::Protocol;
 use super::reply::{error_response, status_error};
-use super::routes::{Endpoint, ResponseFuture};
+use super::values::{Endpoint, ResponseFuture};
 use crate::Error;
 use crate::axum_support::ErrorReply;
 use crate::codec::Codec;
+
+#[cfg(feature = "grpc")]
+use super::grpc;
 
 /// Serves `req` through the layered dispatch, then answers the caller in
 /// its protocol.

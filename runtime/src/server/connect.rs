@@ -23,8 +23,11 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::Value;
 
 use super::reply::{ReplyTrailers, status_error};
-use super::routes::ResponseFuture;
-use super::rpc::{Rpc, RpcTable, after_body, deadline_exceeded, no_method, within};
+use super::rpc::{
+    CONNECT_TIMEOUT_MS, RpcTable, after_body, deadline_exceeded, no_method, parse_connect_timeout,
+    within,
+};
+use super::values::{ResponseFuture, Rpc};
 use super::{DEFAULT_BODY_LIMIT, stream};
 use crate::Error;
 use crate::axum_support::ErrorReply;
@@ -36,27 +39,14 @@ use crate::stream::Stream;
 /// `Connect-Protocol-Version`: what marks a Connect unary call.
 pub(super) const PROTOCOL_VERSION: http::HeaderName =
     http::HeaderName::from_static("connect-protocol-version");
-/// `Connect-Timeout-Ms`: the caller's deadline.
-pub(super) const TIMEOUT_MS: http::HeaderName = http::HeaderName::from_static("connect-timeout-ms");
-
-/// A `Connect-Timeout-Ms` value: at most 10 digits; `None` for one that
-/// is not.
-pub(super) fn parse_timeout_ms(value: &http::HeaderValue) -> Option<Duration> {
-    value
-        .to_str()
-        .ok()
-        .filter(|v| v.len() <= 10)
-        .and_then(|v| v.parse().ok())
-        .map(Duration::from_millis)
-}
 
 /// The caller's `Connect-Timeout-Ms`: at most 10 digits, as the protocol
 /// says; `Ok(None)` without one; an error naming a bad value.
 pub(super) fn timeout(headers: &HeaderMap) -> Result<Option<Duration>, Error> {
-    let Some(value) = headers.get(TIMEOUT_MS) else {
+    let Some(value) = headers.get(CONNECT_TIMEOUT_MS) else {
         return Ok(None);
     };
-    match parse_timeout_ms(value) {
+    match parse_connect_timeout(value) {
         Some(timeout) => Ok(Some(timeout)),
         None => Err(Error::from_grpc(
             GrpcCode::InvalidArgument,

@@ -20,12 +20,11 @@ use bytes::Bytes;
 use http::{HeaderValue, header};
 use http_body_util::BodyExt;
 use tonic::codec::{DecodeBuf, Decoder, EncodeBuf, Encoder};
-use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 
 use super::reply::{ReplyTrailers, status_error};
-use super::routes::{ResponseFuture, Target};
-use super::rpc::{Rpc, RpcTable, deadline_exceeded, drain, grpc_timeout, no_method, within};
+use super::rpc::{RpcTable, deadline_exceeded, drain, grpc_timeout, no_method, within};
+use super::values::{ResponseFuture, Rpc, Target};
 use super::{DEFAULT_BODY_LIMIT, RouteSpec, stream};
 use crate::Error;
 use crate::axum_support::ErrorReply;
@@ -150,14 +149,6 @@ fn json_content_type(mut response: axum::response::Response) -> axum::response::
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(json));
     response
 }
-
-/// A mounted gRPC service (tonic-health's, tonic-reflection's, a
-/// tonic-generated server), boxed.
-pub(super) type GrpcEndpoint = BoxCloneSyncService<
-    http::Request<tonic::body::Body>,
-    http::Response<tonic::body::Body>,
-    Infallible,
->;
 
 /// What tonic frames: message bytes in, message bytes out.
 #[derive(Debug, Clone, Copy, Default)]

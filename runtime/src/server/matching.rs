@@ -13,8 +13,8 @@ use tower::{Service, ServiceExt};
 
 use super::protocol::Protocol;
 use super::reply::error_response;
-use super::routes::{Endpoint, ResponseFuture, Target, WrapEndpoint};
-use super::rpc::{Rpc, RpcTable};
+use super::rpc::RpcTable;
+use super::values::{Endpoint, ResponseFuture, Rpc, Target, WrapEndpoint};
 use super::{Operation, PathValues, RouteSpec, protocol};
 use crate::Error;
 use crate::codec::Codec;

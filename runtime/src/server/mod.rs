@@ -3,26 +3,33 @@
 //! protoway's matcher, binds body/query/path into the request message, calls
 //! the service trait and encodes the reply with the negotiated codec.
 //!
-//! Order of a request: match (404/405/400) → [`Operation`] into the request
-//! extensions → the per-route tower layers added with [`Routes::layer`] →
-//! Accept (406) → body limit (413) → Content-Type (415) → binding (400) →
-//! the service method → encoding.
+//! Order of a request: the [`Routes::layer`] layers (every request) →
+//! the protocol, read once → match (404/405/400) → [`Operation`] into the
+//! request extensions → the [`Routes::route_layer`] layers → Accept (406)
+//! → body limit (413) → Content-Type (415) → binding (400) → the service
+//! method, in its call context → encoding.
 //!
-//! One module per step of a request, read top-down:
+//! One module per step of a request or per protocol, read top-down; each
+//! imports only those below it, `values` (what the steps pass one
+//! another) imports none:
 //!
 //! - `routes`: the [`Routes`] builder (the route table, layers, limits).
-//! - `matching`: [`RoutesService`], the tower service: match (404/405/400),
-//!   then the route's layers.
+//! - `matching`: [`RoutesService`] and the dispatch order, then the
+//!   route's target.
+//! - `chain`: the service layers, and a layer's own answer in the caller's
+//!   protocol.
+//! - `protocol`: which protocol a request speaks; the RPC dispatch.
+//! - `grpc` (feature `grpc`), `connect`: the RPC protocols, through the
+//!   same route targets (layers, binding, call) as HTTP; `rpc`: what they
+//!   share.
+//! - `websocket` (feature `websocket`): streams over WebSocket on a route.
+//! - `stream`: streaming methods' replies and requests, as they come.
 //! - `call`: one matched request: Accept, the body read, then bind, the
-//!   service's method, reply.
+//!   service's method in its call context, reply.
 //! - `binding`: body, query and path into the request message.
 //! - `reply`: the handler's reply, or an Error, encoded per the route and
 //!   the negotiated codec.
-//! - `stream`: streaming methods' replies and requests, as they come.
-//! - `envelope`: Connect's streaming protocol (enveloped messages).
-//! - `websocket` (feature `websocket`): streams over WebSocket on a route.
-//! - `rpc`: gRPC, gRPC-Web and Connect at `/{package}.{Service}/{Method}`,
-//!   through the same route targets (layers, binding, call) as HTTP.
+//! - `values`: the values the steps pass one another.
 //!
 //! # Compile cost
 //!
@@ -61,6 +68,7 @@ mod reply;
 mod routes;
 mod rpc;
 mod stream;
+mod values;
 #[cfg(feature = "websocket")]
 mod websocket;
 

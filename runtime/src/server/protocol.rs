@@ -9,13 +9,14 @@ use axum::body::Body;
 use http::{HeaderValue, StatusCode, header};
 
 use super::connect;
-#[cfg(feature = "grpc")]
-use super::grpc;
-use super::routes::ResponseFuture;
 use super::rpc::{RpcTable, after_body};
+use super::values::ResponseFuture;
 use crate::Error;
 use crate::codec::Codec;
 use crate::status::GrpcCode;
+
+#[cfg(feature = "grpc")]
+use super::grpc;
 
 /// An RPC protocol, decided once per request from its headers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,9 +10,8 @@ use axum::response::IntoResponse;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::Value;
 
-use super::call::{RouteState, with_operation};
-use super::routes::Config;
-use super::{ResponseBody, RouteSpec, stream};
+use super::values::{Config, RouteState, StreamFormat};
+use super::{Operation, ResponseBody, RouteSpec};
 use crate::axum_support::ErrorReply;
 use crate::codec::Codec;
 use crate::message::EncodeMessage;
@@ -30,7 +29,7 @@ pub struct ReplyTo {
     /// An RPC transport's call: the whole reply, whatever `response_body`.
     pub(super) rpc: bool,
     /// How a stream of replies goes out ([`ReplyTo::send_stream`]).
-    pub(super) stream_format: stream::StreamFormat,
+    pub(super) stream_format: StreamFormat,
 }
 
 impl std::fmt::Debug for ReplyTo {
@@ -47,7 +46,7 @@ impl ReplyTo {
         route: &RouteState,
         codec: Codec,
         rpc: bool,
-        stream_format: stream::StreamFormat,
+        stream_format: StreamFormat,
     ) -> ReplyTo {
         ReplyTo {
             spec: route.spec,
@@ -249,6 +248,19 @@ pub(super) fn rpc_error_response(err: Error) -> axum::response::Response {
     err.append_headers_to(response.headers_mut());
     response.extensions_mut().insert(ErrorReply(err));
     response
+}
+
+/// `resp`, with the [`Operation`] in its extensions where the routes ask
+/// for it ([`Routes::operation_in_responses`]).
+pub(super) fn with_operation(
+    spec: &'static RouteSpec,
+    config: &Config,
+    mut resp: axum::response::Response,
+) -> axum::response::Response {
+    if config.operation_in_responses {
+        resp.extensions_mut().insert(Operation(spec.operation));
+    }
+    resp
 }
 
 /// A tower layer's error as the Error JSON reply.

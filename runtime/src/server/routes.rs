@@ -9,12 +9,14 @@ use axum::body::Body;
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 
-use super::call::{Bound, CallFn, CallRoute, RouteState, call_closure, start};
-#[cfg(feature = "grpc")]
-use super::grpc::GrpcEndpoint;
+use super::call::{Bound, call_closure, start};
 use super::matching::Dispatch;
 use super::reply::layer_error_response;
-use super::rpc::{Rpc, RpcTable};
+use super::rpc::RpcTable;
+use super::values::{
+    CallFn, CallRoute, Config, Endpoint, Handler, MakeHandler, RouteState, Rpc, Target,
+    WrapEndpoint,
+};
 use super::{
     BodyFieldFn, DEFAULT_BODY_LIMIT, PathValues, RouteSpec, RoutesService, ServiceCall, stream,
 };
@@ -22,30 +24,8 @@ use crate::matcher::Matcher;
 use crate::route::{Request, Response};
 use crate::{Error, path};
 
-/// Router settings.
-#[derive(Debug, Clone)]
-pub(super) struct Config {
-    pub(super) body_limit: usize,
-    pub(super) body_timeout: Option<std::time::Duration>,
-    pub(super) emit_defaults: bool,
-    /// An idle SSE stream's comment interval.
-    pub(super) keep_alive: std::time::Duration,
-    /// How long a stream of replies may send nothing before it ends.
-    pub(super) stream_idle_timeout: Option<std::time::Duration>,
-    /// [`Operation`](super::Operation) in every response's extensions.
-    pub(super) operation_in_responses: bool,
-}
-
-pub(super) type Endpoint =
-    BoxCloneSyncService<http::Request<Body>, axum::response::Response, Infallible>;
-pub(super) type ResponseFuture =
-    std::pin::Pin<Box<dyn Future<Output = Result<axum::response::Response, Infallible>> + Send>>;
-/// Serves one matched request, given its path captures: called directly
-/// (no service clone, one boxed future) unless the route has layers.
-pub(super) type Handler =
-    Arc<dyn Fn(http::Request<Body>, Vec<String>, Option<Rpc>) -> ResponseFuture + Send + Sync>;
-pub(super) type MakeHandler = Arc<dyn Fn(Arc<Config>) -> Handler + Send + Sync>;
-pub(super) type WrapEndpoint = Arc<dyn Fn(Endpoint) -> Endpoint + Send + Sync>;
+#[cfg(feature = "grpc")]
+use super::values::GrpcEndpoint;
 
 #[derive(Clone)]
 pub(super) struct Entry {
@@ -147,14 +127,6 @@ impl RouteShape {
         };
         (shape, template)
     }
-}
-
-/// What a matched route runs.
-#[derive(Clone)]
-pub(super) enum Target {
-    Direct(Handler),
-    /// Through tower layers: the captures travel as [`PathValues`].
-    Layered(Endpoint),
 }
 
 /// Routes of one or more generated services; turn them into an

@@ -15,40 +15,15 @@ use std::time::Duration;
 
 use axum::body::Body;
 use bytes::Bytes;
-use http::HeaderMap;
 use http_body_util::BodyExt;
 
-#[cfg(feature = "grpc")]
-use super::grpc::GrpcEndpoint;
-use super::routes::{ResponseFuture, Target};
+use super::values::{ResponseFuture, Target};
 use super::{DEFAULT_BODY_LIMIT, RouteSpec};
 use crate::Error;
-use crate::codec::Codec;
 use crate::status::GrpcCode;
 
-/// How an RPC request reached its route's target ([`Target::run`]): the
-/// request message is the whole body in this codec (or `message`, already
-/// read: a gRPC frame tonic decoded, a Connect GET's query), the reply the
-/// whole reply message.
-#[derive(Debug, Clone)]
-pub(super) struct Rpc {
-    pub(super) codec: Codec,
-    pub(super) message: Option<Bytes>,
-    /// No layer is between the route's reply and the transport
-    /// (`Target::Direct`): a stream of replies is handed over as it is.
-    pub(super) direct: bool,
-}
-
-impl Rpc {
-    /// `direct` is for [`Target::run`] to say.
-    pub(super) fn new(codec: Codec, message: Option<Bytes>) -> Rpc {
-        Rpc {
-            codec,
-            message,
-            direct: false,
-        }
-    }
-}
+#[cfg(feature = "grpc")]
+use super::values::GrpcEndpoint;
 
 /// Reads what is left of a request body (up to the default limit) before
 /// an early answer: an HTTP/1.1 connection whose request body was not read
@@ -160,7 +135,8 @@ pub(super) const GRPC_TIMEOUT: http::HeaderName = http::HeaderName::from_static(
 /// The caller's `grpc-timeout` (gRPC's deadline header, which HTTP/JSON
 /// callers send too, as grpc-gateway reads it): `None` without one, `Err`
 /// for a value that is not one.
-pub(super) fn grpc_timeout(headers: &HeaderMap) -> Option<Result<Duration, ()>> {
+#[cfg(feature = "grpc")]
+pub(super) fn grpc_timeout(headers: &http::HeaderMap) -> Option<Result<Duration, ()>> {
     let value = headers.get(GRPC_TIMEOUT)?;
     Some(parse_grpc_timeout(value).ok_or(()))
 }
@@ -186,6 +162,21 @@ fn parse_timeout(value: &str) -> Option<Duration> {
         "n" => Duration::from_nanos(n),
         _ => return None,
     })
+}
+
+/// `Connect-Timeout-Ms`: a Connect caller's deadline.
+pub(super) const CONNECT_TIMEOUT_MS: http::HeaderName =
+    http::HeaderName::from_static("connect-timeout-ms");
+
+/// A `Connect-Timeout-Ms` value: at most 10 digits; `None` for one that
+/// is not.
+pub(super) fn parse_connect_timeout(value: &http::HeaderValue) -> Option<Duration> {
+    value
+        .to_str()
+        .ok()
+        .filter(|v| v.len() <= 10)
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_millis)
 }
 
 #[cfg(test)]

@@ -20,55 +20,19 @@ use axum::body::Body;
 use bytes::Bytes;
 use http::{HeaderValue, header};
 
-use super::call::{CallRoute, Incoming, call_context, in_context, with_operation};
-use super::reply::{ReplyTrailers, error_response};
-use super::routes::ResponseFuture;
-use super::{BodyRule, ReplyTo, ResponseBody, RouteSpec, ServiceCall, binding, reply, rpc};
+use super::call::{call_context, in_context};
+use super::reply::{ReplyTrailers, error_response, with_operation};
+use super::values::{CallRoute, Incoming, ResponseFuture, StreamFormat};
+use super::{BodyRule, ReplyTo, ResponseBody, ServiceCall, binding, reply, rpc};
 use crate::codec::Codec;
 use crate::message::{EncodeMessage, invalid_json};
 use crate::route::{Request, Response};
 use crate::stream::{Stream, Streaming};
 use crate::{Error, wire};
 
-/// How a stream of replies goes on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum StreamFormat {
-    /// gRPC, gRPC-Web, Connect: one message per body frame, in the codec;
-    /// the transport frames them. An error ends the body with the Error.
-    /// `direct`: no layer is between the reply and the transport, so the
-    /// messages are handed over as a stream ([`HandedOver`]), not put in
-    /// body frames and read back.
-    Frames { direct: bool },
-    /// `application/x-ndjson`: `{"result": …}` per line, a final
-    /// `{"error": …}` line (grpc-gateway's form).
-    Ndjson,
-    /// `text/event-stream` (asked for with `Accept`): `data: …` per
-    /// message, a final `event: error`, comments to keep the connection
-    /// alive.
-    Sse,
-    /// A stream of `google.api.HttpBody`: the bytes as they come.
-    Raw,
-}
-
 /// The content type of an HTTP stream of replies.
 pub(super) const NDJSON: &str = "application/x-ndjson";
 const EVENT_STREAM: &str = "text/event-stream";
-
-impl StreamFormat {
-    /// The format for an HTTP/JSON request: SSE when `Accept` asks for it.
-    pub(super) fn for_http(spec: &RouteSpec, accept: Option<&str>) -> StreamFormat {
-        if matches!(
-            spec.response_body,
-            ResponseBody::HttpBody | ResponseBody::FieldHttpBody(_)
-        ) {
-            StreamFormat::Raw
-        } else if accept.is_some_and(|a| a.contains(EVENT_STREAM)) {
-            StreamFormat::Sse
-        } else {
-            StreamFormat::Ndjson
-        }
-    }
-}
 
 impl ReplyTo {
     /// A streaming method's outcome as the HTTP response: its replies

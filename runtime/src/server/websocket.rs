@@ -21,7 +21,7 @@ use bytes::Bytes;
 use http::{HeaderValue, header};
 use http_body_util::BodyExt;
 
-use super::routes::{ResponseFuture, Target};
+use super::values::{ResponseFuture, Target, WebSocketCall};
 use super::{RouteSpec, stream};
 use crate::Error;
 use crate::axum_support::ErrorReply;
@@ -106,11 +106,6 @@ pub(super) fn serve(
         }))
     })
 }
-
-/// Marks a call made over a WebSocket: its replies are one message per
-/// body frame (`StreamFormat::Frames`), not JSON lines.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct WebSocketCall;
 
 /// kratos v3's control messages: the caller's requests end; the call
 /// failed (the Error's JSON follows).
